@@ -1,0 +1,160 @@
+"""Every error a user of pytest-imagegen can meet, in one place.
+
+Each message says what happened, where, and what to do next. None of these derive from an httpx
+or httpx2 ``RequestError``: SDKs retry those as connection problems, and a cassette miss or a
+refused write must surface at once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any, Final
+
+__all__ = [
+    "CassetteError",
+    "CassetteMiss",
+    "ImagegenAPIError",
+    "ImagegenError",
+    "RequestValidationError",
+    "SchemaAssertionError",
+    "SecretLeakError",
+]
+
+
+class _Same(enum.Enum):
+    FIELD = "same as field"
+
+
+SAME_AS_FIELD: Final = _Same.FIELD
+
+
+class ImagegenError(Exception):
+    """Base class of the plugin's own errors (not of SchemaAssertionError, an AssertionError)."""
+
+
+class RequestValidationError(ImagegenError, ValueError):
+    """A request parameter breaks the Images API contract; raised before anything is sent.
+
+    ``field`` names the offending parameter (``None`` when the API itself names none, as for
+    dall-e-3's ``n``); ``code`` and ``message`` use the API's own error codes and wording, so the
+    emulator can answer with exactly what the real service would.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None,
+        code: str | None = "invalid_value",
+        param: str | None | _Same = SAME_AS_FIELD,
+        status: int = 400,
+        error_type: str = "invalid_request_error",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+        # The API sometimes reports no param although one field is at fault (reference §4.2).
+        self.param: str | None = field if param is SAME_AS_FIELD else param
+        self.status = status
+        self.type = error_type
+
+    def to_error_body(self) -> dict[str, Any]:
+        """The API's error envelope for this error."""
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class SchemaAssertionError(AssertionError):
+    """A reply breaks the API contract or disagrees with its request.
+
+    ``problems`` lists every problem as ``(json_path, message)``, not just the first.
+    """
+
+    def __init__(self, problems: Sequence[tuple[str, str]], *, context: str = "reply") -> None:
+        self.problems = list(problems)
+        lines = [f"{context} breaks the Images API contract ({len(self.problems)} problem(s)):"]
+        lines += [f"  at {path}: {message}" for path, message in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class ImagegenAPIError(ImagegenError):
+    """The service answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        message: str,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+        self.body = body
+        details = ", ".join(
+            f"{k}={v!r}" for k, v in (("type", type), ("code", code), ("param", param)) if v is not None
+        )
+        rid = f" [request id {request_id}]" if request_id else ""
+        super().__init__(f"HTTP {status}: {message}" + (f" ({details})" if details else "") + rid)
+
+
+class CassetteError(ImagegenError):
+    """A cassette cannot be read or written. The file on disk is left as it was."""
+
+    def __init__(self, path: str, problem: str, *, line: int | None = None, hint: str | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}:{line}" if line is not None else path
+        text = f"cassette {where}: {problem}"
+        text += f"\n  {hint}" if hint else "\n  The file was not changed. Fix it by hand, or delete it and re-record."
+        super().__init__(text)
+
+
+class CassetteMiss(ImagegenError):
+    """A request has no unplayed recorded reply in the cassette, and the record mode forbids recording.
+
+    ``str(exc)`` shows the request, the nearest recorded request, a field-by-field diff, the
+    cassette path and the command that would record it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        request: str,
+        nearest: str | None = None,
+        differences: Sequence[str] = (),
+    ) -> None:
+        self.path = path
+        self.request = request
+        self.nearest = nearest
+        self.differences = list(differences)
+        super().__init__(message)
+
+
+class SecretLeakError(ImagegenError):
+    """Recording refused: a secret would have reached disk. Nothing was written."""
+
+    def __init__(self, path: str, findings: Sequence[tuple[int | None, str, str]]) -> None:
+        # findings: (interaction index, field, what was found: a description, never the secret itself)
+        self.path = path
+        self.findings = list(findings)
+        lines = [f"refused to write cassette {path}: {len(self.findings)} secret(s) would reach disk:"]
+        for index, field, what in self.findings:
+            where = f"interaction {index}" if index is not None else "cassette"
+            lines.append(f"  {where}, {field}: {what}")
+        lines.append(
+            "  Nothing was written. Add a redaction rule (imagegen_config redact_headers / "
+            "redact_patterns) or remove the value from the request."
+        )
+        super().__init__("\n".join(lines))
