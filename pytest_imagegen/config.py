@@ -1,0 +1,162 @@
+"""One pure merge of every configuration source into a frozen ``ImagegenConfig``.
+
+Priority, highest first: CLI > environment > marker > ``imagegen_config`` fixture > ini > default.
+The plugin builds the fixture layer from ini + defaults (``config_from_ini``); a user's override of the
+``imagegen_config`` fixture replaces that layer; ``resolve_config`` then lays marker, environment and
+CLI values over it, in that order, so a conftest value can never beat ``--imagegen-record``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+__all__ = [
+    "DEFAULT_MATCH_ON",
+    "MATCHERS",
+    "PAYLOAD_MODES",
+    "RECORD_MODES",
+    "REPLAY_TIMINGS",
+    "ConfigError",
+    "ImagegenConfig",
+    "config_from_ini",
+    "resolve_config",
+]
+
+RecordMode = Literal["none", "once", "new_episodes", "all"]
+PayloadMode = Literal["placeholder", "keep"]
+ReplayTiming = Literal["instant", "recorded"]
+
+RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
+PAYLOAD_MODES: tuple[str, ...] = get_args(PayloadMode)
+REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
+# What a request is matched on. Host, port and scheme are left out by default so a cassette recorded
+# from the real service, a gateway or the emulator on a random port replays under any base URL.
+MATCHERS: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query", "body")
+DEFAULT_MATCH_ON: tuple[str, ...] = ("method", "path", "query", "body")
+
+
+class ConfigError(ValueError):
+    """A configuration value is not one of the valid ones; the message lists them."""
+
+
+@dataclass(frozen=True)
+class ImagegenConfig:
+    """Everything that shapes recording and replay for one test.
+
+    Override the ``imagegen_config`` fixture in a conftest to change defaults for a scope, for example
+    ``return dataclasses.replace(imagegen_config, payloads="keep")``.
+    """
+
+    record_mode: RecordMode = "none"
+    cassette_dir: Path = Path("cassettes")
+    base_url: str | None = None
+    cassette: str | None = None
+    match_on: tuple[str, ...] = DEFAULT_MATCH_ON
+    payloads: PayloadMode = "placeholder"
+    replay_timing: ReplayTiming = "instant"
+    strict: bool = False
+    redact_user: bool = False
+    redact_headers: tuple[str, ...] = ()
+    redact_query: tuple[str, ...] = ()
+    redact_patterns: tuple[str, ...] = ()
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
+    allowed_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_choice("record_mode", self.record_mode, RECORD_MODES)
+        _check_choice("payloads", self.payloads, PAYLOAD_MODES)
+        _check_choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
+        for matcher in self.match_on:
+            _check_choice("match_on", matcher, MATCHERS)
+        for pattern in self.redact_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"redact_patterns: {pattern!r} is not a valid regular expression: {exc}"
+                ) from None
+
+    def replace(self, **changes: Any) -> ImagegenConfig:
+        """A copy with ``changes`` applied (validated like any other source)."""
+        return merge_layer(self, changes, source="replace()")
+
+
+def _check_choice(name: str, value: object, valid: Sequence[str]) -> None:
+    if value not in valid:
+        raise ConfigError(f"invalid {name} {value!r}; valid values are: {', '.join(valid)}")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(ImagegenConfig)}
+_TUPLE_FIELDS = {
+    "match_on",
+    "redact_headers",
+    "redact_query",
+    "redact_patterns",
+    "secret_values",
+    "allowed_hosts",
+}
+_BOOL_FIELDS = {"strict", "redact_user"}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    if name == "cassette_dir":
+        return Path(value)
+    if name in _TUPLE_FIELDS:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[,\s]+", value) if part]
+        if not isinstance(value, Sequence):
+            raise ConfigError(f"{source}: {name} must be a list of strings, got {value!r}")
+        return tuple(str(v) for v in value)
+    if name in _BOOL_FIELDS and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
+        return lowered in {"1", "true", "yes", "on"}
+    return value
+
+
+def merge_layer(base: ImagegenConfig, layer: Mapping[str, Any], *, source: str) -> ImagegenConfig:
+    """``base`` with the non-None values of ``layer`` applied; unknown keys are an error naming them."""
+    unknown = sorted(set(layer) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown option(s) {', '.join(unknown)}; valid options are: {', '.join(_FIELDS)}"
+        )
+    changes = {name: _coerce(name, value, source) for name, value in layer.items() if value is not None}
+    if not changes:
+        return base
+    try:
+        return dataclasses.replace(base, **changes)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def config_from_ini(ini: Mapping[str, Any], *, rootdir: Path) -> ImagegenConfig:
+    """The ini + default layers: what the default ``imagegen_config`` fixture returns."""
+    config = merge_layer(ImagegenConfig(cassette_dir=rootdir / "cassettes"), ini, source="ini")
+    if not config.cassette_dir.is_absolute():
+        config = dataclasses.replace(config, cassette_dir=rootdir / config.cassette_dir)
+    return config
+
+
+def resolve_config(
+    fixture: ImagegenConfig,
+    *,
+    marker: Mapping[str, Any] | None = None,
+    env: Mapping[str, Any] | None = None,
+    cli: Mapping[str, Any] | None = None,
+    rootdir: Path | None = None,
+) -> ImagegenConfig:
+    """Lay marker, environment and CLI values over the fixture layer, lowest priority first."""
+    config = fixture
+    for source, layer in (("marker", marker), ("environment", env), ("command line", cli)):
+        if layer:
+            config = merge_layer(config, layer, source=source)
+    if rootdir is not None and not config.cassette_dir.is_absolute():
+        config = dataclasses.replace(config, cassette_dir=rootdir / config.cassette_dir)
+    return config
