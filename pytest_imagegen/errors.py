@@ -115,7 +115,11 @@ class CassetteError(ImagegenError):
         self.problem = problem
         where = f"{path}:{line}" if line is not None else path
         text = f"cassette {where}: {problem}"
-        text += f"\n  {hint}" if hint else "\n  The file was not changed. Fix it by hand, or delete it and re-record."
+        text += (
+            f"\n  {hint}"
+            if hint
+            else "\n  The file was not changed. Fix it by hand, or delete it and re-record."
+        )
         super().__init__(text)
 
 
