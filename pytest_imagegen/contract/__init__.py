@@ -1,0 +1,104 @@
+"""The Images API contract: request validation, reply checks, pydantic models, per-model capabilities.
+
+Pure: no pytest, no I/O beyond reading the bytes it is handed, no mutable globals. The emulator
+validates requests with ``validate_request`` and answers ``exc.to_error_body()``; the client validates
+before sending and runs ``check_reply`` on every reply and stream event.
+"""
+
+from pytest_imagegen.contract.capabilities import (
+    CAPABILITIES,
+    DEFAULT_MODELS,
+    GENERIC,
+    GPT_FALLBACK_MODEL,
+    EditInputRule,
+    FreeFormSizeRule,
+    ModelCapability,
+    OutputFormatRule,
+    base_model_id,
+    capability_for,
+    resolve_model,
+)
+from pytest_imagegen.contract.replies import (
+    check_error_reply,
+    check_reply,
+    json_path,
+    parse_reply,
+    parse_stream_event,
+)
+from pytest_imagegen.contract.reply_models import (
+    Error,
+    ErrorResponse,
+    Image,
+    ImageEditCompletedEvent,
+    ImageEditPartialImageEvent,
+    ImageEditStreamEvent,
+    ImageGenCompletedEvent,
+    ImageGenPartialImageEvent,
+    ImageGenStreamEvent,
+    ImageGenUsage,
+    ImagesResponse,
+    ImagesUsage,
+    InputTokensDetails,
+    OutputTokensDetails,
+    StreamEvent,
+    SvgUsage,
+)
+from pytest_imagegen.contract.request_models import (
+    CreateImageEditRequest,
+    CreateImageRequest,
+    CreateImageVariationRequest,
+    EditImageBodyJsonParam,
+    ImageRefParam,
+    SvgOptions,
+    SvgReasoning,
+)
+from pytest_imagegen.contract.uploads import FileInput, FilesInput, UploadedFile, sniff_format
+from pytest_imagegen.contract.validate import ValidatedRequest, validate_request
+
+__all__ = [
+    "CAPABILITIES",
+    "DEFAULT_MODELS",
+    "GENERIC",
+    "GPT_FALLBACK_MODEL",
+    "CreateImageEditRequest",
+    "CreateImageRequest",
+    "CreateImageVariationRequest",
+    "EditImageBodyJsonParam",
+    "EditInputRule",
+    "Error",
+    "ErrorResponse",
+    "FileInput",
+    "FilesInput",
+    "FreeFormSizeRule",
+    "Image",
+    "ImageEditCompletedEvent",
+    "ImageEditPartialImageEvent",
+    "ImageEditStreamEvent",
+    "ImageGenCompletedEvent",
+    "ImageGenPartialImageEvent",
+    "ImageGenStreamEvent",
+    "ImageGenUsage",
+    "ImageRefParam",
+    "ImagesResponse",
+    "ImagesUsage",
+    "InputTokensDetails",
+    "ModelCapability",
+    "OutputFormatRule",
+    "OutputTokensDetails",
+    "StreamEvent",
+    "SvgOptions",
+    "SvgReasoning",
+    "SvgUsage",
+    "UploadedFile",
+    "ValidatedRequest",
+    "base_model_id",
+    "capability_for",
+    "check_error_reply",
+    "check_reply",
+    "json_path",
+    "parse_reply",
+    "parse_stream_event",
+    "resolve_model",
+    "sniff_format",
+    "validate_request",
+]

@@ -1,0 +1,325 @@
+"""The per-model capability table of the Images API: one frozen row per model id.
+
+Every per-model rule the validators apply is read from a ``ModelCapability`` row here; no validator
+branches on a model name. A new model is one new row (usually ``replace(existing_row, id=...)``).
+Sources are the contract reference (``images-api-contract.md`` §1.0-§1.5); where it says a rule is
+*unspecified* or *DISPUTED*, the row takes the lenient reading and a comment says so.
+
+Also here: which model an endpoint defaults to (``resolve_model``), how gateway ids such as
+``openai/dall-e-3`` map to a row, and the permissive row used for models the table does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+__all__ = [
+    "CAPABILITIES",
+    "DEFAULT_MODELS",
+    "ENDPOINTS",
+    "GENERIC",
+    "GPT_FALLBACK_MODEL",
+    "MIME_TYPES",
+    "OUTPUT_FORMAT_RULES",
+    "EditInputRule",
+    "Endpoint",
+    "FreeFormSizeRule",
+    "ModelCapability",
+    "OutputFormatRule",
+    "base_model_id",
+    "capability_for",
+    "gpt_only_params",
+    "is_known_model",
+    "resolve_model",
+    "supports",
+]
+
+Endpoint = Literal["generations", "edits", "variations"]
+ENDPOINTS: Final[tuple[Endpoint, ...]] = ("generations", "edits", "variations")
+
+#: Pillow format name -> the MIME type the API names in its messages.
+MIME_TYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+)
+
+MB: Final = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FreeFormSizeRule:
+    """Arbitrary ``WIDTHxHEIGHT`` sizes (gpt-image-2 and later, reference §1.1)."""
+
+    multiple_of: int = 16
+    #: Aspect ratio (long edge / short edge) at most this: "between 1:3 and 3:1".
+    max_aspect_ratio: float = 3.0
+    # "Hard maximum 3840x2160"; whether 2160x3840 is allowed is unspecified. Lenient reading: a limit
+    # on the pixel count and on the longest edge, so portrait 2160x3840 passes too.
+    max_edge: int = 3840
+    max_pixels: int = 3840 * 2160
+    # Minimum size is unspecified: the smallest size the multiple-of rule allows (so tests may ask 64x64).
+    min_edge: int = 16
+
+
+@dataclass(frozen=True)
+class EditInputRule:
+    """What ``/images/edits`` (and ``/images/variations``) accept as input images for a model."""
+
+    max_images: int
+    formats: tuple[str, ...]
+    #: Largest accepted file, inclusive (the docs say "< 4 MB" / "< 50 MB"; the boundary byte is allowed).
+    max_bytes: int
+    square: bool = False
+    mask_formats: tuple[str, ...] = ("png",)
+    mask_max_bytes: int = 4 * MB
+    mask_same_size: bool = True
+    #: The JSON edit body (``images`` as references, §1.3) is for GPT image models only.
+    json_form: bool = True
+
+
+@dataclass(frozen=True)
+class OutputFormatRule:
+    """Rules an ``output_format`` value brings with it, whatever the model (reference §1.1)."""
+
+    forbids: tuple[str, ...] = ()
+    n_max: int | None = None
+    #: Parameters only meaningful with this format (e.g. ``frame_count`` with gif).
+    owns: tuple[str, ...] = ()
+
+
+#: gif: "does not support streaming, partial images, masks, or custom output compression";
+#: svg: "requires n=1 and does not support streaming, partial images ... or output_compression".
+OUTPUT_FORMAT_RULES: Final[Mapping[str, OutputFormatRule]] = MappingProxyType(
+    {
+        "gif": OutputFormatRule(
+            forbids=("stream", "partial_images", "mask", "output_compression"),
+            owns=("frame_count", "frame_duration_ms"),
+        ),
+        "svg": OutputFormatRule(
+            forbids=("stream", "partial_images", "output_compression"), n_max=1, owns=("svg",)
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ModelCapability:
+    """One model's rules. ``None`` in a value column means "any value" (used by the permissive row);
+    an empty tuple means the parameter is not supported by the model at all."""
+
+    id: str
+    known: bool = True
+    endpoints: tuple[Endpoint, ...] = ("generations", "edits")
+    prompt_max_length: int = 32000
+    n_min: int = 1
+    n_max: int = 10
+    #: Listed sizes, in the order the API lists them.
+    sizes: tuple[str, ...] | None = ("1024x1024", "1536x1024", "1024x1536", "auto")
+    free_form_sizes: FreeFormSizeRule | None = None
+    #: dall-e-3 answers a wrong size with code ``invalid_size`` and no param (reference §4.2).
+    size_error_code: str = "invalid_value"
+    qualities: tuple[str, ...] | None = ("low", "medium", "high", "auto")
+    styles: tuple[str, ...] | None = ()
+    #: Empty: the model always answers base64 and rejects the parameter (GPT image models).
+    response_formats: tuple[str, ...] | None = ()
+    default_response_format: str | None = None
+    backgrounds: tuple[str, ...] | None = ("transparent", "opaque", "auto")
+    #: Output formats that can carry transparency (``background=transparent`` needs one).
+    transparent_formats: tuple[str, ...] = ("png", "webp", "gif")
+    # PY-NEW adds gif and svg without naming a model restriction: lenient, every GPT image row takes them.
+    output_formats: tuple[str, ...] | None = ("png", "jpeg", "webp", "gif", "svg")
+    default_output_format: str | None = "png"
+    output_compression: bool = True
+    moderations: tuple[str, ...] | None = ("low", "auto")
+    stream: bool = True
+    partial_images_max: int = 3
+    edit: EditInputRule | None = field(
+        default_factory=lambda: EditInputRule(
+            max_images=16, formats=("png", "jpeg", "webp"), max_bytes=50 * MB
+        )
+    )
+    input_fidelities: tuple[str, ...] | None = ("high", "low")
+    #: ``markup`` (a PNG overlay steering an edit) is GPT Image 2.5 only.
+    markup: bool = False
+
+    @property
+    def variations(self) -> bool:
+        """Whether the model may be used on ``/images/variations``."""
+        return "variations" in self.endpoints
+
+
+_GPT: Final = ModelCapability(id="gpt-image-1.5")
+
+_DALL_E_2: Final = ModelCapability(
+    id="dall-e-2",
+    endpoints=("generations", "edits", "variations"),
+    prompt_max_length=1000,
+    # "auto" is the documented default for every model (SPEC lists it only for GPT; what it means for
+    # dall-e is unspecified): lenient, it is accepted here too.
+    sizes=("256x256", "512x512", "1024x1024", "auto"),
+    qualities=("standard", "auto"),
+    styles=(),
+    response_formats=("url", "b64_json"),
+    default_response_format="url",
+    backgrounds=(),
+    output_formats=(),
+    # dall-e answers PNG; the output_format parameter itself is not accepted (output_formats is empty).
+    default_output_format="png",
+    output_compression=False,
+    moderations=(),
+    stream=False,
+    partial_images_max=0,
+    edit=EditInputRule(max_images=1, formats=("png",), max_bytes=4 * MB, square=True, json_form=False),
+    input_fidelities=(),
+)
+
+_DALL_E_3: Final = replace(
+    _DALL_E_2,
+    id="dall-e-3",
+    endpoints=("generations",),
+    prompt_max_length=4000,
+    n_max=1,
+    sizes=("1024x1024", "1792x1024", "1024x1792", "auto"),
+    size_error_code="invalid_size",
+    qualities=("standard", "hd", "auto"),
+    styles=("vivid", "natural"),
+    edit=None,
+)
+
+_GPT_2: Final = replace(_GPT, id="gpt-image-2", free_form_sizes=FreeFormSizeRule())
+
+# PY-NEW: gpt-image-2.5-* add qualities xhigh/max, free-form sizes and markup. The 2.6 ids are only
+# listed (no per-model rules given): lenient, they get the 2.5 rules.
+_GPT_2_5: Final = replace(
+    _GPT_2,
+    id="gpt-image-2.5-sunburst",
+    qualities=("low", "medium", "high", "xhigh", "max", "auto"),
+    markup=True,
+)
+
+
+def _rows(*rows: ModelCapability) -> Mapping[str, ModelCapability]:
+    return MappingProxyType({row.id: row for row in rows})
+
+
+#: Every model the table knows, by id.
+CAPABILITIES: Final[Mapping[str, ModelCapability]] = _rows(
+    _DALL_E_2,
+    _DALL_E_3,
+    replace(_GPT, id="gpt-image-1"),
+    # input_fidelity on gpt-image-1-mini is DISPUTED (SPEC: unsupported; PY-NEW: "low" only). Lenient: "low".
+    replace(_GPT, id="gpt-image-1-mini", input_fidelities=("low",)),
+    _GPT,
+    # input_fidelity on gpt-image-2 is DISPUTED (SPEC: supported; PY-NEW: "omit it"). Lenient: accepted.
+    _GPT_2,
+    replace(_GPT_2, id="gpt-image-2-2026-04-21"),
+    # Missing from SPEC's generations enum but in PY-NEW generate(): lenient, both endpoints.
+    # Its input_fidelity support is unspecified: lenient, high/low.
+    replace(_GPT, id="chatgpt-image-latest"),
+    _GPT_2_5,
+    replace(_GPT_2_5, id="gpt-image-2.5-sunburst-2026-09-08"),
+    replace(_GPT_2_5, id="gpt-image-2.5-flare"),
+    replace(_GPT_2_5, id="gpt-image-2.5-flare-2026-09-08"),
+    replace(_GPT_2_5, id="gpt-image-2.6-sunburst"),
+    replace(_GPT_2_5, id="gpt-image-2.6-flare"),
+)
+
+#: Rules for a model the table does not know: everything the API might accept passes (the API moves
+#: faster than any table). ``strict=True`` validation rejects unknown models instead.
+GENERIC: Final = ModelCapability(
+    id="*",
+    known=False,
+    endpoints=ENDPOINTS,
+    sizes=None,
+    qualities=None,
+    styles=None,
+    response_formats=None,
+    backgrounds=None,
+    output_formats=None,
+    default_output_format=None,
+    moderations=None,
+    edit=EditInputRule(max_images=16, formats=("png", "jpeg", "webp", "gif"), max_bytes=50 * MB),
+    input_fidelities=None,
+    markup=True,
+)
+
+#: The model each endpoint uses when the request names none (reference §1.1-§1.4).
+DEFAULT_MODELS: Final[Mapping[str, str]] = MappingProxyType(
+    {"generations": "dall-e-2", "edits": "gpt-image-1.5", "variations": "dall-e-2"}
+)
+
+#: Generations default to a GPT image model when a GPT-only parameter is present; which one is
+#: unspecified. gpt-image-1.5: it is the edits default and the model of the reference's own examples
+#: (gpt-image-1 is shut down), so a request without ``model`` gets the same model on both endpoints.
+GPT_FALLBACK_MODEL: Final = "gpt-image-1.5"
+
+
+def base_model_id(model: str) -> str:
+    """The table id a model id names: gateway prefixes (``openai/dall-e-3``, any ``prefix/``) dropped."""
+    return model.rsplit("/", 1)[-1]
+
+
+def is_known_model(model: str) -> bool:
+    """Whether the table has a row for ``model`` (after dropping a provider prefix)."""
+    return base_model_id(model) in CAPABILITIES
+
+
+def capability_for(model: str) -> ModelCapability:
+    """The row for ``model``; a provider-prefixed id follows its base model; unknown ids get ``GENERIC``
+    (with ``id`` set to the model's own id, so callers can name it)."""
+    base = base_model_id(model)
+    row = CAPABILITIES.get(base)
+    return row if row is not None else replace(GENERIC, id=base)
+
+
+def supports(row: ModelCapability, param: str) -> bool:
+    """Whether ``row`` accepts ``param`` at all (any value); parameters without a column always pass."""
+    columns: dict[str, Any] = {
+        "background": row.backgrounds,
+        "moderation": row.moderations,
+        "output_format": row.output_formats,
+        "input_fidelity": row.input_fidelities,
+        "style": row.styles,
+        "response_format": row.response_formats,
+    }
+    if param in columns:
+        value = columns[param]
+        return value is None or len(value) > 0
+    if param in ("stream", "partial_images"):
+        return row.stream
+    if param == "output_compression":
+        return row.output_compression
+    if param == "markup":
+        return row.markup
+    if param in ("complexity", "frame_count", "frame_duration_ms", "svg"):
+        return bool(row.output_formats is None or len(row.output_formats) > 0)
+    return True
+
+
+def gpt_only_params(params: Mapping[str, Any]) -> list[str]:
+    """The parameters in ``params`` (``None`` meaning absent) the generations default model rejects but
+    the GPT fallback model accepts: derived from the two rows, so a new GPT-only column needs no list."""
+    default = CAPABILITIES[DEFAULT_MODELS["generations"]]
+    fallback = CAPABILITIES[GPT_FALLBACK_MODEL]
+    return [
+        name
+        for name, value in params.items()
+        if value is not None
+        and not supports(default, name)
+        and supports(fallback, name)
+        # stream=false asks nothing GPT-specific.
+        and not (name == "stream" and value in (False, "false", "False"))
+    ]
+
+
+def resolve_model(endpoint: str, params: Mapping[str, Any]) -> str:
+    """The model id a request uses: its ``model`` when given (as sent, prefix kept), else the endpoint's
+    default, with generations switching to ``GPT_FALLBACK_MODEL`` when a GPT-only parameter is present."""
+    model = params.get("model")
+    if isinstance(model, str) and model:
+        return model
+    if endpoint == "generations" and gpt_only_params(params):
+        return GPT_FALLBACK_MODEL
+    return DEFAULT_MODELS.get(endpoint, DEFAULT_MODELS["generations"])

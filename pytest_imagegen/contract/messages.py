@@ -1,0 +1,136 @@
+"""The Images API's own error wording (reference §4.2), as ``RequestValidationError`` factories.
+
+One place for the templates, so the emulator answers with exactly the text, code and param the real
+service uses, and tests can compare against the reference's examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pytest_imagegen.errors import RequestValidationError
+
+__all__ = [
+    "above_max",
+    "array_too_long",
+    "below_min",
+    "invalid_type",
+    "invalid_value",
+    "json_type_name",
+    "missing",
+    "quote_list",
+    "string_too_long",
+    "string_too_short",
+    "unknown_parameter",
+]
+
+
+def quote_list(values: Sequence[str], conjunction: str = "and") -> str:
+    """``'a', 'b', and 'c'`` as the API lists supported values."""
+    quoted = [f"'{v}'" for v in values]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    if len(quoted) == 2:
+        return f"{quoted[0]} {conjunction} {quoted[1]}"
+    return ", ".join(quoted[:-1]) + f", {conjunction} {quoted[-1]}"
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON type of a value, as the API names it in ``invalid_type`` messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, bytes | bytearray):
+        return "a file"
+    return "an object"
+
+
+def missing(field: str) -> RequestValidationError:
+    return RequestValidationError(
+        f"Missing required parameter: '{field}'.", field=field, code="missing_required_parameter"
+    )
+
+
+def unknown_parameter(field: str) -> RequestValidationError:
+    return RequestValidationError(f"Unknown parameter: '{field}'.", field=field, code="unknown_parameter")
+
+
+def invalid_type(field: str, expected: str, value: Any) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid type for '{field}': expected {expected}, but got {json_type_name(value)} instead.",
+        field=field,
+        code="invalid_type",
+    )
+
+
+def invalid_value(field: str, value: Any, supported: Sequence[str]) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid value: '{value}'. Supported values are: {quote_list(supported)}.",
+        field=field,
+        code="invalid_value",
+    )
+
+
+def above_max(field: str, maximum: int, value: int) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid '{field}': integer above maximum value. "
+        f"Expected a value <= {maximum}, but got {value} instead.",
+        field=field,
+        code="integer_above_max_value",
+    )
+
+
+def below_min(field: str, minimum: int, value: int) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid '{field}': integer below minimum value. "
+        f"Expected a value >= {minimum}, but got {value} instead.",
+        field=field,
+        code="integer_below_min_value",
+    )
+
+
+def string_too_long(field: str, maximum: int, length: int) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid '{field}': string too long. Expected a string with maximum length {maximum}, "
+        f"but got a string with length {length} instead.",
+        field=field,
+        code="string_above_max_length",
+    )
+
+
+def string_too_short(field: str, minimum: int, length: int) -> RequestValidationError:
+    got = "an empty string" if length == 0 else f"a string with length {length}"
+    return RequestValidationError(
+        f"Invalid '{field}': string too short. "
+        f"Expected a string with minimum length {minimum}, but got {got} instead.",
+        field=field,
+        code="string_below_min_length",
+    )
+
+
+def array_too_long(field: str, maximum: int, length: int) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid '{field}': array too long. Expected an array with maximum length {maximum}, "
+        f"but got an array with length {length} instead.",
+        field=field,
+        code="array_above_max_length",
+    )
+
+
+def array_too_short(field: str, minimum: int, length: int) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid '{field}': array too short. Expected an array with minimum length {minimum}, "
+        f"but got an array with length {length} instead.",
+        field=field,
+        code="array_below_min_length",
+    )

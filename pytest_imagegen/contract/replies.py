@@ -1,0 +1,352 @@
+"""Reply checks: the schema, and agreement with the request that asked (reference §2, §3).
+
+Every problem is collected as ``(json_path, message)`` and raised together in one
+``SchemaAssertionError``, so a user sees all that is wrong with a reply at once. The checks against
+the request work on the raw JSON, not on the parsed model, so they still run when the schema fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from pytest_imagegen.contract.reply_models import (
+    STREAM_EVENT_MODELS,
+    ErrorResponse,
+    ImagesResponse,
+    StreamEvent,
+)
+from pytest_imagegen.contract.uploads import decode_image_header
+from pytest_imagegen.contract.validate import ValidatedRequest
+from pytest_imagegen.errors import SchemaAssertionError
+
+__all__ = ["check_error_reply", "check_reply", "json_path", "parse_reply", "parse_stream_event"]
+
+Problems = list[tuple[str, str]]
+
+_IDENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIZE: Final = re.compile(r"(\d+)x(\d+)")
+#: Event type prefix per endpoint (§3.1); variations do not stream.
+_EVENT_PREFIX: Final[Mapping[str, str]] = {"generations": "image_generation", "edits": "image_edit"}
+#: SPEC-required event fields that SPEC's own examples omit (§3.1): only ``strict=True`` asks them.
+_SPEC_EVENT_FIELDS: Final = ("created_at", "size", "quality", "background", "output_format")
+
+
+def json_path(loc: Sequence[int | str], base: str = "$") -> str:
+    """pydantic's ``loc`` as a JSON path: ``("data", 0, "b64_json")`` -> ``$.data[0].b64_json``."""
+    path = base
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _IDENT.fullmatch(part):
+            path += f".{part}"
+        else:
+            path += f"[{part!r}]"
+    return path
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_problems(model: type[BaseModel], data: Any, base: str, strict: bool) -> tuple[Any, Problems]:
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        problems: Problems = []
+        for err in exc.errors():
+            if err["type"] == "missing":
+                message = "required field is missing"
+            else:
+                message = f"{err['msg']} (got {_short(err.get('input'))})"
+            problems.append((json_path(err["loc"], base), message))
+        return None, problems
+    return obj, (_extras(obj, base) if strict else [])
+
+
+def _extras(obj: Any, path: str) -> Problems:
+    """Unknown fields anywhere in a parsed model (reported only in strict mode)."""
+    problems: Problems = []
+    if isinstance(obj, BaseModel):
+        for key in obj.model_extra or {}:
+            problems.append((json_path([key], path), "unknown field (strict mode)"))
+        for name in type(obj).model_fields:
+            problems += _extras(getattr(obj, name), json_path([name], path))
+    elif isinstance(obj, list | tuple):
+        for i, item in enumerate(obj):
+            problems += _extras(item, f"{path}[{i}]")
+    return problems
+
+
+def _to_json(value: Any) -> Any:
+    """A reply given as a pydantic model (ours or the openai SDK's) as plain JSON."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    return value
+
+
+# --- public parsers ------------------------------------------------------------------------------
+
+
+def parse_reply(mapping: Any, *, strict: bool = False) -> ImagesResponse:
+    """An ``ImagesResponse`` from JSON; every schema problem raised with its JSON path."""
+    obj, problems = _schema_problems(ImagesResponse, _to_json(mapping), "$", strict)
+    if problems:
+        raise SchemaAssertionError(problems, context="images reply")
+    assert isinstance(obj, ImagesResponse)
+    return obj
+
+
+def _event_problems(data: Any, base: str, strict: bool) -> tuple[StreamEvent | None, Problems]:
+    if not isinstance(data, Mapping):
+        return None, [(base, f"a stream event must be a JSON object, got {_short(data)}")]
+    kind = data.get("type")
+    if kind is None:
+        return None, [(json_path(["type"], base), "required field is missing")]
+    model = STREAM_EVENT_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        known = ", ".join(STREAM_EVENT_MODELS)
+        return None, [
+            (json_path(["type"], base), f"unknown event type {_short(kind)}; expected one of {known}")
+        ]
+    obj, problems = _schema_problems(model, data, base, strict)
+    if strict and obj is not None:
+        problems += [
+            (json_path([name], base), "required by SPEC but absent (strict mode)")
+            for name in _SPEC_EVENT_FIELDS
+            if name not in data
+        ]
+    return obj, problems
+
+
+def parse_stream_event(mapping: Any, *, strict: bool = False) -> StreamEvent:
+    """One stream event (any of the four types) from JSON; problems raised with their JSON paths."""
+    obj, problems = _event_problems(_to_json(mapping), "$", strict)
+    if problems or obj is None:
+        raise SchemaAssertionError(problems, context="stream event")
+    return obj
+
+
+def check_error_reply(body: Any, *, strict: bool = False) -> None:
+    """Check an error envelope ``{"error": {message, type, param, code}}`` (all four keys present)."""
+    data = _to_json(body)
+    _, problems = _schema_problems(ErrorResponse, data, "$", strict)
+    if problems:
+        raise SchemaAssertionError(problems, context="error reply")
+
+
+# --- check_reply ---------------------------------------------------------------------------------
+
+
+def check_reply(request: ValidatedRequest | None, reply: Any, *, strict: bool = False) -> None:
+    """Check a reply's schema and, when ``request`` is given, that it answers that request.
+
+    ``reply`` is the JSON of an ``ImagesResponse`` (mapping or model) or a sequence of stream events
+    (mappings or models). Raises one ``SchemaAssertionError`` listing every problem.
+    """
+    __tracebackhide__ = True
+    problems: Problems = []
+    data = _to_json(reply)
+    if isinstance(data, Mapping):
+        _, problems = _schema_problems(ImagesResponse, data, "$", strict)
+        if request is not None:
+            problems += _response_vs_request(request, data)
+    elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        events = [_to_json(e) for e in data]
+        for i, event in enumerate(events):
+            problems += _event_problems(event, f"$[{i}]", strict)[1]
+        if request is not None:
+            problems += _stream_vs_request(request, events)
+    else:
+        problems.append(
+            ("$", f"expected a JSON object or a list of stream events, got {type(reply).__name__}")
+        )
+    if problems:
+        raise SchemaAssertionError(problems, context=_context(request))
+
+
+def _context(request: ValidatedRequest | None) -> str:
+    if request is None:
+        return "reply"
+    return f"reply to POST /v1/images/{request.endpoint} (model {request.model})"
+
+
+def _concrete(size: Any) -> tuple[int, int] | None:
+    match = _SIZE.fullmatch(size) if isinstance(size, str) else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _check_b64(path: str, value: Any, fmt: Any, size: Any) -> Problems:
+    """That a base64 string holds an image of the expected format and size (header read only)."""
+    if not isinstance(value, str):
+        return []
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return [(path, f"not valid base64 ({_short(value)})")]
+    header = decode_image_header(raw)
+    if header is None:
+        return [(path, f"does not decode to an image ({len(raw)} bytes)")]
+    got_format, got_size, _ = header
+    problems: Problems = []
+    if isinstance(fmt, str) and fmt != "svg" and got_format != fmt:
+        problems.append((path, f"image is {got_format}, expected {fmt}"))
+    expected_size = _concrete(size)
+    if expected_size is not None and got_size != expected_size:
+        problems.append((path, f"image is {got_size[0]}x{got_size[1]}, expected {size}"))
+    return problems
+
+
+def _echo_problems(request: ValidatedRequest, body: Mapping[str, Any], base: str) -> Problems:
+    """Echoed ``output_format`` / ``size`` / ``background`` must be what the request asked."""
+    problems: Problems = []
+    got_format = body.get("output_format")
+    if request.output_format is not None and got_format is not None and got_format != request.output_format:
+        problems.append(
+            (f"{base}.output_format", f"{got_format!r}, but the request asked {request.output_format!r}")
+        )
+    got_size = body.get("size")
+    if request.concrete_size is not None and _concrete(got_size) is not None and got_size != request.size:
+        problems.append((f"{base}.size", f"{got_size!r}, but the request asked {request.size!r}"))
+    got_bg = body.get("background")
+    if (
+        request.background in ("transparent", "opaque")
+        and got_bg in ("transparent", "opaque")
+        and got_bg != (request.background)
+    ):
+        problems.append((f"{base}.background", f"{got_bg!r}, but the request asked {request.background!r}"))
+    return problems
+
+
+def _expected_format(request: ValidatedRequest, body: Mapping[str, Any]) -> Any:
+    echoed = body.get("output_format")
+    return echoed if isinstance(echoed, str) else request.image_format
+
+
+def _expected_size(request: ValidatedRequest, body: Mapping[str, Any]) -> Any:
+    echoed = body.get("size")
+    return echoed if _concrete(echoed) is not None else request.size
+
+
+def _response_vs_request(request: ValidatedRequest, body: Mapping[str, Any]) -> Problems:
+    problems: Problems = []
+    if request.stream:
+        problems.append(("$", "the request asked for a stream (stream=true) but the reply is one JSON body"))
+    data = body.get("data")
+    if data is None:
+        problems.append(("$.data", f"missing: the request asked for {request.n} image(s)"))
+        return problems
+    if not isinstance(data, list):
+        return problems  # the schema check reports the type
+    if len(data) != request.n:
+        problems.append(("$.data", f"{len(data)} image(s), but the request asked n={request.n}"))
+    problems += _echo_problems(request, body, "$")
+    fmt, size = _expected_format(request, body), _expected_size(request, body)
+    for i, image in enumerate(data):
+        if not isinstance(image, Mapping):
+            continue
+        path = f"$.data[{i}]"
+        problems += _image_kind_problems(request, image, path)
+        problems += _check_b64(f"{path}.b64_json", image.get("b64_json"), fmt, size)
+    return problems
+
+
+def _image_kind_problems(request: ValidatedRequest, image: Mapping[str, Any], path: str) -> Problems:
+    """``url`` vs ``b64_json`` by model and ``response_format`` (§2)."""
+    has_url, has_b64 = image.get("url") is not None, image.get("b64_json") is not None
+    cap = request.capability
+    if request.response_format is not None:
+        wanted = request.response_format
+    elif cap.response_formats == ():
+        wanted = "b64_json"  # models that reject response_format always answer base64
+    else:
+        wanted = None  # an unknown model without response_format: either is fine
+    if wanted is None:
+        return [] if has_url or has_b64 else [(path, "image has neither 'url' nor 'b64_json'")]
+    other = "url" if wanted == "b64_json" else "b64_json"
+    problems: Problems = []
+    if not (has_b64 if wanted == "b64_json" else has_url):
+        problems.append(
+            (f"{path}.{wanted}", f"missing: model {request.model} answers {wanted} for this request")
+        )
+    if has_url if other == "url" else has_b64:
+        problems.append(
+            (f"{path}.{other}", f"unexpected: model {request.model} answers {wanted} for this request")
+        )
+    return problems
+
+
+def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems:
+    problems: Problems = []
+    if not request.stream:
+        problems.append(("$", "the reply is a stream, but the request did not ask for one (stream=true)"))
+    prefix = _EVENT_PREFIX.get(request.endpoint)
+    partial_type, completed_type = f"{prefix}.partial_image", f"{prefix}.completed"
+    # n>1 while streaming is unspecified (§3.2): lenient, one completed event per image (1..n of them),
+    # each image's partial images numbered from 0 again.
+    max_completed = max(request.n, 1)
+    completed = 0
+    partials_in_image = 0
+    last_index: int | None = None
+    for i, event in enumerate(events):
+        if not isinstance(event, Mapping):
+            continue
+        kind = event.get("type")
+        path = f"$[{i}]"
+        if kind in STREAM_EVENT_MODELS and kind not in (partial_type, completed_type):
+            problems.append(
+                (f"{path}.type", f"{kind!r} does not belong to POST /v1/images/{request.endpoint}")
+            )
+            continue
+        if kind == partial_type:
+            if completed >= max_completed:
+                problems.append(
+                    (path, "partial image event after the completed event (completed must be last)")
+                )
+            partials_in_image += 1
+            if partials_in_image > request.partial_images:
+                problems.append(
+                    (
+                        path,
+                        f"partial image number {partials_in_image}, "
+                        f"but partial_images={request.partial_images}",
+                    )
+                )
+            index = event.get("partial_image_index")
+            if isinstance(index, int) and not isinstance(index, bool):
+                if last_index is None and index != 0:
+                    problems.append(
+                        (f"{path}.partial_image_index", f"{index}, but the first partial image is 0")
+                    )
+                elif last_index is not None and index <= last_index:
+                    problems.append(
+                        (f"{path}.partial_image_index", f"{index}, not after the previous index {last_index}")
+                    )
+                last_index = index
+        elif kind == completed_type:
+            completed += 1
+            if completed > max_completed:
+                problems.append(
+                    (path, f"completed event number {completed}, but the request asked n={request.n}")
+                )
+            partials_in_image, last_index = 0, None
+        else:
+            continue
+        problems += _echo_problems(request, event, path)
+        problems += _check_b64(
+            f"{path}.b64_json",
+            event.get("b64_json"),
+            _expected_format(request, event),
+            _expected_size(request, event),
+        )
+    if completed == 0:
+        problems.append(("$", f"no {completed_type} event: the stream must end with one"))
+    elif events and not (isinstance(events[-1], Mapping) and events[-1].get("type") == completed_type):
+        problems.append((f"$[{len(events) - 1}]", f"the stream must end with the {completed_type} event"))
+    return problems

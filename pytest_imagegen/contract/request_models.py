@@ -1,0 +1,183 @@
+"""Pydantic models of the Images API request bodies (reference §1.1-§1.4): their wire shape only.
+
+The models fix field names and types (strictly: a JSON string is not an integer). Value sets and ranges
+that differ by model (sizes, qualities, ``n``, prompt length) are deliberately plain ``str``/``int``
+here: they live in the capability table, which knows which model asked, and the API adds values faster
+than a schema could follow. Unknown fields are kept (``extra="allow"``); ``validate_request(strict=True)``
+turns them into errors. ``ImageRefParam`` is the exception: SPEC forbids extra keys there explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
+from pydantic_core import PydanticCustomError
+
+from pytest_imagegen.contract.uploads import UploadedFile
+
+__all__ = [
+    "BOOL_FIELDS",
+    "INT_FIELDS",
+    "CreateImageEditRequest",
+    "CreateImageRequest",
+    "CreateImageVariationRequest",
+    "EditImageBodyJsonParam",
+    "ImageRefParam",
+    "SvgOptions",
+    "SvgReasoning",
+]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+class SvgReasoning(_Request):
+    """``svg.reasoning`` (PY-NEW): effort of the SVG author."""
+
+    effort: str | None = None
+
+
+class SvgOptions(_Request):
+    """``svg`` (PY-NEW): which model authors ``output_format=svg`` output."""
+
+    model: str | None = None
+    reasoning: SvgReasoning | None = None
+
+
+class _GptExtras(_Request):
+    """Fields PY-NEW / DOCS-NEW add to generations and edits (not in SPEC)."""
+
+    safety_identifier: str | None = None
+    complexity: str | None = None
+    frame_count: int | None = None
+    frame_duration_ms: int | None = None
+    svg: SvgOptions | None = None
+
+
+class CreateImageRequest(_GptExtras):
+    """``POST /images/generations`` JSON body (SPEC ``CreateImageRequest``)."""
+
+    prompt: str
+    model: str | None = None
+    n: int | None = None
+    quality: str | None = None
+    response_format: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    stream: bool | None = None
+    partial_images: int | None = None
+    size: str | None = None
+    moderation: str | None = None
+    background: str | None = None
+    style: str | None = None
+    user: str | None = None
+
+
+class CreateImageEditRequest(_GptExtras):
+    """``POST /images/edits`` multipart body (SPEC ``CreateImageEditRequest``).
+
+    ``image`` holds every image part (``image`` or repeated ``image[]``), in order.
+    """
+
+    image: tuple[InstanceOf[UploadedFile], ...]
+    prompt: str
+    mask: InstanceOf[UploadedFile] | None = None
+    #: PY-NEW: a PNG overlay steering the edit (GPT Image 2.5).
+    markup: InstanceOf[UploadedFile] | None = None
+    background: str | None = None
+    model: str | None = None
+    n: int | None = None
+    size: str | None = None
+    response_format: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    user: str | None = None
+    input_fidelity: str | None = None
+    stream: bool | None = None
+    partial_images: int | None = None
+    quality: str | None = None
+    # Not in the multipart schema but in the JSON edit body; whether multipart accepts it is
+    # unspecified: lenient, a known field here too.
+    moderation: str | None = None
+
+
+class ImageRefParam(BaseModel):
+    """An input image by reference: exactly one of ``image_url`` (URL or ``data:`` URL) or ``file_id``."""
+
+    # additionalProperties: false in SPEC, so extra keys fail even in lenient mode.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    image_url: str | None = Field(default=None, max_length=20_971_520)
+    file_id: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ImageRefParam:
+        if (self.image_url is None) == (self.file_id is None):
+            raise PydanticCustomError("image_ref", "expected exactly one of 'image_url' or 'file_id'")
+        return self
+
+
+class EditImageBodyJsonParam(_GptExtras):
+    """``POST /images/edits`` JSON body (SPEC ``EditImageBodyJsonParam``; GPT image models only)."""
+
+    images: list[ImageRefParam]
+    prompt: str = Field(min_length=1)
+    mask: ImageRefParam | None = None
+    model: str | None = None
+    n: int | None = None
+    quality: str | None = None
+    input_fidelity: str | None = None
+    size: str | None = None
+    user: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    moderation: str | None = None
+    background: str | None = None
+    stream: bool | None = None
+    partial_images: int | None = None
+
+
+class CreateImageVariationRequest(_Request):
+    """``POST /images/variations`` multipart body (SPEC ``CreateImageVariationRequest``; dall-e-2)."""
+
+    image: tuple[InstanceOf[UploadedFile], ...]
+    model: str | None = None
+    n: int | None = None
+    response_format: str | None = None
+    size: str | None = None
+    user: str | None = None
+
+
+def _fields_of_type(kind: type) -> frozenset[str]:
+    names: set[str] = set()
+    for cls in (
+        CreateImageRequest,
+        CreateImageEditRequest,
+        EditImageBodyJsonParam,
+        CreateImageVariationRequest,
+    ):
+        for name, info in cls.model_fields.items():
+            if info.annotation == (kind | None):
+                names.add(name)
+    return frozenset(names)
+
+
+#: Fields a multipart form sends as text but the API reads as integers / booleans.
+INT_FIELDS: Final = _fields_of_type(int)
+BOOL_FIELDS: Final = _fields_of_type(bool)
+
+
+def expected_type_name(model: type[BaseModel], name: str) -> str:
+    """How the API's ``invalid_type`` message names a field's type ("an integer", "a string", ...)."""
+    info = model.model_fields.get(name)
+    annotation: Any = info.annotation if info is not None else None
+    for kind, words in ((bool, "a boolean"), (int, "an integer"), (str, "a string")):
+        if annotation in (kind, kind | None):
+            return words
+    if annotation is not None and "tuple" in str(annotation):
+        return "a file"
+    if annotation is not None and "list" in str(annotation):
+        return "an array"
+    return "an object"

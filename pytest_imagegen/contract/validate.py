@@ -1,0 +1,594 @@
+"""``validate_request``: one Images API request checked the way the service checks it.
+
+Steps, in the order the service reports problems: wire types (pydantic request models), the model and
+the endpoint, each parameter against the model's capability row (in the order the caller gave them,
+so the first offending field is the one reported), rules between parameters, and the uploaded files'
+real bytes. The first problem raises ``RequestValidationError`` with the API's code and wording; the
+emulator answers with ``exc.to_error_body()`` and ``exc.status``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from pytest_imagegen.contract import messages
+from pytest_imagegen.contract.capabilities import (
+    CAPABILITIES,
+    ENDPOINTS,
+    MB,
+    MIME_TYPES,
+    OUTPUT_FORMAT_RULES,
+    Endpoint,
+    FreeFormSizeRule,
+    ModelCapability,
+    capability_for,
+    resolve_model,
+    supports,
+)
+from pytest_imagegen.contract.request_models import (
+    BOOL_FIELDS,
+    INT_FIELDS,
+    CreateImageEditRequest,
+    CreateImageRequest,
+    CreateImageVariationRequest,
+    EditImageBodyJsonParam,
+    ImageRefParam,
+)
+from pytest_imagegen.contract.uploads import FilesInput, UploadedFile, read_uploads
+from pytest_imagegen.errors import RequestValidationError
+
+__all__ = ["ValidatedRequest", "validate_request"]
+
+#: Model-independent API limits (reference §1.1, §1.2, PY-NEW).
+OUTPUT_COMPRESSION_RANGE: Final = (0, 100)
+FRAME_COUNT_RANGE: Final = (2, 16)
+# frame_duration_ms minimum: only a mirror of DOCS-NEW says 20; lenient, anything >= 0.
+FRAME_DURATION_MIN: Final = 0
+COMPLEXITIES: Final = ("low", "medium", "high")
+_IMAGE_PARTS: Final = ("image", "image[]")
+_FILE_PARTS: Final = (*_IMAGE_PARTS, "mask", "markup")
+_SIZE_RE: Final = re.compile(r"(\d+)x(\d+)")
+_INT_TEXT: Final = re.compile(r"\s*[+-]?\d+\s*")
+
+
+@dataclass(frozen=True)
+class ValidatedRequest:
+    """A request that passed ``validate_request``, with every effective value resolved.
+
+    ``params`` holds what the caller gave (explicit ``None`` dropped, multipart text coerced to
+    int/bool); defaults are resolved only into the named attributes.
+    """
+
+    endpoint: Endpoint
+    #: The model as sent (provider prefix kept), or the endpoint's default.
+    model: str
+    #: The capability row's id (for unknown models: the model id without its prefix).
+    base_model: str
+    capability: ModelCapability = field(repr=False)
+    params: dict[str, Any]
+    files: tuple[UploadedFile, ...] = ()
+    #: JSON edit body: the ``images`` references (``files`` is empty then).
+    image_refs: tuple[ImageRefParam, ...] = ()
+    form: Literal["json", "multipart"] = "json"
+    stream: bool = False
+    n: int = 1
+    partial_images: int = 0
+    #: ``url``/``b64_json`` for models that take the parameter (default ``url``); ``None`` for GPT models.
+    response_format: str | None = None
+    #: Effective ``output_format`` for models that take it (default ``png``); ``None`` otherwise.
+    output_format: str | None = None
+    #: The requested size, or ``None`` when the request left it to the default.
+    size: str | None = None
+    background: str | None = None
+    strict: bool = field(default=False, compare=False)
+
+    @property
+    def images(self) -> tuple[UploadedFile, ...]:
+        """The input images (parts ``image`` / ``image[]``), in order."""
+        return tuple(f for f in self.files if f.part in _IMAGE_PARTS)
+
+    @property
+    def mask(self) -> UploadedFile | None:
+        return next((f for f in self.files if f.part == "mask"), None)
+
+    @property
+    def known_model(self) -> bool:
+        return self.capability.known
+
+    @property
+    def image_format(self) -> str | None:
+        """The format base64 images in the reply must have, when known."""
+        return self.output_format or (
+            self.capability.default_output_format if self.capability.known else None
+        )
+
+    @property
+    def concrete_size(self) -> tuple[int, int] | None:
+        """``(width, height)`` when the request asked a concrete size (not ``auto``, not left out)."""
+        match = _SIZE_RE.fullmatch(self.size or "")
+        return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def validate_request(
+    endpoint: str,
+    params: Mapping[str, Any],
+    files: FilesInput | None = None,
+    *,
+    strict: bool = False,
+) -> ValidatedRequest:
+    """Check one request against the contract and the model's capability row.
+
+    ``endpoint`` is ``generations``, ``edits`` or ``variations``; ``params`` the JSON body or the
+    multipart text fields (an explicit ``None`` means "not given", as the SDK sends JSON nulls);
+    ``files`` maps a part name (``image``, ``image[]``, ``mask``) to one file or a list. With
+    ``strict=True`` unknown models and unknown fields are errors too.
+    """
+    if endpoint not in ENDPOINTS:
+        raise RequestValidationError(
+            f"Invalid URL (POST /v1/images/{endpoint})", field=None, code=None, status=404
+        )
+    ep: Endpoint = endpoint  # mypy narrows str to the Literal through the membership test above
+    given = {k: v for k, v in params.items() if v is not None}
+    json_edit = ep == "edits" and files is None and "images" in given
+    multipart = ep != "generations" and not json_edit
+    if files and not multipart:
+        raise messages.unknown_parameter(next(iter(files)))
+    uploads = read_uploads(files) if multipart else ()
+    given = _coerce_form(given) if multipart else _coerce_json(given)
+
+    request_model = _request_model(ep, json_edit)
+    _check_types(request_model, given, uploads if multipart else None)
+
+    model = resolve_model(ep, given)
+    cap = capability_for(model)
+    _check_model(ep, model, cap, json_edit=json_edit, strict=strict)
+    if strict:
+        _check_unknown(request_model, given, uploads)
+
+    ctx = _Context(ep, cap, given)
+    for name, value in given.items():
+        check = _PARAM_CHECKS.get(name)
+        if check is not None and name in request_model.model_fields:
+            check(ctx, name, value)
+    _check_cross_field(ctx, uploads, json_edit=json_edit)
+
+    refs: tuple[ImageRefParam, ...] = ()
+    if json_edit:
+        refs = tuple(ImageRefParam.model_validate(r) for r in given["images"])
+        _check_ref_count(cap, len(refs))
+    elif multipart:
+        _check_files(ep, cap, uploads)
+
+    return ValidatedRequest(
+        endpoint=ep,
+        model=model,
+        base_model=cap.id,
+        capability=cap,
+        params=given,
+        files=uploads,
+        image_refs=refs,
+        form="multipart" if multipart else "json",
+        stream=bool(given.get("stream", False)),
+        n=int(given.get("n", 1)),
+        partial_images=int(given.get("partial_images", 0)),
+        response_format=(
+            given.get("response_format", cap.default_response_format)
+            if supports(cap, "response_format")
+            else None
+        ),
+        output_format=(
+            given.get("output_format", cap.default_output_format) if supports(cap, "output_format") else None
+        ),
+        size=given.get("size"),
+        background=given.get("background"),
+        strict=strict,
+    )
+
+
+# --- coercion and wire types ---------------------------------------------------------------------
+
+
+def _coerce_form(given: dict[str, Any]) -> dict[str, Any]:
+    """Multipart text as the server reads it: integer and boolean fields parsed, ``svg[model]``
+    style bracketed names folded into objects."""
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        if isinstance(value, str) and key in INT_FIELDS and _INT_TEXT.fullmatch(value):
+            value = int(value)
+        elif isinstance(value, str) and key in BOOL_FIELDS and value.strip().lower() in ("true", "false"):
+            value = value.strip().lower() == "true"
+        if "[" in key and key.endswith("]") and not key.endswith("[]"):
+            head, *rest = key.replace("]", "").split("[")
+            node = out.setdefault(head, {})
+            if isinstance(node, dict):
+                for part in rest[:-1]:
+                    node = node.setdefault(part, {})
+                node[rest[-1]] = value
+                continue
+        out[key] = value
+    return out
+
+
+def _coerce_json(given: dict[str, Any]) -> dict[str, Any]:
+    # JSON does not tell 2 from 2.0 reliably across clients; lenient reading: an integral float is an
+    # integer. Any other float stays and fails the type check.
+    return {
+        k: int(v) if k in INT_FIELDS and isinstance(v, float) and v.is_integer() else v
+        for k, v in given.items()
+    }
+
+
+def _request_model(endpoint: Endpoint, json_edit: bool) -> type[BaseModel]:
+    if endpoint == "generations":
+        return CreateImageRequest
+    if endpoint == "variations":
+        return CreateImageVariationRequest
+    return EditImageBodyJsonParam if json_edit else CreateImageEditRequest
+
+
+_EXPECTED: Final[Mapping[str, str]] = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "a boolean",
+    "bool_parsing": "a boolean",
+    "string_type": "a string",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "dict_type": "an object",
+    "list_type": "an array",
+    "tuple_type": "an array",
+    "is_instance_of": "a file",
+}
+
+
+def _api_field_name(loc: tuple[int | str, ...]) -> str:
+    """pydantic's loc as the API names nested fields: ``images[0].image_url``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _check_types(
+    model: type[BaseModel], given: dict[str, Any], uploads: tuple[UploadedFile, ...] | None
+) -> None:
+    body = dict(given)
+    if uploads is not None:
+        body.pop("image", None)
+        images = tuple(f for f in uploads if f.part in _IMAGE_PARTS)
+        if images:
+            body["image"] = images
+        for part in ("mask", "markup"):
+            single = next((f for f in uploads if f.part == part), None)
+            if single is not None and part in model.model_fields:
+                body[part] = single
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        raise _translate(exc) from None
+
+
+def _translate(exc: ValidationError) -> RequestValidationError:
+    err = exc.errors()[0]
+    loc = err["loc"]
+    name = _api_field_name(loc)
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return messages.missing(name)
+    if kind == "extra_forbidden":
+        return messages.unknown_parameter(name)
+    if kind == "string_too_short":
+        return messages.string_too_short(name, int(ctx.get("min_length", 1)), len(value or ""))
+    if kind == "string_too_long":
+        return messages.string_too_long(name, int(ctx.get("max_length", 0)), len(value or ""))
+    if kind == "image_ref":
+        return RequestValidationError(
+            f"Invalid '{name}': expected exactly one of 'image_url' or 'file_id'.",
+            field=name,
+            code="invalid_value",
+        )
+    return messages.invalid_type(name, _EXPECTED.get(kind, "a valid value"), value)
+
+
+# --- model and endpoint --------------------------------------------------------------------------
+
+
+def _models_for(predicate: Callable[[ModelCapability], bool]) -> list[str]:
+    return [row.id for row in CAPABILITIES.values() if predicate(row)]
+
+
+def _check_model(
+    endpoint: Endpoint, model: str, cap: ModelCapability, *, json_edit: bool, strict: bool
+) -> None:
+    if strict and not cap.known:
+        raise messages.invalid_value("model", model, _models_for(lambda r: endpoint in r.endpoints))
+    if endpoint not in cap.endpoints:
+        raise messages.invalid_value("model", model, _models_for(lambda r: endpoint in r.endpoints))
+    if json_edit and cap.edit is not None and not cap.edit.json_form:
+        supported = _models_for(lambda r: r.edit is not None and r.edit.json_form and "edits" in r.endpoints)
+        raise messages.invalid_value("model", model, supported)
+
+
+def _check_unknown(model: type[BaseModel], given: dict[str, Any], uploads: tuple[UploadedFile, ...]) -> None:
+    for name in given:
+        if name not in model.model_fields:
+            raise messages.unknown_parameter(name)
+    for f in uploads:
+        base = "image" if f.part in _IMAGE_PARTS else f.part
+        if base not in model.model_fields:
+            raise messages.unknown_parameter(f.part)
+
+
+# --- per-parameter rules, read from the capability row -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    endpoint: Endpoint
+    cap: ModelCapability
+    given: dict[str, Any]
+
+
+def _range(name: str, value: int, low: int, high: int | None) -> None:
+    if value < low:
+        raise messages.below_min(name, low, value)
+    if high is not None and value > high:
+        raise messages.above_max(name, high, value)
+
+
+def _enum(column: str) -> Callable[[_Context, str, Any], None]:
+    """A check reading one value column: empty means unsupported, ``None`` means any value."""
+
+    def check(ctx: _Context, name: str, value: Any) -> None:
+        values: tuple[str, ...] | None = getattr(ctx.cap, column)
+        if values is None:
+            return
+        if not values:
+            raise messages.unknown_parameter(name)
+        if value not in values:
+            raise messages.invalid_value(name, value, values)
+
+    return check
+
+
+def _check_prompt(ctx: _Context, name: str, value: str) -> None:
+    if len(value) > ctx.cap.prompt_max_length:
+        raise messages.string_too_long(name, ctx.cap.prompt_max_length, len(value))
+
+
+def _check_n(ctx: _Context, name: str, value: int) -> None:
+    cap = ctx.cap
+    if value > cap.n_max and cap.n_min == cap.n_max:
+        # A model with one allowed n (dall-e-3) answers with this text, and names no param (§4.2).
+        raise RequestValidationError(
+            f"You must provide n={cap.n_max} for this model.", field=name, code=None, param=None
+        )
+    _range(name, value, cap.n_min, cap.n_max)
+
+
+def _check_size(ctx: _Context, name: str, value: str) -> None:
+    cap = ctx.cap
+    if cap.sizes is None or value in cap.sizes:
+        return
+    match = _SIZE_RE.fullmatch(value)
+    if cap.free_form_sizes is not None and match:
+        _check_free_form(name, value, int(match.group(1)), int(match.group(2)), cap.free_form_sizes)
+        return
+    if cap.size_error_code == "invalid_size":
+        raise RequestValidationError(
+            "The size is not supported by this model.", field=name, code="invalid_size", param=None
+        )
+    raise messages.invalid_value(name, value, cap.sizes)
+
+
+def _check_free_form(name: str, value: str, width: int, height: int, rule: FreeFormSizeRule) -> None:
+    problem = None
+    if width % rule.multiple_of or height % rule.multiple_of:
+        problem = f"width and height must both be multiples of {rule.multiple_of}"
+    elif min(width, height) < rule.min_edge:
+        problem = f"width and height must be at least {rule.min_edge}"
+    elif max(width, height) > rule.max_aspect_ratio * min(width, height):
+        problem = (
+            f"the aspect ratio must be between 1:{rule.max_aspect_ratio:g} and {rule.max_aspect_ratio:g}:1"
+        )
+    elif max(width, height) > rule.max_edge or width * height > rule.max_pixels:
+        problem = f"the largest supported size is {rule.max_edge}x{rule.max_pixels // rule.max_edge}"
+    if problem:
+        raise RequestValidationError(f"Invalid size '{value}': {problem}.", field=name, code="invalid_value")
+
+
+def _check_supported_int(low: int, high: int | None) -> Callable[[_Context, str, Any], None]:
+    def check(ctx: _Context, name: str, value: int) -> None:
+        if not supports(ctx.cap, name):
+            raise messages.unknown_parameter(name)
+        _range(name, value, low, high)
+
+    return check
+
+
+def _check_stream(ctx: _Context, name: str, value: bool) -> None:
+    # stream=false asks nothing a non-streaming model lacks: lenient, accepted everywhere.
+    if value and not supports(ctx.cap, name):
+        raise messages.unknown_parameter(name)
+
+
+def _check_partial_images(ctx: _Context, name: str, value: int) -> None:
+    if not supports(ctx.cap, name):
+        raise messages.unknown_parameter(name)
+    # partial_images without stream=true: unspecified, lenient (accepted, no effect).
+    _range(name, value, 0, ctx.cap.partial_images_max)
+
+
+def _check_complexity(ctx: _Context, name: str, value: str) -> None:
+    if not supports(ctx.cap, name):
+        raise messages.unknown_parameter(name)
+    if value not in COMPLEXITIES:
+        raise messages.invalid_value(name, value, COMPLEXITIES)
+
+
+def _check_supported(ctx: _Context, name: str, value: Any) -> None:
+    if not supports(ctx.cap, name):
+        raise messages.unknown_parameter(name)
+
+
+_PARAM_CHECKS: Final[Mapping[str, Callable[[_Context, str, Any], None]]] = {
+    "prompt": _check_prompt,
+    "n": _check_n,
+    "size": _check_size,
+    "quality": _enum("qualities"),
+    "style": _enum("styles"),
+    "response_format": _enum("response_formats"),
+    "background": _enum("backgrounds"),
+    "moderation": _enum("moderations"),
+    "output_format": _enum("output_formats"),
+    "input_fidelity": _enum("input_fidelities"),
+    "output_compression": _check_supported_int(*OUTPUT_COMPRESSION_RANGE),
+    "stream": _check_stream,
+    "partial_images": _check_partial_images,
+    "complexity": _check_complexity,
+    "frame_count": _check_supported_int(*FRAME_COUNT_RANGE),
+    "frame_duration_ms": _check_supported_int(FRAME_DURATION_MIN, None),
+    "svg": _check_supported,
+}
+
+
+def _check_cross_field(ctx: _Context, uploads: tuple[UploadedFile, ...], *, json_edit: bool) -> None:
+    cap, given = ctx.cap, ctx.given
+    fmt = given.get("output_format", cap.default_output_format if supports(cap, "output_format") else None)
+    if given.get("background") == "transparent" and fmt is not None and fmt not in cap.transparent_formats:
+        raise RequestValidationError(
+            f"Invalid value: 'transparent'. A transparent background needs output_format "
+            f"{messages.quote_list(cap.transparent_formats, conjunction='or')}, "
+            f"but output_format is '{fmt}'.",
+            field="background",
+            code="invalid_value",
+        )
+    has_mask = any(f.part == "mask" for f in uploads) or (json_edit and "mask" in given)
+    present = {
+        "stream": bool(given.get("stream")),
+        "partial_images": bool(given.get("partial_images")),
+        "mask": has_mask,
+        "output_compression": "output_compression" in given,
+    }
+    rule = OUTPUT_FORMAT_RULES.get(fmt or "")
+    if rule is not None:
+        for name in rule.forbids:
+            if present.get(name, name in given):
+                raise RequestValidationError(
+                    f"Invalid '{name}': not supported with output_format '{fmt}'.",
+                    field=name,
+                    code="invalid_value",
+                )
+        if rule.n_max is not None and int(given.get("n", 1)) > rule.n_max:
+            raise messages.above_max("n", rule.n_max, int(given["n"]))
+    for other, other_rule in OUTPUT_FORMAT_RULES.items():
+        for name in other_rule.owns:
+            if other != fmt and name in given and cap.output_formats != ():
+                raise RequestValidationError(
+                    f"Invalid '{name}': only supported with output_format '{other}'.",
+                    field=name,
+                    code="invalid_value",
+                )
+    if has_mask and any(f.part == "markup" for f in uploads):
+        raise RequestValidationError(
+            "Invalid 'markup': cannot be combined with 'mask'.", field="markup", code="invalid_value"
+        )
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def _mime(fmt: str) -> str:
+    return MIME_TYPES.get(fmt, f"image/{fmt}")
+
+
+def _normal_mime(content_type: str) -> str:
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return "image/jpeg" if mime == "image/jpg" else mime
+
+
+def _check_file(label: str, index: int, f: UploadedFile, formats: tuple[str, ...], max_bytes: int) -> None:
+    supported = sorted(_mime(fmt) for fmt in formats)
+    if f.content_type is not None and _normal_mime(f.content_type) not in supported:
+        raise _unsupported_mime(label, _normal_mime(f.content_type), supported)
+    if f.format is None or f.size is None:
+        raise RequestValidationError(
+            f"Invalid image file or mode for image {index + 1}, please check your image file.",
+            field=label,
+            code="invalid_image_file",
+        )
+    if f.format not in formats:
+        # The declared type may say PNG; the bytes decide (a JPEG named .png is a JPEG).
+        raise _unsupported_mime(label, _mime(f.format), supported)
+    if len(f.data) > max_bytes:
+        raise RequestValidationError(
+            f"Invalid file '{label}': file too large. Expected a file of at most {max_bytes // MB} MB, "
+            f"but got {len(f.data)} bytes instead.",
+            field=label,
+            code="invalid_image_file",
+        )
+
+
+def _unsupported_mime(label: str, mime: str, supported: list[str]) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid file '{label}': unsupported mimetype ('{mime}'). "
+        f"Supported file formats are {messages.quote_list(supported)}.",
+        field=label,
+        code="unsupported_file_mimetype",
+    )
+
+
+def _same_size(label: str, f: UploadedFile, first: UploadedFile) -> None:
+    if f.size is not None and first.size is not None and f.size != first.size:
+        raise RequestValidationError(
+            f"Invalid file '{label}': must have the same dimensions as the image "
+            f"({first.width}x{first.height}), but got {f.width}x{f.height}.",
+            field=label,
+            code="invalid_image_file",
+        )
+
+
+def _check_ref_count(cap: ModelCapability, count: int) -> None:
+    max_images = cap.edit.max_images if cap.edit is not None else None
+    if count < 1:
+        raise messages.array_too_short("images", 1, count)
+    if max_images is not None and count > max_images:
+        raise messages.array_too_long("images", max_images, count)
+
+
+def _check_files(endpoint: Endpoint, cap: ModelCapability, uploads: tuple[UploadedFile, ...]) -> None:
+    rule = cap.edit
+    images = [f for f in uploads if f.part in _IMAGE_PARTS]
+    if not images:
+        raise messages.missing("image")
+    if rule is None:
+        return
+    if len(images) > rule.max_images:
+        raise messages.array_too_long("image", rule.max_images, len(images))
+    single = len(images) == 1 and images[0].part == "image"
+    for i, f in enumerate(images):
+        label = "image" if single else f"image[{i}]"
+        _check_file(label, i, f, rule.formats, rule.max_bytes)
+        if rule.square and f.width != f.height:
+            raise RequestValidationError(
+                f"Invalid file '{label}': uploaded image must be square, but got {f.width}x{f.height}.",
+                field=label,
+                code="invalid_image_file",
+            )
+    for part in ("mask", "markup"):
+        extra = next((f for f in uploads if f.part == part), None)
+        if extra is None or (endpoint == "variations"):
+            continue
+        if part == "markup" and not supports(cap, "markup"):
+            raise messages.unknown_parameter("markup")
+        _check_file(part, 0, extra, rule.mask_formats, rule.mask_max_bytes)
+        if rule.mask_same_size:
+            _same_size(part, extra, images[0])
