@@ -88,14 +88,16 @@ def read_upload(part: str, value: FileInput) -> UploadedFile:
             value if value.part == part else _describe(part, value.filename, value.data, value.content_type)
         )
     if isinstance(value, bytes | bytearray | memoryview):
-        return _describe(part, None, bytes(value), None)
+        # No copy for bytes: uploads may be 50 MB.
+        return _describe(part, None, value if isinstance(value, bytes) else bytes(value), None)
     if isinstance(value, tuple) and len(value) in (2, 3):
         filename = value[0]
         content_type = value[2] if len(value) == 3 else None
         if content_type is None and filename:
             # What httpx and the openai SDK would send for this name (§1.2).
             content_type = mimetypes.guess_type(filename)[0]
-        return _describe(part, filename, bytes(value[1]), content_type)
+        data = value[1]
+        return _describe(part, filename, data if isinstance(data, bytes) else bytes(data), content_type)
     raise TypeError(
         f"file part {part!r}: expected bytes, (filename, bytes[, content_type]) or UploadedFile, "
         f"got {type(value).__name__}"
