@@ -71,9 +71,7 @@ def test_multibyte_text_split_inside_a_character() -> None:
     assert decode(raw[:cut], raw[cut:]) == [ServerSentEvent(data="é→")]
 
 
-_text = st.text(
-    alphabet=st.characters(blacklist_characters="\r\n\0", blacklist_categories=("Cs",)), max_size=12
-)
+_text = st.text(alphabet=st.characters(exclude_characters="\r\n\0", exclude_categories=["Cs"]), max_size=12)
 _line = st.one_of(
     st.builds(lambda v: f"data:{v}", _text),
     st.builds(lambda v: f"data: {v}", _text),
