@@ -44,7 +44,7 @@ from pytest_imagegen.emulator.replies import completed_event, images_response, p
 from pytest_imagegen.emulator.state import EmulatorState, Fault, FileDigest, LoggedRequest
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["ConnectionAbort", "create_app"]
+__all__ = ["ConnectionAbort", "create_app", "is_abort"]
 
 _ENDPOINTS: tuple[Endpoint, ...] = ("generations", "edits", "variations")
 _AZURE_ENDPOINTS: tuple[Endpoint, ...] = ("generations", "edits")
@@ -127,6 +127,15 @@ class _Handler:
         started = time.perf_counter()
         reply = error_replies.invalid_url(request.method, request.url.path)
         return self._finish(request, started, request_id(), {}, (), self._error(reply), azure=False)
+
+    async def internal_error(self, request: Request, exc: Exception) -> Response:
+        """A bug in the emulator still answers with the API's 500 envelope (starlette logs the traceback)."""
+        if is_abort(exc):
+            # Starlette asks for an error page even when the reply has started; it is never sent.
+            return Response(status_code=500)
+        started = time.perf_counter()
+        reply = self._error(error_replies.server_error())
+        return self._finish(request, started, request_id(), {}, (), reply, azure=False)
 
     # -- the API pipeline ---------------------------------------------------------------------------
     async def _serve(self, request: Request, endpoint: Endpoint, deployment: str | None) -> Response:
@@ -287,6 +296,13 @@ class _Handler:
         return _RawResponse(200, data, blob_headers, "image/png")
 
 
+def is_abort(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or wraps) the deliberate ``ConnectionAbort`` of a ``disconnect`` fault."""
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.subgroup(ConnectionAbort) is not None
+    return isinstance(exc, ConnectionAbort)
+
+
 def _spec(job: Job, index: int) -> ImageSpec:
     return ImageSpec(
         seed=seed_of(job.digest, str(index)),
@@ -372,7 +388,11 @@ def create_app(state: EmulatorState) -> Starlette:
             Route("/private/{org}/{user}/{name}", handler.blob_route, methods=["GET"]),
         ],
         middleware=[Middleware(GZipMiddleware, minimum_size=500)],
-        exception_handlers={404: handler.not_found, 405: handler.not_found},
+        exception_handlers={
+            404: handler.not_found,
+            405: handler.not_found,
+            Exception: handler.internal_error,
+        },
     )
     app.state.emulator = state
     return app

@@ -16,7 +16,7 @@ from typing import Literal
 
 from PIL import Image, ImageChops
 
-__all__ = ["ImageSpec", "encode", "partial_versions", "render", "render_encoded", "seed_of"]
+__all__ = ["ImageSpec", "OutputFormat", "encode", "partial_versions", "render", "render_encoded", "seed_of"]
 
 OutputFormat = Literal["png", "jpeg", "webp", "gif", "svg"]
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Final, Literal, cast, get_args
 
 from pytest_imagegen.contract import FileInput, validate_request
 from pytest_imagegen.emulator.images import OutputFormat
+from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["Endpoint", "Job", "Upload", "make_job", "request_digest"]
 
@@ -25,6 +27,9 @@ Upload = tuple[str | None, bytes, str | None]
 
 _DEFAULT_SIZE = "1024x1024"
 _DEFAULT_FRAMES = 9
+_SIZE: Final = re.compile(r"(\d+)x(\d+)")
+_MAX_EDGE = 3840
+_MAX_PIXELS = 3840 * 2160
 _DEFAULT_FRAME_MS = 200
 #: What the real service reports for quality "auto" (the reply never says "auto").
 _AUTO_QUALITY = "high"
@@ -82,8 +87,29 @@ def request_digest(endpoint: str, params: Mapping[str, Any], files: Mapping[str,
 
 
 def _pixels(size: str) -> tuple[int, int]:
-    width, _, height = size.partition("x")
-    return int(width), int(height)
+    """``WIDTHxHEIGHT`` as integers, within what the emulator can draw (the contract lets unknown
+    models ask any size, so the emulator sets its own bound: the largest size any model documents)."""
+    match = _SIZE.fullmatch(size)
+    if match is None:
+        raise RequestValidationError(
+            f"Invalid value: '{size}'. The size must be 'auto' or WIDTHxHEIGHT.", field="size"
+        )
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (0 < width <= _MAX_EDGE and 0 < height <= _MAX_EDGE and width * height <= _MAX_PIXELS):
+        raise RequestValidationError(
+            f"Invalid value: '{size}'. The emulator draws at most {_MAX_PIXELS} pixels and "
+            f"{_MAX_EDGE} pixels per edge.",
+            field="size",
+        )
+    return width, height
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` when the emulator can produce it (the contract passes any value for unknown models)."""
+    if value not in allowed:
+        listed = ", ".join(f"'{v}'" for v in allowed[:-1]) + f", and '{allowed[-1]}'"
+        raise RequestValidationError(f"Invalid value: '{value}'. Supported values are: {listed}.", field=name)
+    return value
 
 
 def make_job(
@@ -103,9 +129,11 @@ def make_job(
 
     size = validated.size if validated.size and validated.size != "auto" else _DEFAULT_SIZE
     width, height = _pixels(size)
-    response_format = cast("Literal['url', 'b64_json'] | None", validated.response_format)
+    response_format = validated.response_format
+    if response_format is not None:
+        _one_of("response_format", response_format, ("url", "b64_json"))
     gpt_style = response_format is None
-    output_format = cast(OutputFormat, validated.output_format or "png")
+    output_format = _one_of("output_format", validated.output_format or "png", get_args(OutputFormat))
     background: Literal["transparent", "opaque"] | None = None
     quality: str | None = None
     if gpt_style:
@@ -125,8 +153,8 @@ def make_job(
         n=validated.n,
         stream=validated.stream,
         partial_images=validated.partial_images if validated.stream else 0,
-        response_format=response_format,
-        output_format=output_format,
+        response_format=cast("Literal['url', 'b64_json'] | None", response_format),
+        output_format=cast(OutputFormat, output_format),
         size=f"{width}x{height}",
         width=width,
         height=height,

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import uvicorn
 
-from pytest_imagegen.emulator.app import ConnectionAbort, create_app
+from pytest_imagegen.emulator.app import create_app, is_abort
 from pytest_imagegen.emulator.identity import organization_id, project_id, random_token
 from pytest_imagegen.emulator.state import FAULT_KINDS, EmulatorState, Fault, FaultKind, LoggedRequest
 
@@ -31,9 +31,7 @@ class _QuietAbort(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, BaseExceptionGroup):
-            return error.subgroup(ConnectionAbort) is None
-        return not isinstance(error, ConnectionAbort)
+        return error is None or not is_abort(error)
 
 
 def _install_log_filter() -> None:

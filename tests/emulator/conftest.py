@@ -26,9 +26,10 @@ def emulator(imagegen_emulator: Emulator) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> openai.OpenAI:
+def client(emulator: Emulator) -> Iterator[openai.OpenAI]:
     """The official SDK pointed at the emulator, without retries (tests that want them make their own)."""
-    return openai.OpenAI(base_url=emulator.base_url, api_key=API_KEY, max_retries=0)
+    with openai.OpenAI(base_url=emulator.base_url, api_key=API_KEY, max_retries=0) as client:
+        yield client
 
 
 def decode(b64: str | None) -> Image.Image:

@@ -325,11 +325,10 @@ def test_disconnect_of_plain_reply_is_retried_by_sdk(emulator: Emulator) -> None
 
 @pytest.mark.anyio
 async def test_async_client_streams(emulator: Emulator) -> None:
-    client = openai.AsyncOpenAI(base_url=emulator.base_url, api_key=API_KEY, max_retries=0)
-
-    stream = await client.images.generate(
-        model="gpt-image-2", prompt="x", size="64x64", stream=True, partial_images=3
-    )
-    types = [event.type async for event in stream]
+    async with openai.AsyncOpenAI(base_url=emulator.base_url, api_key=API_KEY, max_retries=0) as client:
+        stream = await client.images.generate(
+            model="gpt-image-2", prompt="x", size="64x64", stream=True, partial_images=3
+        )
+        types = [event.type async for event in stream]
 
     assert types == ["image_generation.partial_image"] * 3 + ["image_generation.completed"]
