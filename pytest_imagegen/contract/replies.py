@@ -298,6 +298,8 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
         if not isinstance(event, Mapping):
             continue
         kind = event.get("type")
+        if not isinstance(kind, str):
+            continue  # the schema check reports it
         path = f"$[{i}]"
         if kind in STREAM_EVENT_MODELS and kind not in (partial_type, completed_type):
             problems.append(

@@ -150,14 +150,18 @@ def validate_request(
     if strict:
         _check_unknown(request_model, given, uploads)
 
-    ctx = _Context(ep, cap, given)
-    for name, value in given.items():
+    # Fields the endpoint does not define pass (lenient) but mean nothing: effective values and the
+    # rules between fields read only the endpoint's own fields.
+    known = {k: v for k, v in given.items() if k in request_model.model_fields}
+    ctx = _Context(ep, cap, known)
+    for name, value in known.items():
         check = _PARAM_CHECKS.get(name)
-        if check is not None and name in request_model.model_fields:
+        if check is not None:
             check(ctx, name, value)
     _check_cross_field(ctx, uploads, json_edit=json_edit)
 
     refs: tuple[ImageRefParam, ...] = ()
+    # SPEC's JSON edit body lists no free-form sizes; lenient, the model's row decides as for multipart.
     if json_edit:
         refs = tuple(ImageRefParam.model_validate(r) for r in given["images"])
         _check_ref_count(cap, len(refs))
@@ -173,19 +177,19 @@ def validate_request(
         files=uploads,
         image_refs=refs,
         form="multipart" if multipart else "json",
-        stream=bool(given.get("stream", False)),
-        n=int(given.get("n", 1)),
-        partial_images=int(given.get("partial_images", 0)),
+        stream=bool(known.get("stream", False)),
+        n=int(known.get("n", 1)),
+        partial_images=int(known.get("partial_images", 0)),
         response_format=(
-            given.get("response_format", cap.default_response_format)
+            known.get("response_format", cap.default_response_format)
             if supports(cap, "response_format")
             else None
         ),
         output_format=(
-            given.get("output_format", cap.default_output_format) if supports(cap, "output_format") else None
+            known.get("output_format", cap.default_output_format) if supports(cap, "output_format") else None
         ),
-        size=given.get("size"),
-        background=given.get("background"),
+        size=known.get("size"),
+        background=known.get("background"),
         strict=strict,
     )
 
@@ -202,16 +206,22 @@ def _coerce_form(given: dict[str, Any]) -> dict[str, Any]:
             value = int(value)
         elif isinstance(value, str) and key in BOOL_FIELDS and value.strip().lower() in ("true", "false"):
             value = value.strip().lower() == "true"
-        if "[" in key and key.endswith("]") and not key.endswith("[]"):
-            head, *rest = key.replace("]", "").split("[")
-            node = out.setdefault(head, {})
-            if isinstance(node, dict):
-                for part in rest[:-1]:
-                    node = node.setdefault(part, {})
-                node[rest[-1]] = value
-                continue
+        if "[" in key and key.endswith("]") and not key.endswith("[]") and _fold(out, key, value):
+            continue
         out[key] = value
     return out
+
+
+def _fold(out: dict[str, Any], key: str, value: Any) -> bool:
+    """Put ``svg[reasoning][effort]=v`` in ``out["svg"]["reasoning"]["effort"]``; False if it does not fit."""
+    head, *path = key.replace("]", "").split("[")
+    node: Any = out
+    for name in (head, *path[:-1]):
+        node = node.setdefault(name, {})
+        if not isinstance(node, dict):
+            return False  # clashes with a plain field of the same name: keep the key as sent
+    node[path[-1]] = value
+    return True
 
 
 def _coerce_json(given: dict[str, Any]) -> dict[str, Any]:
