@@ -6,6 +6,7 @@ import base64
 import io
 import struct
 import zlib
+from functools import cache
 
 from PIL import Image
 
@@ -25,10 +26,12 @@ def b64_image(fmt: str = "png", size: tuple[int, int] = (64, 64)) -> str:
     return base64.b64encode(make_image(fmt, size)).decode()
 
 
+@cache
 def padded_png(total_bytes: int, size: tuple[int, int] = (64, 64)) -> bytes:
     """A valid PNG of exactly ``total_bytes`` bytes: a private ancillary chunk before IEND pads it.
 
-    Decoders skip the chunk, so this is a real, readable PNG that is simply large.
+    Decoders skip the chunk, so this is a real, readable PNG that is simply large. Cached: the 50 MB
+    ones are asked by every GPT row, and bytes are immutable.
     """
     png = make_image("png", size)
     iend = png.rindex(b"IEND") - 4

@@ -416,3 +416,59 @@ def test_json_edit_body_limits() -> None:
     # JSON strings are not integers here either (unlike multipart text).
     error = _error("edits", {"prompt": PROMPT, "images": [ref], "n": "2"})
     assert (error.field, error.code) == ("n", "invalid_type")
+
+
+# --- the API's own wording (reference §4.2) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "code", "param", "message"),
+    [
+        (
+            {"n": 11},
+            "n",
+            "integer_above_max_value",
+            "n",
+            "Invalid 'n': integer above maximum value. Expected a value <= 10, but got 11 instead.",
+        ),
+        (
+            {"model": "gpt-image-1-mini", "quality": "standard"},
+            "quality",
+            "invalid_value",
+            "quality",
+            "Invalid value: 'standard'. Supported values are: 'low', 'medium', 'high', and 'auto'.",
+        ),
+        ({"model": "dall-e-3", "n": 2}, "n", None, None, "You must provide n=1 for this model."),
+        (
+            {"model": "dall-e-3", "size": "512x512"},
+            "size",
+            "invalid_size",
+            None,
+            "The size is not supported by this model.",
+        ),
+        (
+            {"model": "gpt-image-1", "response_format": "b64_json"},
+            "response_format",
+            "unknown_parameter",
+            "response_format",
+            "Unknown parameter: 'response_format'.",
+        ),
+        (
+            {"model": "gpt-image-1.5", "prompt": "p" * 32001},
+            "prompt",
+            "string_above_max_length",
+            "prompt",
+            "Invalid 'prompt': string too long. Expected a string with maximum length 32000, "
+            "but got a string with length 32001 instead.",
+        ),
+    ],
+)
+def test_api_wording(
+    params: dict[str, Any], field: str, code: str | None, param: str | None, message: str
+) -> None:
+    error = _error("generations", {"prompt": PROMPT, **params})
+    assert (error.field, error.code, error.param, error.message) == (field, code, param, message)
+    assert error.status == 400
+    assert error.to_error_body() == {
+        "error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    }
