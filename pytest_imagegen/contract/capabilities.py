@@ -126,7 +126,8 @@ class ModelCapability:
     response_formats: tuple[str, ...] | None = ()
     default_response_format: str | None = None
     backgrounds: tuple[str, ...] | None = ("transparent", "opaque", "auto")
-    #: Output formats that can carry transparency (``background=transparent`` needs one).
+    #: Output formats that can carry transparency (``background=transparent`` needs one). The docs say
+    #: png or webp; gif (PY-NEW) can carry transparency and nothing says it cannot here: lenient, allowed.
     transparent_formats: tuple[str, ...] = ("png", "webp", "gif")
     # PY-NEW adds gif and svg without naming a model restriction: lenient, every GPT image row takes them.
     output_formats: tuple[str, ...] | None = ("png", "jpeg", "webp", "gif", "svg")
