@@ -1,17 +1,253 @@
 """pytest wiring only: options, markers, fixtures, terminal summary.
 
-Everything here reads pytest's configuration and hands it to the core; no record/replay logic lives here.
+Everything here reads pytest's configuration and hands an ``ImagegenConfig`` to the core
+(``pytest_imagegen.session``); no record/replay logic lives here. Only public pytest API is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_imagegen.config import (
+    MATCHERS,
+    PAYLOAD_MODES,
+    RECORD_MODES,
+    REPLAY_TIMINGS,
+    ConfigError,
+    ImagegenConfig,
+    config_from_ini,
+    resolve_config,
+)
+
 if TYPE_CHECKING:
+    import openai
+
+    from pytest_imagegen.cassette.core import ImagegenCassette
+    from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
     from pytest_imagegen.emulator import Emulator
+
+_MARKER_KEYS = ("cassette", "record_mode", "match_on", "payloads", "replay_timing")
+_MARKER_HELP = (
+    "imagegen(cassette=None, record_mode=None, match_on=None, payloads=None, replay_timing=None): "
+    "record/replay this test's Images API calls through a cassette. "
+    f"record_mode: {'|'.join(RECORD_MODES)}; payloads: {'|'.join(PAYLOAD_MODES)}; "
+    f"replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of {', '.join(MATCHERS)}."
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("imagegen", "record and replay Images API calls (pytest-imagegen)")
+    group.addoption(
+        "--imagegen-record",
+        dest="imagegen_record_mode",
+        choices=RECORD_MODES,
+        default=None,
+        help="record mode: none (default: replay only, network blocked), once, new_episodes, all. "
+        "Environment: IMAGEGEN_RECORD_MODE.",
+    )
+    group.addoption(
+        "--imagegen-cassette-dir",
+        dest="imagegen_cassette_dir",
+        default=None,
+        help="where cassettes live (default: cassettes/ at the rootdir).",
+    )
+    group.addoption(
+        "--imagegen-base-url",
+        dest="imagegen_base_url",
+        default=None,
+        help="service to record from; 'emulator' starts the bundled emulator. Environment: OPENAI_BASE_URL.",
+    )
+    parser.addini("imagegen_record_mode", "default record mode (none, once, new_episodes, all)", default=None)
+    parser.addini("imagegen_cassette_dir", "where cassettes live, relative to the rootdir", default=None)
+    parser.addini(
+        "imagegen_base_url", "service to record from ('emulator' for the bundled one)", default=None
+    )
+    parser.addini("imagegen_payloads", "placeholder (default) or keep", default=None)
+    parser.addini("imagegen_match_on", "what requests are matched on", type="args", default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER_HELP)
+    config.pluginmanager.register(_Summary(), "imagegen-summary")
+    try:
+        _env_layer()
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+
+
+def _env_layer() -> dict[str, Any]:
+    layer = {
+        "record_mode": os.environ.get("IMAGEGEN_RECORD_MODE") or None,
+        "base_url": os.environ.get("OPENAI_BASE_URL") or None,
+    }
+    mode = layer["record_mode"]
+    if mode is not None and mode not in RECORD_MODES:
+        raise ConfigError(
+            f"IMAGEGEN_RECORD_MODE={mode!r} is not a record mode; valid values are: {', '.join(RECORD_MODES)}"
+        )
+    return layer
+
+
+def _cli_layer(config: pytest.Config) -> dict[str, Any]:
+    return {
+        "record_mode": config.getoption("imagegen_record_mode"),
+        "cassette_dir": config.getoption("imagegen_cassette_dir"),
+        "base_url": config.getoption("imagegen_base_url"),
+    }
+
+
+def _ini_layer(config: pytest.Config) -> dict[str, Any]:
+    return {
+        "record_mode": config.getini("imagegen_record_mode"),
+        "cassette_dir": config.getini("imagegen_cassette_dir"),
+        "base_url": config.getini("imagegen_base_url"),
+        "payloads": config.getini("imagegen_payloads"),
+        "match_on": config.getini("imagegen_match_on") or None,
+    }
+
+
+def _marker_layer(item: pytest.Item) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers("imagegen"))):  # closest marker wins
+        if marker.args:
+            raise ConfigError(
+                f"@pytest.mark.imagegen takes keyword arguments only ({', '.join(_MARKER_KEYS)})"
+            )
+        unknown = sorted(set(marker.kwargs) - set(_MARKER_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"@pytest.mark.imagegen got unknown argument(s) {', '.join(unknown)}; "
+                f"valid: {', '.join(_MARKER_KEYS)}"
+            )
+        layer.update(marker.kwargs)
+    return layer
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check marker arguments up front, so a typo fails the run before any test starts."""
+    for item in items:
+        if item.get_closest_marker("imagegen") is None:
+            continue
+        try:
+            resolve_config(ImagegenConfig(), marker=_marker_layer(item))
+        except ConfigError as exc:
+            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+
+
+@pytest.fixture
+def imagegen_config(request: pytest.FixtureRequest) -> ImagegenConfig:
+    """Defaults for this scope (ini + built-in). Override in a conftest to change them."""
+    try:
+        return config_from_ini(_ini_layer(request.config), rootdir=request.config.rootpath)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+
+
+@pytest.fixture
+def imagegen_cassette(
+    request: pytest.FixtureRequest, imagegen_config: ImagegenConfig
+) -> Iterator[ImagegenCassette]:
+    """The active cassette: all httpx and httpx2 traffic of the test is recorded or replayed through it."""
+    from pytest_imagegen.session import open_cassette
+
+    try:
+        config = resolve_config(
+            imagegen_config,
+            marker=_marker_layer(request.node),
+            env=_env_layer(),
+            cli=_cli_layer(request.config),
+            rootdir=request.config.rootpath,
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
+    with open_cassette(config, request.node.nodeid) as cassette:
+        yield cassette
+        request.node.user_properties.append(("imagegen", _outcome(cassette)))
+
+
+def _outcome(cassette: ImagegenCassette) -> dict[str, Any]:
+    return {
+        "path": str(cassette.file_path),
+        "loaded": cassette.loaded_count,
+        "played": cassette.play_count,
+        "recorded": cassette.recorded_count,
+        "unplayed": cassette.unplayed_count,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _imagegen_marker(request: pytest.FixtureRequest) -> None:
+    """Tests marked ``imagegen`` get their cassette even when they never ask for a fixture."""
+    if request.node.get_closest_marker("imagegen") is not None:
+        request.getfixturevalue("imagegen_cassette")
+
+
+def _service(request: pytest.FixtureRequest, cassette: ImagegenCassette) -> tuple[str, str]:
+    from pytest_imagegen.session import service_for
+
+    def emulator_url() -> str:
+        emulator: Emulator = request.getfixturevalue("imagegen_emulator")
+        return emulator.base_url
+
+    return service_for(cassette, emulator_url=emulator_url, environ=os.environ)
+
+
+@pytest.fixture
+def imagegen_client(
+    request: pytest.FixtureRequest, imagegen_cassette: ImagegenCassette
+) -> Iterator[ImagegenClient]:
+    """An ``ImagegenClient`` whose calls go through this test's cassette."""
+    from pytest_imagegen.client import ImagegenClient
+
+    base_url, api_key = _service(request, imagegen_cassette)
+    with ImagegenClient(base_url=base_url, api_key=api_key, strict=imagegen_cassette.config.strict) as client:
+        yield client
+
+
+@pytest.fixture
+async def async_imagegen_client(
+    request: pytest.FixtureRequest, imagegen_cassette: ImagegenCassette
+) -> AsyncIterator[AsyncImagegenClient]:
+    """An ``AsyncImagegenClient`` whose calls go through this test's cassette."""
+    from pytest_imagegen.client import AsyncImagegenClient
+
+    base_url, api_key = _service(request, imagegen_cassette)
+    async with AsyncImagegenClient(
+        base_url=base_url, api_key=api_key, strict=imagegen_cassette.config.strict
+    ) as client:
+        yield client
+
+
+def _openai_module() -> Any:
+    return pytest.importorskip(
+        "openai", reason="the openai SDK is not installed: pip install 'pytest-imagegen[openai]'"
+    )
+
+
+@pytest.fixture
+def imagegen_openai(
+    request: pytest.FixtureRequest, imagegen_cassette: ImagegenCassette
+) -> Iterator[openai.OpenAI]:
+    """An official ``openai.OpenAI`` client bound to this test's cassette (``max_retries=0``)."""
+    openai_module = _openai_module()
+    base_url, api_key = _service(request, imagegen_cassette)
+    with openai_module.OpenAI(base_url=base_url, api_key=api_key, max_retries=0) as client:
+        yield client
+
+
+@pytest.fixture
+async def async_imagegen_openai(
+    request: pytest.FixtureRequest, imagegen_cassette: ImagegenCassette
+) -> AsyncIterator[openai.AsyncOpenAI]:
+    """An official ``openai.AsyncOpenAI`` client bound to this test's cassette (``max_retries=0``)."""
+    openai_module = _openai_module()
+    base_url, api_key = _service(request, imagegen_cassette)
+    async with openai_module.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +257,26 @@ def imagegen_emulator() -> Iterator[Emulator]:
 
     with Emulator() as emulator:
         yield emulator
+
+
+class _Summary:
+    """Collects cassette outcomes (also from xdist workers, as report properties) for the summary."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == "imagegen" and isinstance(value, Mapping):
+                self.outcomes.append(dict(value))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from pytest_imagegen.summary import summary_lines
+
+        lines = summary_lines(self.outcomes)
+        if lines:
+            terminalreporter.section("imagegen cassettes")
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -1,0 +1,338 @@
+"""The cassette: vcrpy's ``Cassette`` with an indexed lookup, parsed bodies and safe persistence.
+
+vcrpy keeps what it does well: the patching lifecycle (``Cassette.use``, ``custom_patches``), the record
+modes (``write_protected``, ``rewound``, ``can_play_response_for``), play counts and the save rules of
+each mode. What is replaced, and why:
+
+- ``_responses``: vcrpy scans every interaction with every matcher for each request; here a dict from
+  request fingerprint to interaction indexes answers in one lookup, whatever the cassette size, and
+  identical requests still play back in recorded order (vcrpy picks the first unplayed one).
+- ``_load`` / ``_persist``: vcrpy treats an unreadable cassette as empty and may overwrite it; here it is
+  a ``CassetteError`` naming the file and line. Writes are atomic, locked, merged with what another
+  worker wrote, and refused (``SecretLeakError``) if the leak scan finds a secret.
+- Requests and responses are stored parsed (JSON as data, SSE as events, multipart as parts), redacted
+  and trimmed before they are kept in memory, so what is matched is exactly what is on disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import vcr.cassette
+from vcr.patch import PATCHER_NAMES
+from vcr.record_mode import RecordMode
+
+from pytest_imagegen.cassette import bodies, match, redact, storage, trim
+from pytest_imagegen.cassette.leaks import scan_for_leaks
+from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.errors import CassetteError, CassetteMiss, SecretLeakError
+
+__all__ = ["ImagegenCassette", "RecordedRequest", "Rendered"]
+
+Headers = dict[str, list[str]]
+
+
+class RecordedRequest:
+    """A request in stored form with its match fingerprint (what vcrpy's cassette keeps per request)."""
+
+    __slots__ = ("fingerprint", "record")
+
+    def __init__(self, record: dict[str, Any], fingerprint: tuple[Hashable, ...]) -> None:
+        self.record = record
+        self.fingerprint = fingerprint
+
+    def _to_dict(self) -> dict[str, Any]:  # vcrpy's serializer protocol
+        return self.record
+
+    def __repr__(self) -> str:
+        return f"<RecordedRequest {match.summarize(self.record, 120)}>"
+
+
+def _same_fingerprint(r1: RecordedRequest, r2: RecordedRequest) -> None:
+    """vcrpy matcher protocol (raise AssertionError on mismatch); used by vcrpy's save rules."""
+    if r1.fingerprint != r2.fingerprint:
+        raise AssertionError("requests differ")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    """A stored response turned into what a client receives: computed once, replayed many times."""
+
+    status: int
+    reason: bytes
+    headers: list[tuple[str, str]]
+    chunks: list[bytes]
+    offsets_ms: list[float]
+
+
+def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
+    headers: Headers = {}
+    for name, value in items:
+        headers.setdefault(name.lower(), []).append(value)
+    return headers
+
+
+def _unstored_request_header(name: str) -> bool:
+    """Connection plumbing and SDK fingerprints: never matched, and noise in a cassette's diff."""
+    if name.startswith("x-stainless-"):
+        return name != "x-stainless-retry-count"  # says which request was a retry
+    return name in {"host", "connection", "accept-encoding"}
+
+
+# Replay never waits for a recorded back-off: the SDK reads retry-after-ms first, and 0 < x is required
+# for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait.
+_NO_WAIT_HEADERS = {"retry-after": "0", "retry-after-ms": "1"}
+
+
+class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy ships no type information
+    """One cassette file, active for one test (or shared by name)."""
+
+    def __init__(self, path: Path, config: ImagegenConfig, *, test_id: str | None = None) -> None:
+        from pytest_imagegen.cassette.stubs import transport_patches  # stubs import this module
+
+        super().__init__(
+            str(path),
+            record_mode=RecordMode(config.record_mode),
+            match_on=(_same_fingerprint,),
+            # httpx and httpx2 are served by this plugin's own transport stubs (streaming tee, per-event
+            # replay). vcrpy's stubs for other libraries are switched off: they would store requests in
+            # vcrpy's raw form, which this cassette does not match; in record mode "none" the network
+            # guard refuses their connections instead.
+            skip_patchers=PATCHER_NAMES,
+        )
+        self.config = config
+        self.test_id = test_id
+        self.file_path = path
+        self.rules = redact.RedactionRules(
+            headers=config.redact_headers,
+            query_keys=config.redact_query,
+            patterns=tuple(re.compile(p) for p in config.redact_patterns),
+            values=config.secret_values,
+            redact_user=config.redact_user,
+        )
+        self.secrets: set[str] = set(config.secret_values)
+        self._index: dict[tuple[Hashable, ...], list[int]] = {}
+        self._rendered: dict[int, Rendered] = {}
+        self.recorded_count = 0
+        self.custom_patches = tuple(transport_patches(self))
+
+    # --- what tests and the plugin read -------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return str(self.config.record_mode)
+
+    @property
+    def interactions(self) -> list[dict[str, Any]]:
+        """The stored interactions (redacted, trimmed) in order, as plain dicts."""
+        return [{"request": req.record, "response": resp} for req, resp in self.data]
+
+    @property
+    def loaded_count(self) -> int:
+        return int(self._loaded_count)
+
+    @property
+    def unplayed_count(self) -> int:
+        """Interactions loaded from the file that this test did not play."""
+        return sum(1 for i in range(self._loaded_count) if self.play_counts[i] == 0)
+
+    # --- turning live traffic into stored form -----------------------------------------------
+
+    def make_request(
+        self, method: str, url: str, header_items: Iterable[tuple[str, str]], raw: bytes
+    ) -> RecordedRequest:
+        """A live request in stored form: decoded, parsed, redacted and trimmed, with its fingerprint."""
+        headers = _lower_headers(header_items)
+        content, headers = bodies.decode_content(headers, raw)
+        body = bodies.parse_body(headers, content)
+        kept = {k: v for k, v in bodies.stored_headers(headers).items() if not _unstored_request_header(k)}
+        record: dict[str, Any] = {"method": method.upper(), "uri": url, "headers": kept, "body": body}
+        record = self._clean({"request": record, "response": None})["request"]
+        return RecordedRequest(record, match.fingerprint(record, self.config.match_on))
+
+    def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
+        cleaned, found = redact.redact_interaction(interaction, self.rules)
+        self.secrets.update(found)
+        keep = self.config.payloads == "keep"
+        return trim.trim_interaction(cleaned, keep=keep)
+
+    def record(
+        self,
+        request: RecordedRequest,
+        *,
+        status: int,
+        reason: str,
+        header_items: Iterable[tuple[str, str]],
+        chunks: Sequence[bytes],
+        chunk_offsets_ms: Sequence[float] = (),
+    ) -> None:
+        """Store a real response to ``request`` (called once its body has been read in full)."""
+        headers = _lower_headers(header_items)
+        encoded = "content-encoding" in headers
+        content, headers = bodies.decode_content(headers, b"".join(chunks))
+        arrival: list[float] | None = None
+        content_type = bodies.get_header(headers, "content-type") or ""
+        if not encoded and chunk_offsets_ms and content_type.startswith("text/event-stream"):
+            # Each event keeps the arrival offset of the chunk that completed it (for paced replay).
+            arrival = bodies.sse_event_offsets(zip(chunk_offsets_ms, chunks, strict=True))
+        body = bodies.parse_body(headers, content, arrival_offsets_ms=arrival)
+        response = {
+            "status": {"code": status, "message": reason},
+            "headers": bodies.stored_headers(headers),
+            "body": body,
+        }
+        # The request was cleaned already; clean the pair together so URL echoes are redacted alike.
+        interaction = self._clean({"request": request.record, "response": response})
+        self.append(RecordedRequest(interaction["request"], request.fingerprint), interaction["response"])
+        self.recorded_count += 1
+
+    # --- vcrpy overrides ---------------------------------------------------------------------
+
+    def append(self, request: RecordedRequest, response: dict[str, Any]) -> None:
+        self._index.setdefault(request.fingerprint, []).append(len(self.data))
+        self.data.append((request, response))
+        self.dirty = True
+
+    def _responses(self, request: RecordedRequest) -> Iterable[tuple[int, dict[str, Any]]]:
+        for index in self._index.get(request.fingerprint, ()):
+            yield index, self.data[index][1]
+
+    def play_index(self, request: RecordedRequest) -> int | None:
+        """Index of the next unplayed interaction matching ``request``, marked as played; or None."""
+        if self.record_mode == RecordMode.ALL:
+            return None
+        if not (self.rewound or self.allow_playback_repeats):
+            return None
+        for index in self._index.get(request.fingerprint, ()):
+            if self.play_counts[index] == 0:
+                if index < self._loaded_count:
+                    self._played_interactions.append(self.data[index])
+                self.play_counts[index] += 1
+                return index
+        return None
+
+    def _load(self) -> None:
+        interactions = storage.load_cassette(self.file_path)
+        if interactions is None:
+            return
+        for interaction in interactions:
+            record = interaction["request"]
+            try:
+                fp = match.fingerprint(record, self.config.match_on)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CassetteError(
+                    str(self.file_path), f"interaction {len(self.data)}: bad request ({exc})"
+                ) from None
+            req = RecordedRequest(record, fp)
+            self.append(req, interaction["response"])
+            self._old_interactions.append((req, interaction["response"]))
+        self._loaded_count = len(self.data)
+        self.dirty = False
+        self.rewound = True
+
+    def _persist(self, cassette_dict: Mapping[str, Any]) -> None:
+        ours = [
+            {"request": req.record, "response": resp}
+            for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
+        ]
+        storage.save_cassette(self.file_path, ours, merge=self._merge, check=self._check_leaks)
+
+    def _merge(self, ours: list[dict[str, Any]], on_disk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep what another process recorded into the same file since we loaded it."""
+        known = {match.fingerprint(i["request"], self.config.match_on) for i in ours}
+        known_loaded = {req.fingerprint for req, _ in self._old_interactions}
+        theirs = [
+            i
+            for i in on_disk
+            if (fp := match.fingerprint(i["request"], self.config.match_on)) not in known
+            and fp not in known_loaded
+        ]
+        return ours + theirs
+
+    def _check_leaks(self, interactions: list[dict[str, Any]]) -> None:
+        findings = scan_for_leaks(
+            interactions,
+            secrets=self.secrets,
+            patterns=redact.DEFAULT_LEAK_PATTERNS + self.rules.patterns,
+        )
+        if findings:
+            raise SecretLeakError(str(self.file_path), findings)
+
+    # --- replay ------------------------------------------------------------------------------
+
+    def rendered(self, index: int) -> Rendered:
+        """The replayable form of interaction ``index`` (placeholders expanded), cached."""
+        cached = self._rendered.get(index)
+        if cached is not None:
+            return cached
+        response = self.data[index][1]
+        headers: Headers = {k: list(v) for k, v in (response.get("headers") or {}).items()}
+        body = trim.expand_body(response.get("body") or {})
+        if "sse" in body:
+            chunks = bodies.render_sse_events(body)
+            offsets = [float(e.get("offset_ms") or 0.0) for e in body["sse"]]
+            headers.pop("content-length", None)
+        else:
+            content, headers = bodies.render_body(body, headers)
+            chunks, offsets = [content], [0.0]
+        if self.config.replay_timing == "instant":
+            for name, value in _NO_WAIT_HEADERS.items():
+                if name in headers:
+                    headers[name] = [value]
+            if "retry-after" in headers and "retry-after-ms" not in headers:
+                headers["retry-after-ms"] = [_NO_WAIT_HEADERS["retry-after-ms"]]
+        status = response["status"]
+        result = Rendered(
+            status=int(status["code"]),
+            reason=str(status.get("message") or "").encode("ascii", "replace"),
+            headers=[(name, value) for name, values in headers.items() for value in values],
+            chunks=chunks,
+            offsets_ms=offsets,
+        )
+        self._rendered[index] = result
+        return result
+
+    def miss(self, request: RecordedRequest) -> CassetteMiss:
+        """The error for a request this cassette cannot answer, with the nearest recorded request."""
+        path = str(self.file_path)
+        lines = [
+            f"no recorded reply for {request.record['method']} {request.record['uri']}",
+            f"  cassette: {path}",
+        ]
+        exhausted = self._index.get(request.fingerprint, [])
+        lines.append(f"  request: {match.summarize(request.record)}")
+        nearest_text: str | None = None
+        differences: list[str] = []
+        if exhausted:
+            lines.append(
+                f"  {len(exhausted)} recorded interaction(s) match it, and all of them were already played "
+                "in this test (identical requests play back once each, in recorded order)."
+            )
+        elif self.data:
+            records = [req.record for req, _ in self.data]
+            best = match.nearest(request.record, records, self.config.match_on)
+            if best is not None:
+                nearest_text = match.summarize(records[best])
+                differences = match.describe_differences(request.record, records[best], self.config.match_on)
+                lines.append(f"  nearest recorded request (#{best} of {len(records)}): {nearest_text}")
+                lines.append("  what differs:")
+                lines += [f"    {d}" for d in differences]
+        else:
+            lines.append("  the cassette holds no interactions" + ("" if self.rewound else " (no file yet)"))
+        target = self.test_id or "<your test>"
+        mode = "new_episodes" if self.rewound else "once"
+        lines.append(
+            f"  record mode is {self.config.record_mode!r}. "
+            f"To record it: pytest {target} --imagegen-record={mode}"
+        )
+        return CassetteMiss(
+            "\n".join(lines),
+            path=path,
+            request=match.summarize(request.record),
+            nearest=nearest_text,
+            differences=differences,
+        )

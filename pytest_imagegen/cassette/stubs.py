@@ -1,0 +1,250 @@
+"""Transport stubs for httpx and httpx2, registered through vcrpy's ``custom_patches``.
+
+vcrpy's own httpx stub joins the whole response stream before the caller sees a byte and replays the
+body as one chunk. These stubs instead tee the real stream while recording (each chunk reaches the
+caller as it arrives, with its arrival offset kept) and replay SSE replies one event per chunk,
+instantly or paced like the recording. httpx and httpx2 share one implementation: only the module
+passed in differs (the two packages have the same transport API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+if TYPE_CHECKING:
+    from pytest_imagegen.cassette.core import ImagegenCassette, RecordedRequest, Rendered
+
+__all__ = ["transport_patches"]
+
+
+def _modules() -> list[ModuleType]:
+    found = []
+    for name in ("httpx", "httpx2"):
+        try:
+            found.append(__import__(name))
+        except ImportError:  # pragma: no cover - httpx2 is a dependency, httpx too
+            continue
+    return found
+
+
+# The real transport methods, captured before any cassette patches them.
+_ORIGINALS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    module.__name__: (module.HTTPTransport.handle_request, module.AsyncHTTPTransport.handle_async_request)
+    for module in _modules()
+}
+
+
+class _ReplayStream:
+    def __init__(self, chunks: list[bytes], delays: list[float]) -> None:
+        self._chunks, self._delays = chunks, delays
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk, delay in zip(self._chunks, self._delays, strict=True):
+            if delay > 0:  # only with replay_timing="recorded"
+                time.sleep(delay)
+            yield chunk
+
+    def close(self) -> None:
+        pass
+
+
+class _AsyncReplayStream(_ReplayStream):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk, delay in zip(self._chunks, self._delays, strict=True):
+            if delay > 0:
+                await anyio.sleep(delay)
+            yield chunk
+
+    async def aclose(self) -> None:
+        pass
+
+
+class _TeeStream:
+    """Passes each real chunk on as it arrives and hands all of them to the recorder at the end."""
+
+    def __init__(self, inner: Any, recorder: _Recorder) -> None:
+        self._inner, self._recorder = inner, recorder
+        self._iterator: Iterator[bytes] | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._iterator = iter(self._inner)
+        with self._recorder.guard():
+            for chunk in self._iterator:
+                self._recorder.add(chunk)
+                yield chunk
+        self._recorder.finish()
+
+    def close(self) -> None:
+        try:
+            if not (self._recorder.done or self._recorder.failed):
+                # The caller stopped early: read the rest so the cassette holds the whole reply.
+                for chunk in self._iterator or iter(self._inner):
+                    self._recorder.add(chunk)
+                self._recorder.finish()
+        finally:
+            self._inner.close()
+
+
+class _AsyncTeeStream:
+    def __init__(self, inner: Any, recorder: _Recorder) -> None:
+        self._inner, self._recorder = inner, recorder
+        self._iterator: AsyncIterator[bytes] | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self._iterator = self._inner.__aiter__()
+        with self._recorder.guard():
+            async for chunk in self._iterator:
+                self._recorder.add(chunk)
+                yield chunk
+        self._recorder.finish()
+
+    async def aclose(self) -> None:
+        try:
+            if not (self._recorder.done or self._recorder.failed):
+                async for chunk in self._iterator or self._inner.__aiter__():
+                    self._recorder.add(chunk)
+                self._recorder.finish()
+        finally:
+            await self._inner.aclose()
+
+
+@functools.cache
+def _stream_classes(module: ModuleType) -> tuple[type, type, type, type]:
+    """The streams above, also deriving from the module's own base classes (httpx checks isinstance)."""
+    sync_base, async_base = module.SyncByteStream, module.AsyncByteStream
+    return (
+        type("ReplayStream", (_ReplayStream, sync_base), {}),
+        type("AsyncReplayStream", (_AsyncReplayStream, async_base), {}),
+        type("TeeStream", (_TeeStream, sync_base), {}),
+        type("AsyncTeeStream", (_AsyncTeeStream, async_base), {}),
+    )
+
+
+class _Recorder:
+    """Collects a real response's chunks with their arrival offsets, then stores the interaction."""
+
+    def __init__(
+        self, cassette: ImagegenCassette, request: RecordedRequest, response: Any, started: float
+    ) -> None:
+        self.cassette, self.request, self.response, self.started = cassette, request, response, started
+        self.chunks: list[bytes] = []
+        self.offsets: list[float] = []
+        self.done = False
+        self.failed = False
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """A read that fails (a dropped connection) records nothing: a cut reply is no recording."""
+        try:
+            yield
+        except GeneratorExit:
+            raise
+        except BaseException:
+            self.failed = True
+            raise
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        self.offsets.append((time.perf_counter() - self.started) * 1000.0)
+
+    def finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        reason = self.response.extensions.get("reason_phrase", b"")
+        self.cassette.record(
+            self.request,
+            status=self.response.status_code,
+            reason=reason.decode("ascii", "replace") if isinstance(reason, bytes) else str(reason),
+            header_items=self.response.headers.multi_items(),
+            chunks=self.chunks,
+            chunk_offsets_ms=self.offsets,
+        )
+
+
+def _delays(rendered: Rendered, timing: str) -> list[float]:
+    if timing != "recorded":
+        return [0.0] * len(rendered.chunks)
+    previous, delays = 0.0, []
+    for offset in rendered.offsets_ms:
+        delays.append(max(0.0, (offset - previous) / 1000.0))
+        previous = offset
+    return delays
+
+
+def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int, *, is_async: bool) -> Any:
+    rendered = cassette.rendered(index)
+    replay_cls, async_replay_cls, _, _ = _stream_classes(module)
+    stream_cls = async_replay_cls if is_async else replay_cls
+    return module.Response(
+        rendered.status,
+        headers=rendered.headers,
+        stream=stream_cls(rendered.chunks, _delays(rendered, cassette.config.replay_timing)),
+        extensions={"reason_phrase": rendered.reason},
+    )
+
+
+def _lookup(cassette: ImagegenCassette, real_request: Any, body: bytes) -> tuple[RecordedRequest, int | None]:
+    request = cassette.make_request(
+        real_request.method, str(real_request.url), real_request.headers.multi_items(), body
+    )
+    index = cassette.play_index(request)
+    if index is None and cassette.write_protected:
+        raise cassette.miss(request)
+    return request, index
+
+
+def _sync_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[..., Any]:
+    original = _ORIGINALS[module.__name__][0]
+
+    def handle_request(transport: Any, real_request: Any) -> Any:
+        __tracebackhide__ = True
+        body = b"".join(real_request.stream)
+        real_request.stream = module.ByteStream(body)
+        request, index = _lookup(cassette, real_request, body)
+        if index is not None:
+            return _replay_response(module, cassette, index, is_async=False)
+        started = time.perf_counter()
+        real_response = original(transport, real_request)
+        _, _, tee_cls, _ = _stream_classes(module)
+        real_response.stream = tee_cls(
+            real_response.stream, _Recorder(cassette, request, real_response, started)
+        )
+        return real_response
+
+    return handle_request
+
+
+def _async_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[..., Any]:
+    original = _ORIGINALS[module.__name__][1]
+
+    async def handle_async_request(transport: Any, real_request: Any) -> Any:
+        __tracebackhide__ = True
+        body = b"".join([part async for part in real_request.stream])
+        real_request.stream = module.ByteStream(body)
+        request, index = _lookup(cassette, real_request, body)
+        if index is not None:
+            return _replay_response(module, cassette, index, is_async=True)
+        started = time.perf_counter()
+        real_response = await original(transport, real_request)
+        _, _, _, tee_cls = _stream_classes(module)
+        real_response.stream = tee_cls(
+            real_response.stream, _Recorder(cassette, request, real_response, started)
+        )
+        return real_response
+
+    return handle_async_request
+
+
+def transport_patches(cassette: ImagegenCassette) -> Iterator[tuple[Any, str, Callable[..., Any]]]:
+    """vcrpy ``custom_patches`` triples: (class, method name, replacement) for httpx and httpx2."""
+    for module in _modules():
+        yield module.HTTPTransport, "handle_request", _sync_stub(module, cassette)
+        yield module.AsyncHTTPTransport, "handle_async_request", _async_stub(module, cassette)
