@@ -216,3 +216,34 @@ def test_reply_is_typed_and_json_serialisable(emulator: Emulator) -> None:
     with ImagegenClient(base_url=emulator.base_url, api_key=KEY) as client:
         reply = client.generate("a cat", model="dall-e-2", size="256x256")
     assert json.loads(reply.model_dump_json())["created"] == reply.created
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_multipart_is_what_the_openai_sdk_sends(
+    api: Api, emulator: Emulator, tmp_path: Path, stream: bool
+) -> None:
+    import openai
+
+    path = tmp_path / "first.png"
+    path.write_bytes(IMAGE)
+    second = ("second.png", png(mode="RGB"), "image/png")
+    params: dict[str, Any] = {
+        "model": "gpt-image-2",
+        "size": "64x64",
+        "n": 1,
+        "quality": "low",
+        "user": "u-1",
+    }
+    if stream:
+        params["partial_images"] = 0
+        await api.events("edit_stream", [path, second], "merge", mask=path, **params)
+    else:
+        await api.call("edit", [path, second], "merge", mask=path, **params)
+    with openai.OpenAI(base_url=emulator.base_url, api_key=KEY, max_retries=0) as sdk:
+        if stream:
+            list(sdk.images.edit(image=[path, second], prompt="merge", mask=path, stream=True, **params))
+        else:
+            sdk.images.edit(image=[path, second], prompt="merge", mask=path, **params)
+
+    ours, theirs = emulator.requests
+    assert (ours.path, ours.params, ours.files) == (theirs.path, theirs.params, theirs.files)

@@ -138,3 +138,17 @@ def test_a_missing_image_file_fails_before_sending(emulator: Emulator, tmp_path:
     ):
         client.edit(tmp_path / "missing.png", "edit", **SMALL)
     assert emulator.requests == []
+
+
+def test_timeout_applies_to_the_client_made_here_and_overrides_a_passed_one() -> None:
+    import httpx
+
+    with ImagegenClient(base_url="http://127.0.0.1:9/v1", api_key="sk-x", timeout=5.0) as own:
+        assert own.http_client.timeout == httpx.Timeout(5.0)
+    passed = httpx.Client(timeout=7.0)
+    with ImagegenClient(base_url="http://127.0.0.1:9/v1", api_key="sk-x", http_client=passed) as client:
+        assert client.http_client is passed
+        assert passed.timeout == httpx.Timeout(7.0)
+    # The caller's client is the caller's to close.
+    assert not passed.is_closed
+    passed.close()
