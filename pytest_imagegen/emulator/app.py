@@ -13,6 +13,7 @@ import hashlib
 import json
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -48,7 +49,6 @@ __all__ = ["ConnectionAbort", "create_app", "is_abort"]
 
 _ENDPOINTS: tuple[Endpoint, ...] = ("generations", "edits", "variations")
 _AZURE_ENDPOINTS: tuple[Endpoint, ...] = ("generations", "edits")
-_FILE_PARTS = ("image", "image[]", "mask")
 # Uploads may be up to 50 MB; text fields stay small (starlette's default part limit is 1 MB).
 _MAX_TEXT_PART = 1024 * 1024
 
@@ -272,26 +272,40 @@ class _Handler:
 
     # -- signed image URLs (the blob store of dall-e replies) ---------------------------------------
     async def blob_route(self, request: Request) -> Response:
+        """GET of a signed dall-e URL: the image while the signature holds and ``se`` has not passed."""
+        blob_request_id = str(uuid.uuid4())
         blob_headers = [
-            ("x-ms-request-id", random_token(8, "0123456789abcdef") + "-801e-0054-3d1e-8f4c2a000000"),
+            ("x-ms-request-id", blob_request_id),
             ("x-ms-version", "2021-08-06"),
             ("server", "Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0"),
         ]
         problem = self.state.signer.check(request.url.path, request.query_params, self.state.clock())
         spec = self.state.url_image(request.path_params["name"])
-        if problem is None and spec is None:
-            problem = "The specified blob does not exist."
-            code, status = "BlobNotFound", 404
-        else:
-            code, status = "AuthenticationFailed", 403
         if problem is not None:
+            status, code = 403, "AuthenticationFailed"
+            message = f"Server failed to authenticate the request. {problem}."
+        elif spec is None:
+            status, code, message = 404, "BlobNotFound", "The specified blob does not exist."
+        else:
+            status, code, message = 200, "", ""
+        self.state.log(
+            LoggedRequest(
+                method=request.method,
+                path=request.url.path,
+                query=dict(request.query_params),
+                headers=dict(request.headers),
+                params={},
+                files=(),
+                status=status,
+                request_id=blob_request_id,
+            )
+        )
+        if spec is None or status != 200:
             xml = (
-                '<?xml version="1.0" encoding="utf-8"?><Error>'
-                f"<Code>{code}</Code><Message>Server failed to authenticate the request. {problem}</Message>"
-                "</Error>"
+                '<?xml version="1.0" encoding="utf-8"?>'
+                f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
             )
             return _RawResponse(status, xml.encode(), blob_headers, "application/xml")
-        assert spec is not None
         data = await anyio.to_thread.run_sync(render_encoded, spec)
         return _RawResponse(200, data, blob_headers, "image/png")
 

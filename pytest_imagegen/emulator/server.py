@@ -118,7 +118,8 @@ class Emulator:
     # -- introspection and faults ------------------------------------------------------------------
     @property
     def requests(self) -> list[LoggedRequest]:
-        """Every request received since start (or the last ``reset()``), oldest first."""
+        """Every request received (API calls, image downloads, unknown URLs) since creation or the last
+        ``reset()``, oldest first."""
         return self.state.requests
 
     @property
@@ -128,6 +129,11 @@ class Emulator:
     @property
     def project(self) -> str:
         return self.state.project
+
+    @property
+    def cookie_secret(self) -> str:
+        """The prefix of every ``__cf_bm`` / ``_cfuvid`` cookie value this emulator sets."""
+        return self.state.cookie_secret
 
     def inject_fault(
         self,

@@ -91,7 +91,7 @@ class UrlSigner:
     def check(self, path: str, query: Mapping[str, str], now: float) -> str | None:
         """Why the URL ``path?query`` may not be served at ``now``, or ``None`` when it may."""
         if not path.startswith(self.path_prefix):
-            return "unknown container path"
+            return "The container path is not this signer's"
         expiry = query.get("se", "")
         signature = query.get("sig", "")
         if not hmac.compare_digest(self._signature(path, expiry).encode(), signature.encode()):

@@ -77,6 +77,7 @@ def test_tampered_url_is_refused(emulator: Emulator) -> None:
     assert other_path.status_code == 403
     assert longer.status_code == 403
     assert "<Code>AuthenticationFailed</Code>" in longer.text
+    assert [(r.method, r.status) for r in emulator.requests[-2:]] == [("GET", 403), ("GET", 403)]
 
 
 def test_url_expires_after_an_hour() -> None:
