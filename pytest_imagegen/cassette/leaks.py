@@ -1,0 +1,129 @@
+"""The last check before a cassette is written: does any secret survive redaction?
+
+``scan_for_leaks`` walks every string of every interaction as it would be stored (header names and values,
+URIs, JSON keys and values, SSE fields, multipart fields and file names) and looks for
+
+- the literal secret values seen in this run (the key, org and project ids, cookie values, signatures that
+  ``redact_interaction`` took out, plus ``OPENAI_API_KEY`` and the user's own values), also
+  percent-encoded; values shorter than ``MIN_SECRET_LENGTH`` and the redaction markers are ignored;
+- credential-shaped text (``DEFAULT_PATTERNS``, defined next to the redaction rules in ``redact.py`` as
+  ``DEFAULT_LEAK_PATTERNS`` so the two stay in step): OpenAI keys and masked key echoes, bearer tokens,
+  Cloudflare cookie values, URL signatures, org/project ids of realistic length, JWTs, AWS access key ids,
+  Azure keys (32 hex) next to a key-like name, in text or as the value of a field named like a key.
+
+Non-image base64 (an uploaded text file, an unknown binary body) is decoded and searched for the literal
+secrets; image payloads are skipped (binary pixels, and base64 has no ``-`` so key shapes cannot occur).
+Each finding names the interaction, the field, and the kind of secret, never the secret itself, so the
+error that reports it can be printed safely.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from pytest_imagegen.cassette.bodies import b64decode_strict, is_placeholder, sniff_image_format
+from pytest_imagegen.cassette.redact import (
+    DEFAULT_LEAK_PATTERNS,
+    LEAK_DESCRIPTIONS,
+    MARKERS,
+    REDACTED,
+    SECRET_FIELD_NAME,
+)
+
+__all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]
+
+MIN_SECRET_LENGTH = 6
+
+Finding = tuple[int, str, str]
+
+DEFAULT_PATTERNS = DEFAULT_LEAK_PATTERNS
+
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def _describe(patterns: Sequence[re.Pattern[str]]) -> list[str]:
+    """What a match of each pattern is. A user pattern is named by its position, not its text: a pattern
+    may spell out the very value it guards, and a finding must never print a secret."""
+    out, n = [], 0
+    for pattern in patterns:
+        known = LEAK_DESCRIPTIONS.get(pattern)
+        if known is None:
+            n += 1
+            known = f"text matching user redaction pattern #{n}"
+        out.append(known)
+    return out
+
+
+def _leaves(value: Any, path: str, key: str | None = None) -> Iterator[tuple[str, str, str | None]]:
+    """(path, text, name of the field holding it) for every string in a stored interaction."""
+    if isinstance(value, str):
+        yield path, value, key
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{i}]", key)
+    elif isinstance(value, dict):
+        if is_placeholder(value):
+            return
+        for k, item in value.items():
+            sub = f"{path}.{k}" if path else str(k)
+            yield sub + " (key)", str(k), None
+            if k in ("base64", "b64_json") and isinstance(item, str):
+                yield from _binary_leaf(item, sub)
+            else:
+                yield from _leaves(item, sub, str(k))
+
+
+def _binary_leaf(text: str, path: str) -> Iterator[tuple[str, str, str | None]]:
+    head = b64decode_strict(text[:24]) if len(text) > 24 else None
+    if head is not None and sniff_image_format(head) is not None:
+        return  # an image payload (kept with payloads="keep"): pixels, not text
+    raw = b64decode_strict(text)
+    if raw is None:
+        yield path, text, None  # not base64 at all: search it as text
+    elif sniff_image_format(raw) is None:
+        yield f"{path} (decoded)", raw.decode("latin-1"), None
+
+
+def _literal_regex(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    usable = {
+        s
+        for s in secrets
+        if len(s) >= MIN_SECRET_LENGTH and s not in MARKERS and not any(s in m for m in MARKERS)
+    }
+    variants = {v for s in usable for v in (s, urllib.parse.quote(s, safe=""), urllib.parse.quote_plus(s))}
+    if not variants:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(variants, key=lambda v: (-len(v), v)))))
+
+
+def scan_for_leaks(
+    interactions: Sequence[Mapping[str, Any]],
+    *,
+    secrets: Iterable[str],
+    patterns: Iterable[re.Pattern[str]] = DEFAULT_PATTERNS,
+) -> list[Finding]:
+    """Every place a secret would reach disk, as ``(interaction index, field path, what it is)``."""
+    literal = _literal_regex(secrets)
+    compiled = tuple(patterns)
+    descriptions = _describe(compiled)
+    findings: dict[Finding, None] = {}  # ordered and deduplicated
+    for index, interaction in enumerate(interactions):
+        for path, text, field_name in _leaves(interaction, ""):
+            if literal is not None and literal.search(text):
+                findings[(index, path, "a secret value used in this run")] = None
+            for pattern, description in zip(compiled, descriptions, strict=True):
+                for m in pattern.finditer(text):
+                    # A user pattern that matches a marker is matching redacted text, not a secret.
+                    hit = m.group(1) if pattern.groups and m.group(1) is not None else m.group(0)
+                    if REDACTED in hit:
+                        continue
+                    findings[(index, path, description)] = None
+                    break
+            if field_name and SECRET_FIELD_NAME.search(field_name) and _HEX32.fullmatch(text.strip()):
+                findings[(index, path, f"Azure-style API key (32 hex) in a field named {field_name!r}")] = (
+                    None
+                )
+    return list(findings)
