@@ -97,6 +97,8 @@ def _media_type(headers: Mapping[str, str | Sequence[str]] | None) -> tuple[str,
     value = get_header(headers, "content-type")
     if not value:
         return "", {}
+    if ";" not in value:  # no parameters (application/json): skip the email parser, replay calls this a lot
+        return value.strip().lower(), {}
     msg = Message()
     msg["content-type"] = value
     params = {k.lower(): v for k, v in msg.get_params(failobj=[])[1:]}

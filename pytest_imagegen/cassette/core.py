@@ -31,7 +31,7 @@ from pytest_imagegen.cassette.leaks import scan_for_leaks
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SecretLeakError
 
-__all__ = ["ImagegenCassette", "RecordedRequest", "Rendered"]
+__all__ = ["ImagegenCassette", "LiveRequest", "RecordedRequest", "Rendered"]
 
 Headers = dict[str, list[str]]
 
@@ -50,6 +50,23 @@ class RecordedRequest:
 
     def __repr__(self) -> str:
         return f"<RecordedRequest {match.summarize(self.record, 120)}>"
+
+
+class LiveRequest(RecordedRequest):
+    """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs."""
+
+    __slots__ = ("header_items", "raw_body")
+
+    def __init__(
+        self,
+        record: dict[str, Any],
+        fingerprint: tuple[Hashable, ...],
+        header_items: Sequence[tuple[str, str]],
+        raw_body: dict[str, Any],
+    ) -> None:
+        super().__init__(record, fingerprint)
+        self.header_items = header_items
+        self.raw_body = raw_body
 
 
 def _same_fingerprint(r1: RecordedRequest, r2: RecordedRequest) -> None:
@@ -82,6 +99,9 @@ def _unstored_request_header(name: str) -> bool:
         return name != "x-stainless-retry-count"  # says which request was a retry
     return name in {"host", "connection", "accept-encoding"}
 
+
+# Headers that say how to read a request body; the only ones the replay lookup needs.
+_FRAMING_HEADERS = frozenset({"content-type", "content-encoding"})
 
 # Replay never waits for a recorded back-off: the SDK reads retry-after-ms first, and 0 < x is required
 # for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait.
@@ -143,26 +163,32 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     # --- turning live traffic into stored form -----------------------------------------------
 
     def make_request(
-        self, method: str, url: str, header_items: Iterable[tuple[str, str]], raw: bytes
-    ) -> RecordedRequest:
-        """A live request in stored form: decoded, parsed, redacted and trimmed, with its fingerprint."""
-        headers = _lower_headers(header_items)
-        content, headers = bodies.decode_content(headers, raw)
-        body = bodies.parse_body(headers, content)
-        kept = {k: v for k, v in bodies.stored_headers(headers).items() if not _unstored_request_header(k)}
-        record: dict[str, Any] = {"method": method.upper(), "uri": url, "headers": kept, "body": body}
-        record = self._clean({"request": record, "response": None})["request"]
-        return RecordedRequest(record, match.fingerprint(record, self.config.match_on))
+        self, method: str, url: str, header_items: Sequence[tuple[str, str]], raw: bytes
+    ) -> LiveRequest:
+        """A live request with its fingerprint, computed on the redacted and trimmed method, URI and body.
+
+        This is the replay hot path: headers are never matched, so they are left for ``record`` to clean.
+        """
+        framing = _lower_headers((k, v) for k, v in header_items if k.lower() in _FRAMING_HEADERS)
+        content, framing = bodies.decode_content(framing, raw)
+        body = bodies.parse_body(framing, content)
+        cleaned, found = redact.redact_request(
+            {"method": method.upper(), "uri": url, "body": body}, self.rules
+        )
+        self.secrets.update(found)
+        cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
+        return LiveRequest(cleaned, match.fingerprint(cleaned, self.config.match_on), header_items, body)
 
     def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
-        cleaned, found = redact.redact_interaction(interaction, self.rules)
+        # Secrets found earlier (a key in a header) are removed from this pair too, wherever they appear.
+        cleaned, found = redact.redact_interaction(interaction, self.rules, literals=self.secrets)
         self.secrets.update(found)
         keep = self.config.payloads == "keep"
         return trim.trim_interaction(cleaned, keep=keep)
 
     def record(
         self,
-        request: RecordedRequest,
+        request: LiveRequest,
         *,
         status: int,
         reason: str,
@@ -185,8 +211,14 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "headers": bodies.stored_headers(headers),
             "body": body,
         }
-        # The request was cleaned already; clean the pair together so URL echoes are redacted alike.
-        interaction = self._clean({"request": request.record, "response": response})
+        # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
+        headers_kept = {
+            k: v
+            for k, v in bodies.stored_headers(_lower_headers(request.header_items)).items()
+            if not _unstored_request_header(k)
+        }
+        raw_request = {**request.record, "headers": headers_kept, "body": request.raw_body}
+        interaction = self._clean({"request": raw_request, "response": response})
         self.append(RecordedRequest(interaction["request"], request.fingerprint), interaction["response"])
         self.recorded_count += 1
 

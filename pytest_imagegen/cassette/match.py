@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from pytest_imagegen.cassette.trim import file_digest
 
@@ -66,38 +66,37 @@ def body_key(body: Mapping[str, Any]) -> Hashable:
     return ("other", _canonical_json(body))
 
 
-def _query(uri: str) -> tuple[tuple[str, str], ...]:
-    pairs = parse_qsl(urlsplit(uri).query, keep_blank_values=True)
+def _query(query: str) -> tuple[tuple[str, str], ...]:
+    pairs = parse_qsl(query, keep_blank_values=True)
     return tuple(sorted((k, v) for k, v in pairs if k.lower() not in VOLATILE_QUERY_KEYS))
 
 
-def _port(uri: str) -> int | None:
-    parts = urlsplit(uri)
+def _port(parts: SplitResult) -> int | None:
     return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
-def _part(request: Request, matcher: str) -> Hashable:
-    uri = request["uri"]
+def _part(request: Request, matcher: str, url: SplitResult) -> Hashable:
     if matcher == "method":
         return str(request["method"]).upper()
     if matcher == "path":
-        return urlsplit(uri).path
+        return url.path
     if matcher == "query":
-        return _query(uri)
+        return _query(url.query)
     if matcher == "body":
         return body_key(request.get("body") or {})
     if matcher == "host":
-        return urlsplit(uri).hostname
+        return url.hostname
     if matcher == "port":
-        return _port(uri)
+        return _port(url)
     if matcher == "scheme":
-        return urlsplit(uri).scheme
+        return url.scheme
     raise ValueError(f"unknown matcher {matcher!r}")
 
 
 def fingerprint(request: Request, match_on: Sequence[str]) -> tuple[Hashable, ...]:
     """The parts of ``request`` named by ``match_on``, as one hashable tuple."""
-    return tuple(_part(request, m) for m in match_on)
+    url = urlsplit(request["uri"])
+    return tuple(_part(request, m, url) for m in match_on)
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -158,7 +157,10 @@ def describe_differences(sent: Request, recorded: Request, match_on: Sequence[st
     """Field by field, what keeps ``sent`` from matching ``recorded`` (empty when they match)."""
     out: list[str] = []
     for matcher in match_on:
-        a, b = _part(sent, matcher), _part(recorded, matcher)
+        a, b = (
+            _part(sent, matcher, urlsplit(sent["uri"])),
+            _part(recorded, matcher, urlsplit(recorded["uri"])),
+        )
         if a == b:
             continue
         if matcher == "body":
@@ -170,7 +172,8 @@ def describe_differences(sent: Request, recorded: Request, match_on: Sequence[st
             else:
                 out.append(f"body: sent {_body_kind(sent_body)}, recorded {_body_kind(rec_body)}")
         elif matcher == "query":
-            _json_diff("query", dict(_query(sent["uri"])), dict(_query(recorded["uri"])), out)
+            sent_query, recorded_query = urlsplit(sent["uri"]).query, urlsplit(recorded["uri"]).query
+            _json_diff("query", dict(_query(sent_query)), dict(_query(recorded_query)), out)
         else:
             out.append(f"{matcher}: sent {_short(a)}, recorded {_short(b)}")
     return out
@@ -191,7 +194,9 @@ def nearest(sent: Request, recorded: Sequence[Request], match_on: Sequence[str])
     best: tuple[int, int] | None = None
     best_index: int | None = None
     for index, candidate in enumerate(recorded):
-        same = sum(_part(sent, m) == _part(candidate, m) for m in match_on)
+        same = sum(
+            a == b for a, b in zip(fingerprint(sent, match_on), fingerprint(candidate, match_on), strict=True)
+        )
         score = (same, -len(describe_differences(sent, candidate, match_on)))
         if best is None or score > best:
             best, best_index = score, index

@@ -39,10 +39,11 @@ and the leak scan (``leaks.py``) checks non-image base64 for literal secrets bef
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_imagegen.cassette.bodies import Body, is_placeholder
@@ -160,6 +161,13 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]],
     ),
 )
 
+# Literal pieces (lower case) of every text a _TEXT_RULES pattern matches, so a superset: text without
+# any of them skips the rules. Replay redacts every live request before matching it, and most strings
+# (prompts, sizes, model ids) hold none.
+_SHAPE_PIECES = ("key", "sk-", "org-", "proj_", "bearer", "eyj", "_cf", "cf_", "sig=", "akia", "asia")
+# What _redact_url can change: userinfo, org-/user- path ids, the query, the fragment.
+_URL_MAY_HOLD = re.compile(r"[@?#]|org-|user-")
+
 # JSON fields (and multipart text fields) whose name says they hold a credential; their value is
 # redacted when it looks like one (a single token of 8 or more characters).
 SECRET_FIELD_NAME = re.compile(
@@ -210,6 +218,8 @@ class RedactionRules:
     patterns: tuple[re.Pattern[str], ...] = ()
     values: Collection[str] = ()
     redact_user: bool = False
+    # A superset test of "could any rule change this request?", or None where it cannot be built.
+    gate: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Normalize once so rules compare equal however they were spelled, and compile patterns up front
@@ -220,6 +230,39 @@ class RedactionRules:
         compiled = tuple(p if isinstance(p, re.Pattern) else re.compile(p) for p in self.patterns)
         object.__setattr__(self, "patterns", compiled)
         object.__setattr__(self, "values", frozenset(v for v in self.values if v))
+        object.__setattr__(self, "gate", _request_gate(self))
+
+
+# Literal pieces (lower case) of everything the rules can change in a request's URI or body: the
+# text-rule shapes, what _redact_url rewrites, credential-named fields. A superset, so a miss is safe.
+# Substring tests on lower-cased text: an IGNORECASE alternation costs several times more in ``re``.
+_REQUEST_GATE = (
+    *("key", "sk-", "org-", "proj_", "bearer", "eyj", "_cf", "cf_", "sig=", "akia", "asia"),
+    *("@", "?", "#", "user-", "secret", "token", "passw", "credential", "auth"),
+)
+
+
+def _request_gate(rules: RedactionRules) -> tuple[str, ...] | None:
+    """The rules' gate: user patterns may be anchored or span JSON quoting, so they get no fast path."""
+    if rules.patterns:
+        return None
+    pieces = list(_REQUEST_GATE)
+    if rules.redact_user:
+        pieces += ["user", "safety_identifier"]
+    for value in rules.values:
+        if any(c in value for c in '"\\') or any(ord(c) < 0x20 for c in value):
+            return None  # JSON would escape it, and the gate looks at JSON text
+        pieces += {
+            value.lower(),
+            urllib.parse.quote(value, safe="").lower(),
+            urllib.parse.quote_plus(value).lower(),
+        }
+    return tuple(pieces)
+
+
+def _may_change(text: str, pieces: Iterable[str]) -> bool:
+    lowered = text.lower()
+    return any(piece in lowered for piece in pieces)
 
 
 DEFAULT_RULES = RedactionRules()
@@ -317,6 +360,8 @@ def _redact_query(query: str, rules: RedactionRules, found: set[str]) -> str:
 
 
 def _redact_url(url: str, rules: RedactionRules, found: set[str]) -> str:
+    if not _URL_MAY_HOLD.search(url):
+        return url
     try:
         parts = urllib.parse.urlsplit(url)
         _ = parts.port  # raises ValueError on a malformed port; such text is handled as plain text
@@ -367,10 +412,12 @@ class _Redactor:
         self.literals = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def text(self, text: str) -> str:
-        text = _URL.sub(lambda m: _redact_url(m.group(0), self.rules, set()), text)
-        # Shapes before literals, so a key echoed in a message reads sk-REDACTED rather than REDACTED.
-        for pattern, replacement in _TEXT_RULES:
-            text = pattern.sub(replacement, text)
+        if "://" in text:
+            text = _URL.sub(lambda m: _redact_url(m.group(0), self.rules, set()), text)
+        if _may_change(text, _SHAPE_PIECES):
+            # Shapes before literals, so a key echoed in a message reads sk-REDACTED rather than REDACTED.
+            for pattern, replacement in _TEXT_RULES:
+                text = pattern.sub(replacement, text)
         if self.literals is not None:
             # Repeat: a marker next to leftover text can form the secret again; each round removes at least
             # one original character, and the bound stops pathological values made of marker letters.
@@ -526,11 +573,13 @@ def _collect(sides: Iterable[tuple[Mapping[str, Any], bool]], rules: RedactionRu
                 for value in [values] if isinstance(values, str) else values:
                     _redact_header_value(name.lower(), str(value), found)
         for text in _strings({k: v for k, v in side.items() if k != "headers"}):
-            for m in _URL.finditer(text):
-                _redact_url(m.group(0), rules, found)
+            if "://" in text:
+                for m in _URL.finditer(text):
+                    _redact_url(m.group(0), rules, found)
         for text in _strings(side.get("headers") or {}):
-            for m in _URL.finditer(text):
-                _redact_url(m.group(0), rules, found)
+            if "://" in text:
+                for m in _URL.finditer(text):
+                    _redact_url(m.group(0), rules, found)
         body = side.get("body") or {}
         users = rules.redact_user
         documents = [body["json"]] if "json" in body else [ev.get("data") for ev in body.get("sse", [])]
@@ -593,5 +642,10 @@ def redact_request(
 ) -> tuple[dict[str, Any], set[str]]:
     """``redact_interaction`` for a request alone: redact a live request the same way before matching it
     against recorded (redacted) ones."""
+    if rules.gate is not None and "headers" not in request:
+        # Replay's hot path: one search over the URI and body; most requests have nothing to redact.
+        text = json.dumps([request.get("uri"), request.get("body")], ensure_ascii=False)
+        if not _may_change(text, rules.gate):
+            return dict(request), set(rules.values)
     out, found = redact_interaction({"request": request}, rules)
     return out["request"], found

@@ -10,7 +10,9 @@ parsed raises ``CassetteError`` with its path and line, and is never overwritten
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -75,6 +77,9 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
             f"cassette format version {version!r} is not supported (this plugin reads {FORMAT_VERSION})",
             hint="A plain vcrpy / pytest-recording cassette converts with `imagegen-cassettes scrub`.",
         )
+    # migrate.py holds the one rule for telling vcrpy's raw form apart (and imports this module).
+    from pytest_imagegen.cassette.migrate import is_vcrpy_interaction
+
     interactions: list[Interaction] = document["interactions"]
     for index, interaction in enumerate(interactions):
         if not (
@@ -85,6 +90,13 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
             and "status" in interaction["response"]
         ):
             raise CassetteError(path, f"interaction {index} is not a request/response pair")
+        if is_vcrpy_interaction(interaction):
+            raise CassetteError(
+                path,
+                f"a plain vcrpy / pytest-recording cassette (interaction {index} stores raw bodies, "
+                "not parsed ones); this plugin reads only its own format",
+                hint=f"Convert it with `imagegen-cassettes scrub {path}` (which redacts and trims it too).",
+            )
     return interactions
 
 
@@ -98,7 +110,57 @@ def load_cassette(path: Path) -> list[Interaction] | None:
         raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if not text.strip():
         return None
-    return parse_cassette(text, str(path))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cached = _parsed_cache_get(digest)
+    if cached is not None:
+        interactions: list[Interaction] = json.loads(cached)
+        return interactions
+    interactions = parse_cassette(text, str(path))
+    _parsed_cache_put(digest, interactions)
+    return interactions
+
+
+# Parsing YAML costs about a millisecond for a small cassette even with libyaml (PyYAML builds the objects
+# in Python); JSON takes a fiftieth of that. A cassette's parsed form is therefore kept as JSON, keyed by
+# the sha256 of its text (so an edited file is never served stale), in memory and in a folder under the
+# system's temporary directory, outside the repository.
+_MEMORY: dict[str, str] = {}
+_MEMORY_LIMIT = 256
+
+
+def _cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "pytest-imagegen-cache"
+
+
+def _parsed_cache_get(digest: str) -> str | None:
+    found = _MEMORY.get(digest)
+    if found is None:
+        try:
+            found = (_cache_dir() / f"{digest}.json").read_text(encoding="utf-8")
+        except OSError:
+            return None
+        _remember(digest, found)
+    return found
+
+
+def _parsed_cache_put(digest: str, interactions: list[Interaction]) -> None:
+    try:
+        blob = json.dumps(interactions, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return  # a hand-edited cassette with YAML-only types (dates, sets): parse it every time
+    if json.loads(blob) != interactions:
+        return  # JSON would change it (non-string keys): not cacheable
+    _remember(digest, blob)
+    with contextlib.suppress(OSError):  # a cache: failing to write it only costs speed
+        directory = _cache_dir()
+        directory.mkdir(exist_ok=True)
+        _write_atomically(directory / f"{digest}.json", blob)
+
+
+def _remember(digest: str, blob: str) -> None:
+    if len(_MEMORY) >= _MEMORY_LIMIT:
+        _MEMORY.pop(next(iter(_MEMORY)))
+    _MEMORY[digest] = blob
 
 
 def lock_for(path: Path) -> FileLock:

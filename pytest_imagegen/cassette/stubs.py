@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 if TYPE_CHECKING:
-    from pytest_imagegen.cassette.core import ImagegenCassette, RecordedRequest, Rendered
+    from pytest_imagegen.cassette.core import ImagegenCassette, LiveRequest, Rendered
 
 __all__ = ["transport_patches"]
 
@@ -131,7 +131,7 @@ class _Recorder:
     """Collects a real response's chunks with their arrival offsets, then stores the interaction."""
 
     def __init__(
-        self, cassette: ImagegenCassette, request: RecordedRequest, response: Any, started: float
+        self, cassette: ImagegenCassette, request: LiveRequest, response: Any, started: float
     ) -> None:
         self.cassette, self.request, self.response, self.started = cassette, request, response, started
         self.chunks: list[bytes] = []
@@ -191,7 +191,7 @@ def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int,
     )
 
 
-def _lookup(cassette: ImagegenCassette, real_request: Any, body: bytes) -> tuple[RecordedRequest, int | None]:
+def _lookup(cassette: ImagegenCassette, real_request: Any, body: bytes) -> tuple[LiveRequest, int | None]:
     request = cassette.make_request(
         real_request.method, str(real_request.url), real_request.headers.multi_items(), body
     )
