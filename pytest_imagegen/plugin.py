@@ -25,6 +25,7 @@ from pytest_imagegen.config import (
 
 if TYPE_CHECKING:
     import openai
+    from syrupy.assertion import SnapshotAssertion
 
     from pytest_imagegen.cassette.core import ImagegenCassette
     from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
@@ -166,17 +167,7 @@ def imagegen_cassette(
         raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
     with open_cassette(config, request.node.nodeid) as cassette:
         yield cassette
-        request.node.user_properties.append(("imagegen", _outcome(cassette)))
-
-
-def _outcome(cassette: ImagegenCassette) -> dict[str, Any]:
-    return {
-        "path": str(cassette.file_path),
-        "loaded": cassette.loaded_count,
-        "played": cassette.play_count,
-        "recorded": cassette.recorded_count,
-        "unplayed": cassette.unplayed_count,
-    }
+        request.node.user_properties.append(("imagegen", cassette.outcome()))
 
 
 @pytest.fixture(autouse=True)
@@ -257,6 +248,14 @@ def imagegen_emulator() -> Iterator[Emulator]:
 
     with Emulator() as emulator:
         yield emulator
+
+
+@pytest.fixture
+def imagegen_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """syrupy's ``snapshot`` with the imagegen extension: a reply becomes a stable, readable snapshot."""
+    from pytest_imagegen.snapshot import ImagegenSnapshotExtension
+
+    return snapshot.use_extension(ImagegenSnapshotExtension)
 
 
 class _Summary:

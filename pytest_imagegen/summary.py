@@ -9,27 +9,31 @@ __all__ = ["summary_lines"]
 
 
 def summary_lines(outcomes: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The terminal summary: cassettes replayed, recorded, and left with unplayed interactions."""
+    """The terminal summary: cassettes replayed, recorded, and left with unplayed interactions.
+
+    ``outcomes`` come one per test (``ImagegenCassette.outcome()``), possibly from several xdist workers;
+    tests that share a cassette are merged, so an interaction counts as played if any test played it.
+    """
     if not outcomes:
         return []
-    by_path: dict[str, dict[str, int]] = {}
+    loaded: dict[str, int] = {}
+    played: dict[str, set[int]] = {}
+    recorded: dict[str, int] = {}
     for outcome in outcomes:
-        entry = by_path.setdefault(
-            str(outcome["path"]), {"played": 0, "recorded": 0, "unplayed": 0, "loaded": 0}
-        )
-        for key in entry:
-            entry[key] = (
-                max(entry[key], int(outcome.get(key, 0)))
-                if key in {"loaded", "unplayed"}
-                else (entry[key] + int(outcome.get(key, 0)))
-            )
-    recorded = sorted(p for p, e in by_path.items() if e["recorded"])
-    replayed = sorted(p for p, e in by_path.items() if e["played"] and not e["recorded"])
-    unplayed = sorted((p, e["unplayed"]) for p, e in by_path.items() if e["unplayed"])
+        path = str(outcome["path"])
+        loaded[path] = max(loaded.get(path, 0), int(outcome.get("loaded", 0)))
+        played.setdefault(path, set()).update(int(i) for i in outcome.get("played", ()))
+        recorded[path] = recorded.get(path, 0) + int(outcome.get("recorded", 0))
+    recorded_paths = sorted(p for p, n in recorded.items() if n)
+    replayed_paths = sorted(p for p in loaded if played[p] and not recorded[p])
+    # Only where nothing was recorded: a recording run rewrites the file, and its indexes move.
+    unplayed = sorted(
+        (p, loaded[p] - len(played[p])) for p in loaded if not recorded[p] and loaded[p] > len(played[p])
+    )
     lines = [
-        f"{len(by_path)} cassette(s): {len(replayed)} replayed, {len(recorded)} recorded, "
+        f"{len(loaded)} cassette(s): {len(replayed_paths)} replayed, {len(recorded_paths)} recorded, "
         f"{len(unplayed)} with unplayed interactions"
     ]
-    lines += [f"  recorded: {p}" for p in recorded]
+    lines += [f"  recorded: {p}" for p in recorded_paths]
     lines += [f"  unplayed: {p} ({n} interaction(s) never played)" for p, n in unplayed]
     return lines

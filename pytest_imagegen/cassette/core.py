@@ -160,6 +160,15 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         """Interactions loaded from the file that this test did not play."""
         return sum(1 for i in range(self._loaded_count) if self.play_counts[i] == 0)
 
+    def outcome(self) -> dict[str, Any]:
+        """What this test did with the cassette, as plain data (it travels from xdist workers)."""
+        return {
+            "path": str(self.file_path),
+            "loaded": self.loaded_count,
+            "played": sorted(i for i in range(self._loaded_count) if self.play_counts[i]),
+            "recorded": self.recorded_count,
+        }
+
     # --- turning live traffic into stored form -----------------------------------------------
 
     def make_request(
