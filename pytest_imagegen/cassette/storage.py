@@ -95,7 +95,7 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
                 path,
                 f"a plain vcrpy / pytest-recording cassette (interaction {index} stores raw bodies, "
                 "not parsed ones); this plugin reads only its own format",
-                hint=f"Convert it with `imagegen-cassettes scrub {path}` (which redacts and trims it too).",
+                hint=f"Convert it with `imagegen-cassettes scrub {path}`, which also redacts and trims it.",
             )
     return interactions
 
