@@ -1,0 +1,202 @@
+"""The checks ``imagegen-cassettes verify`` runs on stored interactions: contract, reply vs request, leaks.
+
+Each request is rebuilt from its stored form (JSON body params, or multipart text fields and files, a
+placeholder file turned back into an image of its recorded format, size and mode) and validated with
+``contract.validate_request``; each reply is checked with ``check_reply`` (2xx, JSON or SSE events, with
+placeholders expanded so image format and size are checked) or ``check_error_reply`` (any other status).
+A request the contract rejects is fine when the service rejected it too (a recorded error case), and a
+problem when the service answered 2xx. The leak scan runs over all interactions of a file with the
+default credential patterns and any literal secrets the caller passes.
+
+Pure: interactions in, problems out. ``verify_file`` alone reads a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_imagegen.cassette import trim
+from pytest_imagegen.cassette.bodies import is_placeholder
+from pytest_imagegen.cassette.leaks import DEFAULT_PATTERNS, scan_for_leaks
+from pytest_imagegen.cassette.storage import Interaction, load_cassette
+from pytest_imagegen.contract import (
+    FileInput,
+    FilesInput,
+    ValidatedRequest,
+    check_error_reply,
+    check_reply,
+    validate_request,
+)
+from pytest_imagegen.errors import CassetteError, RequestValidationError, SchemaAssertionError
+
+__all__ = [
+    "FileReport",
+    "Problem",
+    "check_interaction",
+    "check_interactions",
+    "endpoint_of",
+    "request_inputs",
+    "verify_file",
+]
+
+_ENDPOINT = re.compile(r"/images/(generations|edits|variations)/?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a cassette: which interaction (None: the file), where in it, and what."""
+
+    index: int | None
+    where: str
+    message: str
+
+    def describe(self, path: str, label: str = "") -> str:
+        place = "" if self.index is None else f"interaction {self.index}{label}: "
+        return f"{path}: {place}{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What ``verify_file`` found in one cassette file."""
+
+    path: Path
+    interactions: list[Interaction]
+    problems: list[Problem]
+
+
+def endpoint_of(request: Mapping[str, Any]) -> str | None:
+    """``generations``, ``edits`` or ``variations`` for an Images API call (also under Azure's
+    ``/openai/deployments/NAME/images/...``), else None (say, a download of a returned image URL)."""
+    match = _ENDPOINT.search(urlsplit(str(request.get("uri", ""))).path)
+    return match.group(1) if match else None
+
+
+def _file_bytes(file: Mapping[str, Any]) -> bytes:
+    if is_placeholder(file):
+        return trim.placeholder_image(file["placeholder"])
+    return base64.b64decode(file["base64"])
+
+
+def request_inputs(body: Mapping[str, Any]) -> tuple[dict[str, Any], FilesInput | None]:
+    """``validate_request``'s ``params`` and ``files`` rebuilt from a stored request body.
+
+    Raises ValueError for a body that is neither JSON nor multipart (the API takes nothing else).
+    """
+    if not body:
+        return {}, None
+    if "json" in body:
+        document = body["json"]
+        if not isinstance(document, dict):
+            raise ValueError(f"the request body is JSON but not an object ({type(document).__name__})")
+        return document, None
+    if "multipart" in body:
+        params: dict[str, Any] = {}
+        files: dict[str, list[FileInput]] = {}
+        for part in body["multipart"]:
+            if "file" in part:
+                entry = (part.get("filename"), _file_bytes(part["file"]), part.get("content_type"))
+                files.setdefault(str(part["name"]), []).append(entry)
+            else:
+                params[str(part["name"])] = part.get("value")
+        return params, files
+    kind = next(iter(body), "?")
+    raise ValueError(f"the request body is stored as {kind!r}, but the Images API takes JSON or multipart")
+
+
+def _reply_document(body: Mapping[str, Any]) -> Any:
+    """The JSON a client would check: a JSON document, or the data of each SSE event."""
+    expanded = trim.expand_body(dict(body))
+    if "json" in expanded:
+        return expanded["json"]
+    if "sse" in expanded:
+        return [event.get("data") for event in expanded["sse"] if event.get("data") != "[DONE]"]
+    return None
+
+
+def _schema_problems(exc: SchemaAssertionError, side: str) -> list[tuple[str, str]]:
+    return [(f"{side} {path}", message) for path, message in exc.problems]
+
+
+def check_interaction(interaction: Mapping[str, Any], *, strict: bool = False) -> list[tuple[str, str]]:
+    """Contract problems of one stored interaction as ``(where, message)``; ``[]`` when it is sound or is
+    not an Images API call."""
+    request, response = interaction["request"], interaction["response"]
+    endpoint = endpoint_of(request)
+    if endpoint is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    if str(request.get("method", "")).upper() != "POST":
+        problems.append(("request method", f"{request.get('method')!r}, but the Images API takes POST"))
+    status = int(response["status"]["code"])
+    success = 200 <= status < 300
+    validated: ValidatedRequest | None = None
+    try:
+        params, files = request_inputs(request.get("body") or {})
+        validated = validate_request(endpoint, params, files, strict=strict)
+    except RequestValidationError as exc:
+        if success:
+            field = exc.param or exc.field
+            where = f"request {field}" if field else "request"
+            problems.append(
+                (where, f"{exc.message} (the contract rejects it, but the reply was HTTP {status})")
+            )
+    except ValueError as exc:
+        problems.append(("request body", str(exc)))
+
+    body = response.get("body") or {}
+    try:
+        document = _reply_document(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        return [*problems, ("reply body", f"cannot be expanded: {exc}")]
+    if document is None:
+        kind = next(iter(body), "empty")
+        problems.append(("reply body", f"HTTP {status} with a {kind} body, not the API's JSON"))
+        return problems
+    try:
+        if success:
+            check_reply(validated, document, strict=strict)
+        else:
+            check_error_reply(document, strict=strict)
+    except SchemaAssertionError as exc:
+        problems += _schema_problems(exc, "reply")
+    return problems
+
+
+def check_interactions(
+    interactions: Sequence[Mapping[str, Any]], *, strict: bool = False, secrets: Iterable[str] = ()
+) -> list[Problem]:
+    """Every contract problem and every leak in a cassette's interactions, in interaction order."""
+    problems: list[Problem] = []
+    for index, interaction in enumerate(interactions):
+        try:
+            found = check_interaction(interaction, strict=strict)
+        except (KeyError, TypeError, ValueError) as exc:
+            found = [("interaction", f"cannot be checked, it is malformed: {type(exc).__name__}: {exc}")]
+        problems += [Problem(index, where, message) for where, message in found]
+    for index, field, what in scan_for_leaks(interactions, secrets=secrets, patterns=DEFAULT_PATTERNS):
+        problems.append(Problem(index, field, f"secret on disk: {what}"))
+    problems.sort(key=lambda p: -1 if p.index is None else p.index)
+    return problems
+
+
+def _cassette_error_problem(exc: CassetteError) -> Problem:
+    hint = str(exc).split("\n", 1)[1].strip() if "\n" in str(exc) else ""
+    where = f"line {exc.line}" if exc.line is not None else "file"
+    return Problem(None, where, exc.problem + (f". {hint}" if hint else ""))
+
+
+def verify_file(path: Path, *, strict: bool = False, secrets: Iterable[str] = ()) -> FileReport:
+    """Read one cassette and check everything in it; an unreadable file is one problem, not an error."""
+    try:
+        interactions = load_cassette(path) or []
+    except CassetteError as exc:
+        return FileReport(path, [], [_cassette_error_problem(exc)])
+    except OSError as exc:
+        return FileReport(path, [], [Problem(None, "file", f"cannot be read: {exc.strerror or exc}")])
+    return FileReport(path, interactions, check_interactions(interactions, strict=strict, secrets=secrets))

@@ -1,0 +1,295 @@
+"""``imagegen-cassettes``: verify, scrub, summarize and list cassettes from the command line.
+
+    imagegen-cassettes verify PATH...   contract, reply-vs-request and leak checks; exit 1 on any problem
+    imagegen-cassettes scrub PATH...    today's redaction and trimming, in place (converts vcrpy cassettes)
+    imagegen-cassettes stats PATH...    sizes and savings by endpoint and model
+    imagegen-cassettes show PATH...     the interactions, one readable block each
+
+PATH is a cassette file or a directory searched recursively for ``*.yaml`` / ``*.yml`` (hidden
+directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
+be read or written), 2 a usage error. Also runs as ``python -m pytest_imagegen``.
+
+The progress bar on stderr (only on a terminal, and only for more than ``PROGRESS_MIN_FILES`` files) is a
+few lines of ``\\r`` writes rather than a dependency such as tqdm: the plugin is installed into every test
+environment of its users, and one status line does not justify another package there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from pytest_imagegen.cassette.listing import Stats, describe_interaction, human_bytes, path_of
+from pytest_imagegen.cassette.migrate import load_any
+from pytest_imagegen.cassette.redact import RedactionRules
+from pytest_imagegen.cassette.scrub import ScrubResult, scrub_file
+from pytest_imagegen.cassette.verify import verify_file
+from pytest_imagegen.errors import CassetteError
+
+__all__ = ["PROGRESS_MIN_FILES", "find_cassettes", "main"]
+
+PROGRESS_MIN_FILES = 20
+_SUFFIXES = (".yaml", ".yml")
+_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
+_LISTED_CHANGES = 8
+
+
+_Command = Callable[[argparse.Namespace, list[Path]], int]
+
+
+class _Progress:
+    """``[#####.....] 12/40 name`` rewritten in place on stderr; cleared before any other output."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream = total, stream
+        self.enabled = total > PROGRESS_MIN_FILES and stream.isatty()
+        self.shown = False
+
+    def update(self, done: int, name: str) -> None:
+        if not self.enabled:
+            return
+        width = shutil.get_terminal_size((80, 20)).columns
+        filled = 20 * done // self.total
+        line = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{self.total} {name}"
+        self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            width = shutil.get_terminal_size((80, 20)).columns
+            self.stream.write("\r" + " " * (width - 1) + "\r")
+            self.stream.flush()
+            self.shown = False
+
+
+class _Output:
+    """stdout for results, stderr for the progress bar, never mixed on one line."""
+
+    def __init__(self, total: int) -> None:
+        self.progress = _Progress(total, sys.stderr)
+
+    def __call__(self, text: str = "") -> None:
+        self.progress.clear()
+        print(text)
+
+    def each(self, paths: Sequence[Path]) -> Iterator[Path]:
+        for done, path in enumerate(paths):
+            self.progress.update(done, path.name)
+            yield path
+        self.progress.clear()
+
+
+def _skipped(directory: Path) -> bool:
+    return directory.name.startswith(".") or directory.name in _SKIPPED_DIRS
+
+
+def find_cassettes(paths: Sequence[Path]) -> list[Path]:
+    """Files named on the command line, and ``*.yaml``/``*.yml`` files under directories, each once."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not _skipped(Path(d)))
+                for name in sorted(files):
+                    if name.endswith(_SUFFIXES) and not name.startswith("."):
+                        found.setdefault(Path(root) / name, None)
+        else:
+            found.setdefault(path, None)
+    return list(found)
+
+
+def _literal_secrets() -> tuple[str, ...]:
+    """The key a recording would use: it must never be on disk, whatever shape it has."""
+    key = os.environ.get("OPENAI_API_KEY", "")
+    return (key,) if key else ()
+
+
+# ------------------------------------------------------------------------------------------ commands
+
+
+def _verify(args: argparse.Namespace, files: list[Path]) -> int:
+    out = _Output(len(files))
+    bad_files = total_problems = interactions = 0
+    secrets = _literal_secrets()
+    for path in out.each(files):
+        report = verify_file(path, strict=args.strict, secrets=secrets)
+        interactions += len(report.interactions)
+        if not report.problems:
+            continue
+        bad_files += 1
+        total_problems += len(report.problems)
+        for problem in report.problems:
+            label = ""
+            if problem.index is not None and problem.index < len(report.interactions):
+                request = report.interactions[problem.index].get("request")
+                if isinstance(request, dict):
+                    label = f" ({request.get('method')} {path_of(request)})"
+            out(problem.describe(str(path), label))
+    summary = f"checked {len(files)} cassette(s), {interactions} interaction(s): "
+    if total_problems:
+        out(summary + f"{total_problems} problem(s) in {bad_files} file(s)")
+        return 1
+    out(summary + "all clean")
+    return 0
+
+
+def _scrub_report(result: ScrubResult, dry_run: bool, out: Callable[[str], None]) -> None:
+    verb = "would scrub" if dry_run else "scrubbed"
+    what = []
+    if result.source == "vcrpy":
+        what.append("converted from plain vcrpy")
+    if result.redacted:
+        what.append(f"{len(result.redacted)} value(s) redacted")
+    if result.trimmed:
+        what.append(f"{len(result.trimmed)} image(s) trimmed")
+    size = f"{human_bytes(result.bytes_before)} -> {human_bytes(result.bytes_after)}"
+    out(f"{verb} {result.path}: {', '.join(what) or 'reformatted'}; {size}")
+    if dry_run:
+        changes = [(i, p, "redacted") for i, p in result.redacted]
+        changes += [(i, p, "trimmed") for i, p in result.trimmed]
+        for index, where, kind in changes[:_LISTED_CHANGES]:
+            out(f"  interaction {index}: {where} ({kind})")
+        if len(changes) > _LISTED_CHANGES:
+            out(f"  ... and {len(changes) - _LISTED_CHANGES} more")
+
+
+def _scrub(args: argparse.Namespace, files: list[Path]) -> int:
+    out = _Output(len(files))
+    rules = RedactionRules(values=_literal_secrets())
+    failed = changed = 0
+    before = after = 0
+    for path in out.each(files):
+        try:
+            result = scrub_file(path, rules=rules, keep_payloads=args.keep_payloads, write=not args.dry_run)
+        except CassetteError as exc:
+            failed += 1
+            out(f"{path}: not scrubbed: {str(exc).splitlines()[0].removeprefix(f'cassette {path}: ')}")
+            continue
+        except OSError as exc:
+            failed += 1
+            out(f"{path}: not scrubbed: {exc.strerror or exc}")
+            continue
+        before += result.bytes_before
+        after += result.bytes_after
+        if result.leaks:
+            failed += 1
+            out(f"{path}: not scrubbed: a secret would remain after redaction (nothing written):")
+            for index, where, what in result.leaks:
+                out(f"  interaction {index}, {where}: {what}")
+            continue
+        if result.changed:
+            changed += 1
+            _scrub_report(result, args.dry_run, out)
+    verb = "would change" if args.dry_run else "changed"
+    out(
+        f"{verb} {changed} of {len(files)} cassette(s) ({len(files) - changed - failed} already clean"
+        + (f", {failed} failed" if failed else "")
+        + f"); {human_bytes(before)} -> {human_bytes(after)}"
+    )
+    return 1 if failed else 0
+
+
+def _stats(args: argparse.Namespace, files: list[Path]) -> int:
+    out = _Output(len(files))
+    stats = Stats()
+    failed = 0
+    for path in out.each(files):
+        try:
+            interactions, source = load_any(path)
+            stats.add_file(path.stat().st_size, interactions, vcrpy=source == "vcrpy")
+        except (CassetteError, OSError, KeyError, TypeError, ValueError) as exc:
+            failed += 1
+            out(f"{path}: skipped: {str(exc).splitlines()[0]}")
+    for line in stats.lines():
+        out(line)
+    return 1 if failed else 0
+
+
+def _show(args: argparse.Namespace, files: list[Path]) -> int:
+    out = _Output(0)  # no progress bar: the listing itself is the output
+    failed = 0
+    for number, path in enumerate(files):
+        if number:
+            out()
+        try:
+            interactions, source = load_any(path)
+        except (CassetteError, OSError) as exc:
+            failed += 1
+            out(f"{path}: cannot be read: {str(exc).splitlines()[0]}")
+            continue
+        kind = " (plain vcrpy: run `imagegen-cassettes scrub` to convert)" if source == "vcrpy" else ""
+        out(f"{path}: {len(interactions)} interaction(s), {human_bytes(path.stat().st_size)}{kind}")
+        for index, interaction in enumerate(interactions):
+            try:
+                for line in describe_interaction(index, interaction):
+                    out("  " + line)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                failed += 1
+                out(f"  #{index}  malformed interaction: {type(exc).__name__}: {exc}")
+    return 1 if failed else 0
+
+
+# -------------------------------------------------------------------------------------------- parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imagegen-cassettes",
+        description="Check, clean and inspect pytest-imagegen cassettes.",
+        epilog="Exit status: 0 clean, 1 problems found, 2 usage error.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, run: _Command) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="cassette files or directories")
+        sub.set_defaults(run=run, parser=sub)
+        return sub
+
+    verify = command(
+        "verify",
+        "Validate every interaction against the Images API contract and scan for secrets.",
+        _verify,
+    )
+    verify.add_argument(
+        "--strict", action="store_true", help="unknown models and unknown fields are problems too"
+    )
+    scrub = command(
+        "scrub",
+        "Redact secrets and trim base64 images in place; converts plain vcrpy cassettes.",
+        _scrub,
+    )
+    scrub.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    scrub.add_argument(
+        "--keep-payloads", action="store_true", help="redact only; keep base64 images as they are"
+    )
+    command("stats", "Sizes, and bytes saved by placeholders, by endpoint and model.", _stats)
+    command("show", "List the interactions of cassettes in readable form.", _show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    sub: argparse.ArgumentParser = args.parser
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        sub.error(f"no such file or directory: {', '.join(missing)}")
+    files = find_cassettes(args.paths)
+    if not files:
+        sub.error(f"no *.yaml or *.yml cassettes found under {', '.join(map(str, args.paths))}")
+    try:
+        return int(args.run(args, files))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
