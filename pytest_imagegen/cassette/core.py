@@ -20,7 +20,7 @@ import dataclasses
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import vcr.cassette
 from vcr.patch import PATCHER_NAMES
@@ -34,6 +34,14 @@ from pytest_imagegen.errors import CassetteError, CassetteMiss, SecretLeakError
 __all__ = ["ImagegenCassette", "LiveRequest", "RecordedRequest", "Rendered"]
 
 Headers = dict[str, list[str]]
+
+
+class HeadersLike(Protocol):
+    """What the stubs hand over: an httpx/httpx2 ``Headers`` (case-insensitive ``get``)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def multi_items(self) -> list[tuple[str, str]]: ...
 
 
 class RecordedRequest:
@@ -55,17 +63,17 @@ class RecordedRequest:
 class LiveRequest(RecordedRequest):
     """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs."""
 
-    __slots__ = ("header_items", "raw_body")
+    __slots__ = ("headers", "raw_body")
 
     def __init__(
         self,
         record: dict[str, Any],
         fingerprint: tuple[Hashable, ...],
-        header_items: Sequence[tuple[str, str]],
+        headers: HeadersLike,
         raw_body: dict[str, Any],
     ) -> None:
         super().__init__(record, fingerprint)
-        self.header_items = header_items
+        self.headers = headers
         self.raw_body = raw_body
 
 
@@ -171,14 +179,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     # --- turning live traffic into stored form -----------------------------------------------
 
-    def make_request(
-        self, method: str, url: str, header_items: Sequence[tuple[str, str]], raw: bytes
-    ) -> LiveRequest:
+    def make_request(self, method: str, url: str, headers: HeadersLike, raw: bytes) -> LiveRequest:
         """A live request with its fingerprint, computed on the redacted and trimmed method, URI and body.
 
         This is the replay hot path: headers are never matched, so they are left for ``record`` to clean.
         """
-        framing = _lower_headers((k, v) for k, v in header_items if k.lower() in _FRAMING_HEADERS)
+        framing = {name: [value] for name in _FRAMING_HEADERS if (value := headers.get(name)) is not None}
         content, framing = bodies.decode_content(framing, raw)
         body = bodies.parse_body(framing, content)
         cleaned, found = redact.redact_request(
@@ -186,7 +192,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         )
         self.secrets.update(found)
         cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
-        return LiveRequest(cleaned, match.fingerprint(cleaned, self.config.match_on), header_items, body)
+        return LiveRequest(cleaned, match.fingerprint(cleaned, self.config.match_on), headers, body)
 
     def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
         # Secrets found earlier (a key in a header) are removed from this pair too, wherever they appear.
@@ -223,7 +229,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
         headers_kept = {
             k: v
-            for k, v in bodies.stored_headers(_lower_headers(request.header_items)).items()
+            for k, v in bodies.stored_headers(_lower_headers(request.headers.multi_items())).items()
             if not _unstored_request_header(k)
         }
         raw_request = {**request.record, "headers": headers_kept, "body": request.raw_body}

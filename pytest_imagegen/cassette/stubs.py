@@ -192,9 +192,7 @@ def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int,
 
 
 def _lookup(cassette: ImagegenCassette, real_request: Any, body: bytes) -> tuple[LiveRequest, int | None]:
-    request = cassette.make_request(
-        real_request.method, str(real_request.url), real_request.headers.multi_items(), body
-    )
+    request = cassette.make_request(real_request.method, str(real_request.url), real_request.headers, body)
     index = cassette.play_index(request)
     if index is None and cassette.write_protected:
         raise cassette.miss(request)
@@ -206,8 +204,7 @@ def _sync_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[..., 
 
     def handle_request(transport: Any, real_request: Any) -> Any:
         __tracebackhide__ = True
-        body = b"".join(real_request.stream)
-        real_request.stream = module.ByteStream(body)
+        body = real_request.read()  # cached by httpx for most bodies; a streamed one is kept as bytes
         request, index = _lookup(cassette, real_request, body)
         if index is not None:
             return _replay_response(module, cassette, index, is_async=False)
@@ -227,8 +224,7 @@ def _async_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[...,
 
     async def handle_async_request(transport: Any, real_request: Any) -> Any:
         __tracebackhide__ = True
-        body = b"".join([part async for part in real_request.stream])
-        real_request.stream = module.ByteStream(body)
+        body = await real_request.aread()
         request, index = _lookup(cassette, real_request, body)
         if index is not None:
             return _replay_response(module, cassette, index, is_async=True)
