@@ -1,5 +1,12 @@
-"""pytest-imagegen: record and replay OpenAI-style Images API calls in pytest."""
+"""pytest-imagegen: record and replay OpenAI-style Images API calls in pytest.
 
+Cassettes hold no secrets and no multi-megabyte base64 (each image becomes a tiny placeholder that
+still decodes to the same format, size and mode); replies are checked against the API contract.
+"""
+
+from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
+from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import check_reply, validate_request
 from pytest_imagegen.errors import (
     CassetteError,
     CassetteMiss,
@@ -10,10 +17,15 @@ from pytest_imagegen.errors import (
 )
 
 __all__ = [
+    "AsyncImagegenClient",
     "CassetteError",
     "CassetteMiss",
     "ImagegenAPIError",
+    "ImagegenClient",
+    "ImagegenConfig",
     "RequestValidationError",
     "SchemaAssertionError",
     "SecretLeakError",
+    "check_reply",
+    "validate_request",
 ]

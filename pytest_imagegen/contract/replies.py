@@ -291,6 +291,14 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
     # n>1 while streaming is unspecified (§3.2): lenient, one completed event per image (1..n of them),
     # each image's partial images numbered from 0 again.
     max_completed = max(request.n, 1)
+    # DISPUTED: SPEC says partial_images defaults to 0 (completed event only), yet SPEC's own streaming
+    # example leaves it unset and sends a partial image. Lenient reading: when the request does not set
+    # it, up to the model's maximum of partials is fine; an explicit value is a hard limit.
+    partial_limit = (
+        request.partial_images
+        if request.params.get("partial_images") is not None
+        else request.capability.partial_images_max
+    )
     completed = 0
     partials_in_image = 0
     last_index: int | None = None
@@ -312,13 +320,9 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
                     (path, "partial image event after the completed event (completed must be last)")
                 )
             partials_in_image += 1
-            if partials_in_image > request.partial_images:
+            if partials_in_image > partial_limit:
                 problems.append(
-                    (
-                        path,
-                        f"partial image number {partials_in_image}, "
-                        f"but partial_images={request.partial_images}",
-                    )
+                    (path, f"partial image number {partials_in_image}, but partial_images={partial_limit}")
                 )
             index = event.get("partial_image_index")
             if isinstance(index, int) and not isinstance(index, bool):

@@ -263,7 +263,9 @@ def test_one_completed_event_for_one_image() -> None:
     request = _gpt2(stream=True)
     assert _paths(request, [_completed(), _completed()]) == ["$[1]"]
     assert _paths(request, []) == ["$"]
-    assert _paths(request, [_partial(0)]) == ["$[0]", "$"]
+    # partial_images unset: a partial is fine (lenient, see replies.py), a stream without completed is not.
+    assert _paths(request, [_partial(0)]) == ["$"]
+    assert _paths(_gpt2(stream=True, partial_images=0), [_partial(0)]) == ["$[0]", "$"]
 
 
 def test_n_above_one_while_streaming_is_lenient() -> None:
