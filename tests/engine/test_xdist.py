@@ -6,7 +6,6 @@ import pytest
 
 from pytest_imagegen.cassette import storage
 
-pytest_plugins = ["pytester"]
 
 SUITE = """
 import pytest
