@@ -10,7 +10,9 @@ ROOT = Path("/repo/cassettes")
 
 
 def test_one_file_per_test_under_the_module_path() -> None:
-    assert cassette_path(ROOT, "tests/test_api.py::test_generate") == ROOT / "tests/test_api/test_generate.yaml"
+    assert (
+        cassette_path(ROOT, "tests/test_api.py::test_generate") == ROOT / "tests/test_api/test_generate.yaml"
+    )
     assert cassette_path(ROOT, "tests/test_api.py::TestEdits::test_mask") == (
         ROOT / "tests/test_api/TestEdits.test_mask.yaml"
     )
@@ -20,14 +22,16 @@ def test_parametrize_ids_are_made_filename_safe() -> None:
     path = cassette_path(ROOT, "tests/test_api.py::test_size[256x256-a/b c?]")
     assert path.parent == ROOT / "tests/test_api"
     assert path.name == "test_size-256x256-a_b_c.yaml"
-    assert "/" not in path.name and "?" not in path.name
+    assert "/" not in path.name
+    assert "?" not in path.name
 
 
 def test_long_names_are_shortened_with_a_hash_and_stay_distinct() -> None:
     long_a = "test_x[" + "a" * 300 + "]"
     long_b = "test_x[" + "a" * 299 + "b]"
     name_a, name_b = safe_name(long_a), safe_name(long_b)
-    assert len(name_a) <= 120 and len(name_b) <= 120
+    assert len(name_a) <= 120
+    assert len(name_b) <= 120
     assert name_a != name_b
 
 

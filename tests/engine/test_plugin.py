@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
 GENERATE = """
 import pytest
 
@@ -39,7 +38,8 @@ def test_once_records_then_replays_offline(pytester: pytest.Pytester) -> None:
     record(pytester, "--imagegen-record=once").assert_outcomes(passed=1)
     path = cassette_file(pytester)
     text = path.read_text()
-    assert "b64_json:\n" in text and "placeholder:" in text
+    assert "b64_json:\n" in text
+    assert "placeholder:" in text
     result = pytester.runpytest("-rA")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*imagegen cassettes*", "*1 cassette(s): 1 replayed, 0 recorded*"])
@@ -49,7 +49,11 @@ def test_once_records_then_replays_offline(pytester: pytest.Pytester) -> None:
 def test_once_with_a_cassette_refuses_new_requests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_gen=GENERATE)
     record(pytester, "--imagegen-record=once").assert_outcomes(passed=1)
-    pytester.makepyfile(test_gen=GENERATE.replace('["a fox"]', '["a fox"], ids=["a fox"]').replace("prompt=prompt", "prompt=prompt + '!'"))
+    pytester.makepyfile(
+        test_gen=GENERATE.replace('["a fox"]', '["a fox"], ids=["a fox"]').replace(
+            "prompt=prompt", "prompt=prompt + '!'"
+        )
+    )
     result = record(pytester, "--imagegen-record=once")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*body.prompt: sent 'a fox!', recorded 'a fox'*"])
@@ -62,12 +66,15 @@ def test_new_episodes_adds_and_all_rerecords(pytester: pytest.Pytester) -> None:
     first = path.read_text()
     pytester.makepyfile(
         test_gen=GENERATE.replace('["a fox"]', '["a fox"], ids=["a fox"]').replace(
-            "    assert reply", "    imagegen_openai.images.generate(model='gpt-image-2', prompt='more', size='64x64')\n    assert reply"
+            "    assert reply",
+            "    imagegen_openai.images.generate(model='gpt-image-2', prompt='more', size='64x64')\n"
+            "    assert reply",
         )
     )
     record(pytester, "--imagegen-record=new_episodes").assert_outcomes(passed=1)
     second = path.read_text()
-    assert second.count("- request:") == 2 and second.startswith(first.rstrip("\n")[:200])
+    assert second.count("- request:") == 2
+    assert second.startswith(first.rstrip("\n")[:200])
     result = record(pytester, "--imagegen-record=all")
     result.assert_outcomes(passed=1)
     assert path.read_text().count("- request:") == 2
@@ -78,7 +85,9 @@ def test_environment_and_marker_choose_the_mode_and_cli_wins(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makepyfile(
-        test_gen=GENERATE.replace("@pytest.mark.parametrize", "@pytest.mark.imagegen(record_mode='none')\n@pytest.mark.parametrize")
+        test_gen=GENERATE.replace(
+            "@pytest.mark.parametrize", "@pytest.mark.imagegen(record_mode='none')\n@pytest.mark.parametrize"
+        )
     )
     monkeypatch.setenv("IMAGEGEN_RECORD_MODE", "once")
     record(pytester).assert_outcomes(passed=1)  # environment beats the marker
@@ -86,7 +95,9 @@ def test_environment_and_marker_choose_the_mode_and_cli_wins(
     record(pytester, "--imagegen-record=none").assert_outcomes(failed=1)  # the command line beats both
 
 
-def test_bad_option_and_marker_values_are_usage_errors(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_option_and_marker_values_are_usage_errors(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makepyfile(test_gen=GENERATE)
     result = pytester.runpytest("--imagegen-record=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -95,7 +106,9 @@ def test_bad_option_and_marker_values_are_usage_errors(pytester: pytest.Pytester
     monkeypatch.setenv("IMAGEGEN_RECORD_MODE", "always")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*IMAGEGEN_RECORD_MODE='always'*valid values are: none, once, new_episodes, all*"])
+    result.stderr.fnmatch_lines(
+        ["*IMAGEGEN_RECORD_MODE='always'*valid values are: none, once, new_episodes, all*"]
+    )
     monkeypatch.delenv("IMAGEGEN_RECORD_MODE")
 
     pytester.makepyfile(
@@ -113,7 +126,7 @@ def test_bad_option_and_marker_values_are_usage_errors(pytester: pytest.Pytester
 
 
 def test_none_mode_refuses_any_other_connection(pytester: pytest.Pytester, imagegen_emulator: object) -> None:
-    port = str(getattr(imagegen_emulator, "base_url")).split(":")[2].split("/")[0]
+    port = str(imagegen_emulator.base_url).split(":")[2].split("/")[0]
     pytester.makepyfile(
         test_net=f"""
         import socket
@@ -147,7 +160,9 @@ def test_a_corrupt_cassette_is_reported_with_path_and_line_and_kept(pytester: py
     for mode in ("none", "once", "all"):
         result = record(pytester, f"--imagegen-record={mode}")
         result.assert_outcomes(errors=1)
-        result.stdout.fnmatch_lines([f"*CassetteError: cassette {path}:*not valid YAML*", "*The file was not changed*"])
+        result.stdout.fnmatch_lines(
+            [f"*CassetteError: cassette {path}:*not valid YAML*", "*The file was not changed*"]
+        )
         assert path.read_text() == garbage
 
 
@@ -172,7 +187,9 @@ def test_an_interrupted_write_leaves_the_old_cassette_intact(pytester: pytest.Py
     result = pytester.runpytest_subprocess("--imagegen-base-url=emulator", "--imagegen-record=all")
     result.stdout.fnmatch_lines(["*KeyboardInterrupt*"])
     assert path.read_text() == before
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name], "no temporary file may be left behind"
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name], (
+        "no temporary file may be left behind"
+    )
 
 
 def test_the_multipart_edit_replays_in_a_second_process(pytester: pytest.Pytester) -> None:
@@ -189,7 +206,10 @@ def test_the_multipart_edit_replays_in_a_second_process(pytester: pytest.Pyteste
         def test_edit(imagegen_openai):
             reply = imagegen_openai.images.edit(
                 model="gpt-image-1.5",
-                image=[("a.png", png((255, 0, 0, 255)), "image/png"), ("b.png", png((0, 0, 255, 255)), "image/png")],
+                image=[
+                    ("a.png", png((255, 0, 0, 255)), "image/png"),
+                    ("b.png", png((0, 0, 255, 255)), "image/png"),
+                ],
                 mask=("m.png", png((0, 0, 0, 0)), "image/png"),
                 prompt="merge",
                 quality="low",
@@ -197,6 +217,8 @@ def test_the_multipart_edit_replays_in_a_second_process(pytester: pytest.Pyteste
             assert reply.data[0].b64_json
         """
     )
-    pytester.runpytest_subprocess("--imagegen-base-url=emulator", "--imagegen-record=once").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("--imagegen-base-url=emulator", "--imagegen-record=once").assert_outcomes(
+        passed=1
+    )
     # A new process: new multipart boundaries, no emulator, network blocked.
     pytester.runpytest_subprocess().assert_outcomes(passed=1)

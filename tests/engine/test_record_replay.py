@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -57,14 +58,21 @@ def record_then_replay(tape: Tape, base_url: str, call: Callable[[str], Any]) ->
 def test_sdk_generate_recorded_and_replayed(tape: Tape, emulator: Emulator) -> None:
     def call(base_url: str) -> Any:
         with sdk(base_url) as client:
-            return client.images.generate(model="gpt-image-2", prompt="a red fox", size="64x64", output_format="webp")
+            return client.images.generate(
+                model="gpt-image-2", prompt="a red fox", size="64x64", output_format="webp"
+            )
 
     recorded, replayed = record_then_replay(tape, emulator.base_url, call)
     assert replayed.created == recorded.created
     assert replayed.usage == recorded.usage
     original, placeholder = decode(recorded.data[0].b64_json), decode(replayed.data[0].b64_json)
-    assert (placeholder.format, placeholder.size, placeholder.mode) == (original.format, original.size, original.mode)
-    assert placeholder.format == "WEBP" and placeholder.size == (64, 64)
+    assert (placeholder.format, placeholder.size, placeholder.mode) == (
+        original.format,
+        original.size,
+        original.mode,
+    )
+    assert placeholder.format == "WEBP"
+    assert placeholder.size == (64, 64)
 
 
 def test_sdk_stream_replays_event_by_event(tape: Tape, emulator: Emulator) -> None:
@@ -85,7 +93,9 @@ def test_sdk_stream_replays_event_by_event(tape: Tape, emulator: Emulator) -> No
 def test_stream_reaches_the_caller_while_it_is_being_recorded(tape: Tape, emulator: Emulator) -> None:
     """The tee passes each event on as it arrives; the interaction is stored only when the stream ends."""
     with tape.open("once") as cassette, sdk(emulator.base_url) as client:
-        stream = client.images.generate(model="gpt-image-2", prompt="tee", size="64x64", stream=True, partial_images=2)
+        stream = client.images.generate(
+            model="gpt-image-2", prompt="tee", size="64x64", stream=True, partial_images=2
+        )
         first = next(iter(stream))
         assert first.type == "image_generation.partial_image"
         assert cassette.recorded_count == 0, "the first event must not wait for the end of the stream"
@@ -95,7 +105,8 @@ def test_stream_reaches_the_caller_while_it_is_being_recorded(tape: Tape, emulat
         events = cassette.interactions[0]["response"]["body"]["sse"]
         offsets = [e["offset_ms"] for e in events]
         assert len(events) == 3
-        assert all(isinstance(o, float) for o in offsets) and offsets == sorted(offsets)
+        assert all(isinstance(o, float) for o in offsets)
+        assert offsets == sorted(offsets)
 
 
 def test_replayed_stream_arrives_as_one_chunk_per_event(tape: Tape, emulator: Emulator) -> None:
@@ -103,9 +114,12 @@ def test_replayed_stream_arrives_as_one_chunk_per_event(tape: Tape, emulator: Em
     headers = {"authorization": f"Bearer {KEY}"}
     with tape.open("once"), httpx.Client(base_url=emulator.base_url) as client:
         client.post("/images/generations", json=body, headers=headers).read()
-    with tape.open("none"), httpx.Client(base_url=DEAD_BASE_URL) as client:
-        with client.stream("POST", "/images/generations", json=body, headers=headers) as response:
-            chunks = list(response.iter_raw())
+    with (
+        tape.open("none"),
+        httpx.Client(base_url=DEAD_BASE_URL) as client,
+        client.stream("POST", "/images/generations", json=body, headers=headers) as response,
+    ):
+        chunks = list(response.iter_raw())
     assert response.headers["content-type"].startswith("text/event-stream")
     assert len(chunks) == 2
     assert chunks[0].startswith(b"event: image_generation.partial_image\ndata: {")
@@ -142,7 +156,10 @@ def test_a_different_upload_is_a_miss_naming_the_file(tape: Tape, emulator: Emul
     def call(base_url: str, colour: tuple[int, int, int, int]) -> Any:
         with sdk(base_url) as client:
             return client.images.edit(
-                model="gpt-image-1.5", image=("a.png", png(colour=colour), "image/png"), prompt="p", quality="low"
+                model="gpt-image-1.5",
+                image=("a.png", png(colour=colour), "image/png"),
+                prompt="p",
+                quality="low",
             )
 
     with tape.open("once"):
@@ -150,12 +167,13 @@ def test_a_different_upload_is_a_miss_naming_the_file(tape: Tape, emulator: Emul
     with tape.open("none"), pytest.raises(CassetteMiss) as info:
         call(DEAD_BASE_URL, (9, 9, 9, 255))
     message = str(info.value)
-    assert "file #0" in message and "sha256" in message
+    assert "file #0" in message
+    assert "sha256" in message
 
 
 def test_sdk_variation_on_dall_e_2(tape: Tape, emulator: Emulator) -> None:
     def call(base_url: str) -> Any:
-        with sdk(base_url) as client, pytest.warns(DeprecationWarning):
+        with sdk(base_url) as client, pytest.warns(DeprecationWarning, match="deprecated"):
             return client.images.create_variation(
                 image=("otter.png", png((256, 256), "RGB", (1, 2, 3)), "image/png"),
                 n=2,
@@ -203,7 +221,8 @@ def test_a_429_then_success_replays_the_retry_without_waiting(
         replayed = call(DEAD_BASE_URL)
         assert cassette.all_played
     assert replayed.created == recorded.created
-    assert len(waits) == 1 and waits[0] <= 0.01, f"replay waited {waits}"
+    assert len(waits) == 1, f"replay waited {waits}"
+    assert waits[0] <= 0.01, f"replay waited {waits}"
 
 
 def test_two_prompts_replayed_in_swapped_order_get_their_own_replies(tape: Tape, emulator: Emulator) -> None:
@@ -223,9 +242,15 @@ def test_identical_requests_play_back_in_recorded_order(tape: Tape, emulator: Em
     body = {"model": "gpt-image-2", "prompt": "same", "size": "64x64"}
     headers = {"authorization": f"Bearer {KEY}"}
     with tape.open("once"), httpx.Client(base_url=emulator.base_url) as client:
-        recorded = [client.post("/images/generations", json=body, headers=headers).headers["x-request-id"] for _ in "ab"]
+        recorded = [
+            client.post("/images/generations", json=body, headers=headers).headers["x-request-id"]
+            for _ in "ab"
+        ]
     with tape.open("none"), httpx.Client(base_url=DEAD_BASE_URL) as client:
-        replayed = [client.post("/images/generations", json=body, headers=headers).headers["x-request-id"] for _ in "ab"]
+        replayed = [
+            client.post("/images/generations", json=body, headers=headers).headers["x-request-id"]
+            for _ in "ab"
+        ]
         with pytest.raises(CassetteMiss, match="already played"):
             client.post("/images/generations", json=body, headers=headers)
     assert replayed == recorded
@@ -234,10 +259,16 @@ def test_identical_requests_play_back_in_recorded_order(tape: Tape, emulator: Em
 def test_json_key_order_and_whitespace_do_not_matter(tape: Tape, emulator: Emulator) -> None:
     headers = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
     with tape.open("once"), httpx.Client(base_url=emulator.base_url) as client:
-        client.post("/images/generations", content=b'{"model":"gpt-image-2","prompt":"k","size":"64x64"}', headers=headers)
+        client.post(
+            "/images/generations",
+            content=b'{"model":"gpt-image-2","prompt":"k","size":"64x64"}',
+            headers=headers,
+        )
     with tape.open("none"), httpx.Client(base_url=DEAD_BASE_URL) as client:
         reply = client.post(
-            "/images/generations", content=b'{ "size": "64x64",\n "prompt": "k", "model": "gpt-image-2" }', headers=headers
+            "/images/generations",
+            content=b'{ "size": "64x64",\n "prompt": "k", "model": "gpt-image-2" }',
+            headers=headers,
         )
     assert reply.status_code == 200
 
@@ -268,7 +299,9 @@ async def test_async_sdk_and_async_httpx(tape: Tape, emulator: Emulator) -> None
             stream = await client.images.generate(**body, stream=True, partial_images=1)
             events = [event.type async for event in stream]
         async with httpx.AsyncClient(base_url=base_url) as raw:
-            plain = (await raw.post("/images/generations", json={**body, "prompt": "plain"}, headers=headers)).json()
+            plain = (
+                await raw.post("/images/generations", json={**body, "prompt": "plain"}, headers=headers)
+            ).json()
         return reply, plain, events
 
     with tape.open("once"):
@@ -285,13 +318,50 @@ def test_sdk_and_plain_httpx_share_one_cassette(tape: Tape, emulator: Emulator) 
     headers = {"authorization": f"Bearer {KEY}"}
 
     def call(base_url: str) -> tuple[int, int, int]:
-        with sdk(base_url) as client, httpx.Client(base_url=base_url) as plain, httpx2.Client(base_url=base_url) as two:
+        with (
+            sdk(base_url) as client,
+            httpx.Client(base_url=base_url) as plain,
+            httpx2.Client(base_url=base_url) as two,
+        ):
             a = client.images.generate(model="gpt-image-2", prompt="sdk", size="64x64").created
-            b = plain.post("/images/generations", json={"prompt": "httpx", "model": "gpt-image-2", "size": "64x64"},
-                           headers=headers).json()["created"]
-            c = two.post("/images/generations", json={"prompt": "httpx2", "model": "gpt-image-2", "size": "64x64"},
-                         headers=headers).json()["created"]
+            b = plain.post(
+                "/images/generations",
+                json={"prompt": "httpx", "model": "gpt-image-2", "size": "64x64"},
+                headers=headers,
+            ).json()["created"]
+            c = two.post(
+                "/images/generations",
+                json={"prompt": "httpx2", "model": "gpt-image-2", "size": "64x64"},
+                headers=headers,
+            ).json()["created"]
             return a, b, c
 
     recorded, replayed = record_then_replay(tape, emulator.base_url, call)
     assert replayed == recorded
+
+
+def test_recorded_timing_paces_events_like_the_recording(
+    tape: Tape, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """replay_timing="recorded" waits between events as long as the recording did; "instant" never waits."""
+    from pytest_imagegen.cassette import stubs
+
+    def call(base_url: str) -> list[str]:
+        with sdk(base_url) as client:
+            stream = client.images.generate(
+                model="gpt-image-2", prompt="paced", size="64x64", stream=True, partial_images=2
+            )
+            return [event.type for event in stream]
+
+    with tape.open("once") as cassette:
+        call(emulator.base_url)
+        offsets = [e["offset_ms"] for e in cassette.interactions[0]["response"]["body"]["sse"]]
+    waits: list[float] = []
+    monkeypatch.setattr(stubs.time, "sleep", waits.append)
+    with tape.open("none"):
+        call(DEAD_BASE_URL)
+    assert waits == []
+    with tape.open("none", replay_timing="recorded"):
+        call(DEAD_BASE_URL)
+    expected = [offsets[0] / 1000] + [(b - a) / 1000 for a, b in itertools.pairwise(offsets)]
+    assert waits == pytest.approx([w for w in expected if w > 0])

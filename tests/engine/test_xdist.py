@@ -6,7 +6,6 @@ import pytest
 
 from pytest_imagegen.cassette import storage
 
-
 SUITE = """
 import pytest
 
