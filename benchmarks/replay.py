@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from vcr.request import Request as VcrRequest
 
 from pytest_imagegen.cassette import storage
 from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.session import open_cassette
@@ -68,25 +69,28 @@ def side_by_side(fns: dict[str, Callable[[], Any]], calls: int, repeats: int) ->
 def record_one(emulator: Emulator, cassette_dir: Path) -> dict[str, Any]:
     """One real interaction recorded from the emulator: a 1024x1024 generation, trimmed as usual."""
     config = ImagegenConfig(cassette_dir=cassette_dir, record_mode="once")
-    with open_cassette(config, TEST_ID) as cassette, openai.OpenAI(base_url=emulator.base_url, api_key=KEY) as client:
+    with (
+        open_cassette(config, TEST_ID) as cassette,
+        openai.OpenAI(base_url=emulator.base_url, api_key=KEY) as client,
+    ):
         client.images.generate(prompt="bench 0", **PARAMS)  # type: ignore[call-overload]
         interaction: dict[str, Any] = cassette.interactions[0]
     return interaction
 
 
-def write_cassettes(template: dict[str, Any], root: Path, sizes: tuple[int, ...]) -> dict[int, ImagegenConfig]:
+def write_cassettes(
+    template: dict[str, Any], root: Path, sizes: tuple[int, ...]
+) -> dict[int, ImagegenConfig]:
     """Cassettes holding ``n`` interactions each (prompts ``bench 0..n-1``), one folder per size."""
     configs = {}
     for n in sizes:
         interactions = []
         for i in range(n):
-            request = {**template["request"], "body": {"json": {**template["request"]["body"]["json"], "prompt": f"bench {i}"}}}
-            interactions.append({"request": request, "response": template["response"]})
+            body = {"json": {**template["request"]["body"]["json"], "prompt": f"bench {i}"}}
+            interactions.append(
+                {"request": {**template["request"], "body": body}, "response": template["response"]}
+            )
         config = ImagegenConfig(cassette_dir=root / f"n{n}", record_mode="none")
-        path = ImagegenCassette(root / "unused.yaml", config)  # only for the path rule below
-        del path
-        from pytest_imagegen.cassette.paths import cassette_path
-
         target = cassette_path(config.cassette_dir, TEST_ID)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(storage.dump_cassette(interactions))
@@ -100,68 +104,77 @@ def write_vcr_cassette(path: Path, n: int, body: bytes, headers: list[tuple[str,
     response_headers: dict[str, list[str]] = {}
     for name, value in headers:
         response_headers.setdefault(name, []).append(value)
+    url = f"{BASE}/images/generations"
     for i in range(n):
-        request_body = httpx.Request("POST", f"{BASE}/images/generations", json={"prompt": f"bench {i}", **PARAMS}).content
-        request = VcrRequest("POST", f"{BASE}/images/generations", request_body, {"content-type": "application/json"})
-        response = {"status": {"code": 200, "message": "OK"}, "headers": response_headers, "body": {"string": body}}
-        cassette.append(request, response)
+        content = httpx.Request("POST", url, json={"prompt": f"bench {i}", **PARAMS}).content
+        request = VcrRequest("POST", url, content, {"content-type": "application/json"})
+        status = {"code": 200, "message": "OK"}
+        cassette.append(request, {"status": status, "headers": response_headers, "body": {"string": body}})
     cassette._save(force=True)
 
 
-@contextlib.contextmanager
-def replaying(config: ImagegenConfig) -> Iterator[ImagegenCassette]:
-    with open_cassette(config, TEST_ID) as cassette:
-        yield cassette
+def generate_with(client: httpx.Client, prompt: str) -> Callable[[], Any]:
+    return lambda: client.post(f"{BASE}/images/generations", json={"prompt": prompt, **PARAMS}).json()
+
+
+def sdk_generate_with(client: openai.OpenAI, prompt: str) -> Callable[[], Any]:
+    return lambda: client.images.generate(prompt=prompt, **PARAMS)  # type: ignore[call-overload]
+
+
+def rewinding(cassette: ImagegenCassette, call: Callable[[], Any]) -> Callable[[], Any]:
+    """Each recorded reply plays once per test; the loop rewinds the cassette to play it again."""
+
+    def run() -> Any:
+        cassette.rewind()
+        return call()
+
+    return run
 
 
 def measure(calls: int, repeats: int, emulator: Emulator, root: Path) -> None:
     template = record_one(emulator, root / "recorded")
     configs = write_cassettes(template, root, (1, 500))
-    with replaying(configs[1]) as cassette:
+    with open_cassette(configs[1], TEST_ID) as cassette:
         rendered = cassette.rendered(0)
     body = b"".join(rendered.chunks)
     headers = rendered.headers
     print(f"reply body replayed: {len(body):,} bytes (a 1024x1024 placeholder PNG as base64 JSON)")
 
-    def httpx_floor() -> Callable[[], Any]:
-        client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, headers=headers, content=body)))
-        return lambda: client.post(f"{BASE}/images/generations", json={"prompt": "bench 0", **PARAMS}).json()
-
-    def sdk_floor() -> Callable[[], Any]:
-        transport = httpx2.MockTransport(lambda r: httpx2.Response(200, headers=headers, content=body))
-        client = openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0, http_client=httpx2.Client(transport=transport))
-        return lambda: client.images.generate(prompt="bench 0", **PARAMS)  # type: ignore[call-overload]
+    mock = httpx.MockTransport(lambda r: httpx.Response(200, headers=headers, content=body))
+    mock2 = httpx2.MockTransport(lambda r: httpx2.Response(200, headers=headers, content=body))
+    floor_httpx = generate_with(httpx.Client(transport=mock), "bench 0")
+    floor_sdk = sdk_generate_with(
+        openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0, http_client=httpx2.Client(transport=mock2)),
+        "bench 0",
+    )
 
     print("\nper-call replay (best mean of repeats; floor and plugin runs interleaved)")
-    print(f"  {'client':<11} {'interactions':>12} {'floor':>10} {'plugin':>10} {'ratio':>6} {'vcrpy':>10} {'ratio':>6}")
+    columns = ("client", "interactions", "floor", "plugin", "ratio", "vcrpy", "ratio")
+    print("  {:<11} {:>12} {:>10} {:>10} {:>6} {:>10} {:>6}".format(*columns))
     for n, config in configs.items():
-        prompt = f"bench {n // 2}"
+        prompt = f"bench {n // 2}"  # the middle of the cassette: a linear scan would pay for half of it
+        with open_cassette(config, TEST_ID) as cassette:
+            via_httpx = rewinding(cassette, generate_with(httpx.Client(), prompt))
+            via_sdk = rewinding(
+                cassette, sdk_generate_with(openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0), prompt)
+            )
+            times = {
+                "httpx": side_by_side({"floor": floor_httpx, "plugin": via_httpx}, calls, repeats),
+                "openai SDK": side_by_side({"floor": floor_sdk, "plugin": via_sdk}, calls, repeats),
+            }
         vcr_path = root / f"vcr-{n}.yaml"
         write_vcr_cassette(vcr_path, n, body, headers)
-        with replaying(config) as cassette:
-            client = httpx.Client()
-
-            def via_httpx() -> Any:
-                cassette.rewind()  # each recorded reply plays once per test; the loop replays it again
-                return client.post(f"{BASE}/images/generations", json={"prompt": prompt, **PARAMS}).json()
-
-            sdk = openai.OpenAI(base_url=BASE, api_key=KEY, max_retries=0)
-
-            def via_sdk() -> Any:
-                cassette.rewind()
-                return sdk.images.generate(prompt=prompt, **PARAMS)  # type: ignore[call-overload]
-
-            httpx_times = side_by_side({"floor": httpx_floor(), "plugin": via_httpx}, calls, repeats)
-            sdk_times = side_by_side({"floor": sdk_floor(), "plugin": via_sdk}, calls, repeats)
-        with vcr.use_cassette(str(vcr_path), record_mode="none", match_on=["method", "uri", "body"], allow_playback_repeats=True):
-            vcr_client = httpx.Client()
-            vcr_time = best_per_call(
-                lambda: vcr_client.post(f"{BASE}/images/generations", json={"prompt": prompt, **PARAMS}).json(), calls, repeats
+        match_on = ["method", "uri", "body"]
+        with vcr.use_cassette(
+            str(vcr_path), record_mode="none", match_on=match_on, allow_playback_repeats=True
+        ):
+            vcr_time = best_per_call(generate_with(httpx.Client(), prompt), calls, repeats)
+        for name, t in times.items():
+            floor, ours = t["floor"], t["plugin"]
+            vcr_cell = f"{vcr_time * 1e6:>8.0f}us {vcr_time / floor:>5.2f}x" if name == "httpx" else ""
+            print(
+                f"  {name:<11} {n:>12} {floor * 1e6:>8.0f}us {ours * 1e6:>8.0f}us {ours / floor:>5.2f}x {vcr_cell}"
             )
-        for name, times in (("httpx", httpx_times), ("openai SDK", sdk_times)):
-            floor, ours = times["floor"], times["plugin"]
-            vcr_cell = f"{vcr_time * 1e6:>8.0f}us {vcr_time / httpx_times['floor']:>5.2f}x" if name == "httpx" else f"{'-':>10} {'':>6}"
-            print(f"  {name:<11} {n:>12} {floor * 1e6:>8.0f}us {ours * 1e6:>8.0f}us {ours / floor:>5.2f}x {vcr_cell}")
 
     def open_close() -> None:
         with open_cassette(configs[1], TEST_ID):

@@ -4,6 +4,8 @@ Cassettes hold no secrets and no multi-megabyte base64 (each image becomes a tin
 still decodes to the same format, size and mode); replies are checked against the API contract.
 """
 
+from pytest_imagegen.assertions import assert_valid_reply
+from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.contract import check_reply, validate_request
@@ -20,12 +22,14 @@ __all__ = [
     "AsyncImagegenClient",
     "CassetteError",
     "CassetteMiss",
+    "ImagegenCassette",
     "ImagegenAPIError",
     "ImagegenClient",
     "ImagegenConfig",
     "RequestValidationError",
     "SchemaAssertionError",
     "SecretLeakError",
+    "assert_valid_reply",
     "check_reply",
     "validate_request",
 ]
