@@ -47,7 +47,7 @@ class RequestValidationError(ImagegenError, ValueError):
         *,
         field: str | None,
         code: str | None = "invalid_value",
-        param: str | None | _Same = SAME_AS_FIELD,
+        param: str | _Same | None = SAME_AS_FIELD,
         status: int = 400,
         error_type: str = "invalid_request_error",
     ) -> None:
