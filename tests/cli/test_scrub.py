@@ -14,8 +14,6 @@ from tests.cli.conftest import LEGACY_PROMPT, PLANTED_KEY, Run
 
 Cli = Callable[..., Run]
 
-pytest_plugins = ["pytester"]
-
 
 def test_the_plugin_refuses_a_plain_vcrpy_cassette_and_names_the_fix(legacy_cassette: Path) -> None:
     with pytest.raises(CassetteError) as caught:

@@ -1,0 +1,373 @@
+"""syrupy extensions: an Images API reply as a stable, readable regression snapshot (and as a picture).
+
+``ImagegenSnapshotExtension`` (the ``imagegen_snapshot`` fixture) takes a reply in any of the shapes a test
+holds: an ``ImagesResponse`` (this plugin's or the openai SDK's), its JSON as a mapping, a stream as a list
+(or any iterable) of events, or the error of a non-2xx reply (``ImagegenAPIError``, or the openai SDK's
+``APIStatusError``). It writes one line per leaf value, each naming its full JSON path, so a changed
+reply's diff says exactly what changed::
+
+    images reply
+      created: <created>
+      data[0].b64_json: <image png 64x64 RGBA>
+      output_format: "png"
+      usage.total_tokens: 120
+
+What is kept out of the snapshot, and why:
+
+- volatile values: ``created``, ``created_at``, ``expires_at`` and ``request_id`` show as ``<created>`` etc.
+  (present or absent still shows), and ``req_…`` request ids inside text as ``<request id>``;
+- image bytes: every ``b64_json`` (real base64, or a stored placeholder ``{"placeholder": facts}``) shows as
+  its format, width, height and mode (and frame count when animated). Never its byte length or digest:
+  on replay the client receives a synthesized stand-in of the same format, size and mode but other bytes,
+  and a snapshot taken while recording must equal the one taken on replay. A ``b64_json`` that is not an
+  image shows as what it is (``<svg 812 bytes>``, ``<not base64: 12 chars>``), since those are replayed
+  verbatim;
+- image URLs: shown as ``<image url on HOST, .png>`` without port, path or query: the signature and expiry
+  change on every recording (and are redacted in the cassette), the port is the emulator's random one.
+
+Keys are sorted (so a model and its JSON mapping snapshot alike), stream events keep their order with
+``type`` first. syrupy's ``exclude=``, ``include=`` and ``matcher=`` work on the reply's JSON as usual
+(``props("revised_prompt")``, ``paths("data.0.url")``).
+
+``ImagegenPNGSnapshotExtension`` stores one image of a reply as a PNG file and compares pixels, not file
+bytes (zlib output differs between Pillow builds). Useful only with real pictures: recorded live, or
+replayed from a cassette recorded with ``payloads="keep"`` (placeholders are flat grey)::
+
+    def test_picture(imagegen_client, snapshot):
+        reply = imagegen_client.generate("a lighthouse", model="gpt-image-2", size="64x64")
+        assert snapshot.use_extension(ImagegenPNGSnapshotExtension) == reply
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol, cast
+
+from PIL import Image
+from pydantic import BaseModel
+from syrupy.extensions.amber import AmberSnapshotExtension
+from syrupy.extensions.image import PNGImageSnapshotExtension
+from syrupy.location import PyTestLocation
+from syrupy.types import PropertyFilter, PropertyMatcher, PropertyPath, SerializableData, SnapshotIndex
+
+from pytest_imagegen.cassette.bodies import is_placeholder
+from pytest_imagegen.cassette.trim import image_facts
+from pytest_imagegen.errors import ImagegenAPIError
+
+__all__ = [
+    "VOLATILE_KEYS",
+    "ImagegenPNGSnapshotExtension",
+    "ImagegenSnapshotExtension",
+    "image_png",
+    "snapshot_text",
+]
+
+#: Keys whose values change on every call; the snapshot shows only that they are there.
+VOLATILE_KEYS = {"created": "<created>", "created_at": "<created>", "expires_at": "<expires>"}
+_REQUEST_ID_KEYS = frozenset({"request_id", "x-request-id"})
+_REQUEST_ID = re.compile(r"\breq_[A-Za-z0-9]{8,}\b")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# One entry line of the snapshot text: a path of .name / [index] / ["key"] steps, then ": value".
+_ENTRY = re.compile(r'  ((?:\.?[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])+): (.*)')
+_SUMMARY_LIMIT = 12
+
+
+# ----------------------------------------------------------------------------------------- normalizing
+
+
+def _to_json(value: Any) -> Any:
+    """A pydantic model (this plugin's or the openai SDK's) as the JSON it was read from."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    return value
+
+
+class _StatusError(Protocol):
+    status_code: int
+
+
+def _error_document(exc: BaseException) -> tuple[int, dict[str, Any]]:
+    """The status and a JSON view of a non-2xx reply's error."""
+    if isinstance(exc, ImagegenAPIError):
+        status, body, request_id = exc.status, exc.body, exc.request_id
+        fallback = {"message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}
+    else:  # the openai SDK's APIStatusError (duck-typed: the SDK is an optional extra)
+        sdk_error = cast(_StatusError, exc)
+        status, body = int(sdk_error.status_code), getattr(sdk_error, "body", None)
+        request_id = getattr(sdk_error, "request_id", None)
+        fallback = {"message": str(exc)}
+    body = _to_json(body)
+    if isinstance(body, Mapping) and "error" in body:
+        document: dict[str, Any] = dict(body)
+    elif isinstance(body, Mapping):
+        document = {"error": dict(body)}  # the openai SDK keeps only the inner error object in some versions
+    else:
+        document = {"error": fallback}
+    if request_id is not None:
+        document["request_id"] = request_id
+    return status, document
+
+
+def _describe(data: Any) -> tuple[str, Any]:
+    """The snapshot's heading and the JSON to flatten, for each kind of reply a test may hold."""
+    if isinstance(data, ImagegenAPIError) or (
+        isinstance(data, BaseException) and isinstance(getattr(data, "status_code", None), int)
+    ):
+        status, document = _error_document(data)
+        return f"error reply (HTTP {status})", document
+    data = _to_json(data)
+    if isinstance(data, Mapping):
+        return ("error reply" if "error" in data else "images reply"), data
+    if isinstance(data, str | bytes | bytearray) or not isinstance(data, Iterable):
+        raise TypeError(
+            "imagegen_snapshot takes an Images API reply: an ImagesResponse, its JSON mapping, a list of "
+            f"stream events or an ImagegenAPIError; got {type(data).__name__}. "
+            "Use syrupy's plain `snapshot` fixture for other values."
+        )
+    events = [_to_json(event) for event in data]
+    return f"image stream ({len(events)} event{'s' if len(events) != 1 else ''})", events
+
+
+# ------------------------------------------------------------------------------------------- rendering
+
+
+def _image_text(value: Any) -> str:
+    """What an image payload is, in words that stay the same between recording and replay."""
+    if is_placeholder(value):
+        return _facts_text(value["placeholder"])
+    if not isinstance(value, str):
+        return _scalar_text(value)
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return f"<not base64: {len(value)} chars>"
+    try:
+        return _facts_text(image_facts(raw))
+    except ValueError:
+        pass
+    head = raw[:256].lstrip()
+    if head.startswith((b"<svg", b"<?xml")):
+        return f"<svg {len(raw)} bytes>"
+    return f"<{len(raw)} bytes, not an image>"
+
+
+def _facts_text(facts: Mapping[str, Any]) -> str:
+    frames = int(facts.get("frames", 1))
+    animated = f", {frames} frames" if frames > 1 else ""
+    return f"<image {facts['format']} {facts['width']}x{facts['height']} {facts['mode']}{animated}>"
+
+
+def _url_text(value: str) -> str:
+    parts = urllib.parse.urlsplit(value)
+    suffix = parts.path.rsplit("/", 1)[-1]
+    ext = suffix.rsplit(".", 1)[-1].lower() if "." in suffix else ""
+    return f"<image url on {parts.hostname or '?'}" + (f", .{ext}>" if ext else ">")
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, str):
+        value = _REQUEST_ID.sub("<request id>", value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)  # what a user's matcher returned (syrupy's Repr, a type name, ...)
+
+
+def _step(key: Any) -> str:
+    if isinstance(key, int):
+        return f"[{key}]"
+    text = str(key)
+    return f".{text}" if _IDENT.fullmatch(text) else f"[{json.dumps(text, ensure_ascii=False)}]"
+
+
+class _Flattener:
+    """Walks the reply's JSON the way syrupy's Amber serializer does (so ``exclude``/``include``/``matcher``
+    see the same props and paths) and emits ``(path, text)`` for every leaf."""
+
+    def __init__(
+        self, exclude: PropertyFilter | None, include: PropertyFilter | None, matcher: PropertyMatcher | None
+    ) -> None:
+        self.exclude, self.include, self.matcher = exclude, include, matcher
+
+    def _keep(self, prop: Any, path: PropertyPath) -> bool:
+        if self.exclude is not None and self.exclude(prop=prop, path=path):
+            return False
+        return self.include is None or bool(self.include(prop=prop, path=path))
+
+    def walk(self, value: Any, path: PropertyPath, text: str, key: Any = None) -> Iterator[tuple[str, str]]:
+        original = value
+        if self.matcher is not None:
+            value = self.matcher(data=value, path=path)
+        if value is original and key is not None:
+            special = self._special(key, value)
+            if special is not None:
+                yield text, special
+                return
+        if isinstance(value, Mapping) and not is_placeholder(value):
+            keys = sorted(value, key=lambda k: (k != "type", str(k)))  # an event's type reads first
+            kept = [k for k in keys if self._keep(k, path)]
+            if not kept:
+                yield text, "{}"
+            for k in kept:
+                yield from self.walk(value[k], (*path, (k, type(value[k]))), text + _step(k), k)
+        elif isinstance(value, list | tuple):
+            kept_indexes = [i for i in range(len(value)) if self._keep(i, path)]
+            if not kept_indexes:
+                yield text, "[]"
+            for i in kept_indexes:
+                yield from self.walk(value[i], (*path, (i, type(value[i]))), text + _step(i), None)
+        elif is_placeholder(value):
+            yield text, _image_text(value)
+        else:
+            yield text, _scalar_text(value)
+
+    @staticmethod
+    def _special(key: Any, value: Any) -> str | None:
+        if key in VOLATILE_KEYS and isinstance(value, int) and not isinstance(value, bool):
+            return VOLATILE_KEYS[key]
+        if key in _REQUEST_ID_KEYS and isinstance(value, str):
+            return "<request id>"
+        if key == "b64_json" and (isinstance(value, str) or is_placeholder(value)):
+            return _image_text(value)
+        if key == "url" and isinstance(value, str) and value.startswith(("http://", "https://")):
+            return _url_text(value)
+        return None
+
+
+def snapshot_text(
+    data: Any,
+    *,
+    exclude: PropertyFilter | None = None,
+    include: PropertyFilter | None = None,
+    matcher: PropertyMatcher | None = None,
+) -> str:
+    """The snapshot text of a reply (what ``ImagegenSnapshotExtension`` stores), for use outside syrupy."""
+    heading, document = _describe(data)
+    flattener = _Flattener(exclude, include, matcher)
+    lines = [heading]
+    lines += [f"  {path.lstrip('.') or '$'}: {text}" for path, text in flattener.walk(document, (), "")]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------- diffing
+
+
+def _entries(text: str) -> tuple[str, dict[str, str]]:
+    lines = str(text).split("\n")
+    found: dict[str, str] = {}
+    for line in lines[1:]:
+        match = _ENTRY.fullmatch(line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return (lines[0] if lines else ""), found
+
+
+def change_summary(received: str, snapshot: str) -> list[str]:
+    """Which paths a received snapshot text changed, added or removed against the stored one."""
+    new_heading, new = _entries(received)
+    old_heading, old = _entries(snapshot)
+    lines: list[str] = []
+    if new_heading != old_heading:
+        lines.append(f"reply kind: {old_heading!r} -> {new_heading!r}")
+    for label, paths in (
+        ("changed", [p for p in new if p in old and new[p] != old[p]]),
+        ("added", [p for p in new if p not in old]),
+        ("removed", [p for p in old if p not in new]),
+    ):
+        if paths:
+            shown = ", ".join(paths[:_SUMMARY_LIMIT])
+            more = f" and {len(paths) - _SUMMARY_LIMIT} more" if len(paths) > _SUMMARY_LIMIT else ""
+            lines.append(f"{label}: {shown}{more}")
+    return lines
+
+
+# ------------------------------------------------------------------------------------------ extensions
+
+
+class ImagegenSnapshotExtension(AmberSnapshotExtension):
+    """A reply as readable text in the test module's ``.ambr`` file, one line per JSON path.
+
+    Snapshots are named ``<test>[imagegen]`` (``.1``, ``.2`` for later assertions), so a test can use
+    syrupy's plain ``snapshot`` and ``imagegen_snapshot`` side by side without their indexes colliding.
+    """
+
+    @classmethod
+    def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:
+        suffix = f"[{index}]" if isinstance(index, str) else (f".{index}" if index else "")
+        return f"{test_location.snapshot_name}[imagegen]{suffix}"
+
+    def serialize(
+        self,
+        data: SerializableData,
+        *,
+        exclude: PropertyFilter | None = None,
+        include: PropertyFilter | None = None,
+        matcher: PropertyMatcher | None = None,
+        **kwargs: Any,
+    ) -> str:
+        return snapshot_text(data, exclude=exclude, include=include, matcher=matcher)
+
+    def diff_lines(self, serialized_data: Any, snapshot_data: Any) -> Iterator[str]:
+        """A one-line-per-kind summary of the JSON paths that changed, then syrupy's line diff."""
+        summary = change_summary(str(serialized_data), str(snapshot_data)) if snapshot_data else []
+        if summary:
+            yield "imagegen reply differs from the snapshot:"
+            yield from (f"  {line}" for line in summary)
+        yield from super().diff_lines(serialized_data, snapshot_data)
+
+
+def _images(document: Any) -> list[str]:
+    """Every ``b64_json`` of a reply's JSON (a stream: the completed events' images, then partials)."""
+    if isinstance(document, Mapping):
+        data = document.get("data") or []
+        return [d["b64_json"] for d in data if isinstance(d, Mapping) and isinstance(d.get("b64_json"), str)]
+    events = [e for e in document if isinstance(e, Mapping) and isinstance(e.get("b64_json"), str)]
+    completed = [e["b64_json"] for e in events if str(e.get("type", "")).endswith(".completed")]
+    return completed + [e["b64_json"] for e in events if e["b64_json"] not in completed]
+
+
+def image_png(reply: Any, index: int = 0) -> bytes:
+    """Image ``index`` of a reply (for a stream: of its completed events) re-encoded as PNG, same pixels."""
+    document = _to_json(reply)
+    if not isinstance(document, Mapping):
+        document = [_to_json(event) for event in document]
+    images = _images(document)
+    if index >= len(images):
+        raise IndexError(f"the reply holds {len(images)} base64 image(s); there is no image {index}")
+    with Image.open(io.BytesIO(base64.b64decode(images[index]))) as img:
+        img.load()
+        picture = img.convert("RGBA") if img.mode not in ("1", "L", "LA", "RGB", "RGBA", "I;16") else img
+        out = io.BytesIO()
+        picture.save(out, "PNG")
+    return out.getvalue()
+
+
+class ImagegenPNGSnapshotExtension(PNGImageSnapshotExtension):
+    """One image of a reply stored as ``__snapshots__/<module>/<test>.png``; matched by pixels."""
+
+    def serialize(
+        self,
+        data: SerializableData,
+        *,
+        exclude: PropertyFilter | None = None,
+        include: PropertyFilter | None = None,
+        matcher: PropertyMatcher | None = None,
+        **kwargs: Any,
+    ) -> bytes:
+        if isinstance(data, bytes | bytearray | memoryview):
+            return bytes(data)
+        return image_png(data)
+
+    def matches(self, *, serialized_data: SerializableData, snapshot_data: SerializableData) -> bool:
+        if serialized_data == snapshot_data:
+            return True
+        try:
+            with Image.open(io.BytesIO(serialized_data)) as new, Image.open(io.BytesIO(snapshot_data)) as old:
+                return (new.mode, new.size) == (old.mode, old.size) and new.tobytes() == old.tobytes()
+        except (OSError, ValueError, TypeError):
+            return False
