@@ -1,0 +1,301 @@
+"""Cassette size on disk: ``payloads="placeholder"`` (the default) against ``payloads="keep"``.
+
+    python benchmarks/cassette_size.py
+
+Records three calls from the bundled emulator through the openai SDK, once per payload mode, each into
+a cassette of its own, and prints a table of the bytes on disk:
+
+- a 1024x1024 generation (target: at most 2 KB, over 1000x smaller than the kept cassette);
+- a streamed 1024x1024 generation with two partial images (target: at most 4 KB);
+- an edit with two uploads, both 1024x1024 noisy PNGs as a camera or a renderer makes them (target: at
+  most 3 KB).
+
+Then it replays every placeholder cassette with the network blocked and checks that each image the
+client receives decodes with Pillow to the format, size and mode of the image received while recording.
+It also prints how much of each placeholder cassette is headers, bodies and the rest, so a size over its
+target says where the bytes went. Nothing is timed. ``tests/safety/test_cassette_size.py`` asserts the
+same targets on the same recordings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import io
+import random
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+import yaml
+from PIL import Image
+
+from pytest_imagegen.cassette import storage
+from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.emulator import Emulator
+from pytest_imagegen.session import open_cassette
+
+__all__ = [
+    "CALLS",
+    "KEY",
+    "TARGETS",
+    "ImageShape",
+    "Recording",
+    "breakdown",
+    "noisy_png",
+    "record",
+    "replay",
+]
+
+KEY = "sk-test-cassette-size"
+# Nothing listens here: replay must not need the network (record mode "none" also blocks sockets).
+DEAD_BASE_URL = "http://127.0.0.1:9/v1"
+# Bytes on disk a placeholder cassette may take, per call (issue 5).
+TARGETS = {"generation": 2048, "stream": 4096, "edit": 3072}
+# The kept generation must be over this many times larger than its placeholder cassette.
+GENERATION_RATIO = 1000
+
+ImageShape = tuple[str, tuple[int, int], str]  # Pillow's (format, size, mode)
+
+
+@functools.cache
+def noisy_png(seed: int, size: tuple[int, int] = (1024, 1024)) -> bytes:
+    """An RGB PNG of seeded noise: as incompressible as a photo (about 3 MB at 1024x1024)."""
+    pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _generation(client: openai.OpenAI) -> list[str]:
+    reply = client.images.generate(
+        model="gpt-image-1.5", prompt="a lighthouse", size="1024x1024", quality="low"
+    )
+    return [item.b64_json or "" for item in reply.data or []]
+
+
+def _stream(client: openai.OpenAI) -> list[str]:
+    stream = client.images.generate(
+        model="gpt-image-1.5",
+        prompt="a lighthouse at dusk",
+        size="1024x1024",
+        quality="low",
+        stream=True,
+        partial_images=2,
+    )
+    return [event.b64_json for event in stream]
+
+
+def _edit(client: openai.OpenAI) -> list[str]:
+    reply = client.images.edit(
+        model="gpt-image-1.5",
+        image=[("left.png", noisy_png(1), "image/png"), ("right.png", noisy_png(2), "image/png")],
+        prompt="put the two together",
+        size="1024x1024",
+        quality="low",
+    )
+    return [item.b64_json or "" for item in reply.data or []]
+
+
+# Each call returns the base64 of every image the client received, in order (stream: partials, then final).
+CALLS: dict[str, Callable[[openai.OpenAI], list[str]]] = {
+    "generation": _generation,
+    "stream": _stream,
+    "edit": _edit,
+}
+
+
+def shape(b64: str) -> ImageShape:
+    """What Pillow says an image is, after decoding every pixel (a truncated file fails here)."""
+    with Image.open(io.BytesIO(base64.b64decode(b64))) as image:
+        image.load()
+        return str(image.format), image.size, image.mode
+
+
+@dataclass
+class Recording:
+    """One call recorded into its own cassette."""
+
+    name: str
+    payloads: str
+    cassette_dir: Path
+    path: Path
+    live: list[ImageShape]  # the images the client received while recording
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def _config(directory: Path, payloads: str, record_mode: str) -> ImagegenConfig:
+    # replace() checks the values against the valid ones, as the plugin does for a marker's.
+    return ImagegenConfig(cassette_dir=directory).replace(payloads=payloads, record_mode=record_mode)
+
+
+def record(
+    emulator: Emulator, directory: Path, payloads: str, names: Iterable[str] = tuple(CALLS)
+) -> dict[str, Recording]:
+    """Record each named call from ``emulator`` into ``directory/<payloads>/``."""
+    recordings = {}
+    for name in names:
+        config = _config(directory / payloads, payloads, "once")
+        with (
+            open_cassette(config, f"cassette_size::{name}") as cassette,
+            openai.OpenAI(base_url=emulator.base_url, api_key=KEY, max_retries=0) as client,
+        ):
+            live = [shape(b64) for b64 in CALLS[name](client)]
+        recordings[name] = Recording(name, payloads, config.cassette_dir, cassette.file_path, live)
+    return recordings
+
+
+def replay(recording: Recording) -> list[ImageShape]:
+    """Replay a recording with the network blocked; the shapes of the images the client receives."""
+    config = _config(recording.cassette_dir, recording.payloads, "none")
+    with (
+        open_cassette(config, f"cassette_size::{recording.name}") as cassette,
+        openai.OpenAI(base_url=DEAD_BASE_URL, api_key=KEY, max_retries=0) as client,
+    ):
+        replayed = [shape(b64) for b64 in CALLS[recording.name](client)]
+        if not cassette.all_played:
+            raise AssertionError(f"{recording.path}: not every recorded interaction was replayed")
+    return replayed
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    interactions: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]
+    return interactions
+
+
+def _size(interactions: list[dict[str, Any]], *, comment: bool = True) -> int:
+    text = storage.dump_cassette(interactions)
+    return len((text if comment else text.removeprefix(storage.HEADER)).encode())
+
+
+def _with_headers(
+    interactions: list[dict[str, Any]], change: Callable[[str, dict[str, Any]], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A copy of ``interactions`` with ``change(side, headers)`` applied to each side's headers."""
+    return [
+        {
+            **i,
+            **{
+                side: {**i[side], "headers": change(side, i[side].get("headers") or {})}
+                for side in ("request", "response")
+            },
+        }
+        for i in interactions
+    ]
+
+
+def breakdown(path: Path) -> dict[str, int]:
+    """Bytes of a cassette file taken by request headers, response headers, and everything else.
+
+    Measured by writing the cassette again without each part, so the numbers add up to the file size.
+    """
+    interactions = _load(path)
+    total = _size(interactions)
+    request_headers = total - _size(
+        _with_headers(interactions, lambda side, h: h if side != "request" else {})
+    )
+    response_headers = total - _size(
+        _with_headers(interactions, lambda side, h: h if side != "response" else {})
+    )
+    return {
+        "request headers": request_headers,
+        "response headers": response_headers,
+        "bodies and the rest": total - request_headers - response_headers,
+    }
+
+
+# Reply headers that say nothing a replayed client uses: the CDN's and the transport's.
+CDN_HEADERS = frozenset(
+    {
+        "date",
+        "cf-ray",
+        "cf-cache-status",
+        "alt-svc",
+        "server",
+        "vary",
+        "strict-transport-security",
+        "x-content-type-options",
+        "access-control-expose-headers",
+        "x-envoy-upstream-service-time",
+    }
+)
+
+
+def what_if(path: Path) -> dict[str, int]:
+    """The cassette's size if it were written differently: where a size target could be won back."""
+    interactions = _load(path)
+
+    def drop(names: frozenset[str]) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+        return lambda side, h: {k: v for k, v in h.items() if side == "request" or k not in names}
+
+    def scalars(side: str, h: dict[str, Any]) -> dict[str, Any]:
+        return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in h.items()}
+
+    def everything(side: str, h: dict[str, Any]) -> dict[str, Any]:
+        return scalars(side, drop(CDN_HEADERS | {"set-cookie"})(side, h))
+
+    return {
+        "as written": _size(interactions),
+        "without the 2 comment lines": _size(interactions, comment=False),
+        "one-value headers as scalars": _size(_with_headers(interactions, scalars)),
+        "without set-cookie": _size(_with_headers(interactions, drop(frozenset({"set-cookie"})))),
+        "without CDN/transport headers": _size(_with_headers(interactions, drop(CDN_HEADERS))),
+        "all four": _size(_with_headers(interactions, everything), comment=False),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp, Emulator() as emulator:
+        root = Path(tmp)
+        small = record(emulator, root, "placeholder")
+        kept = record(emulator, root, "keep")
+        print(f"{'call':<11} {'placeholder':>12} {'target':>8} {'kept':>14} {'kept/placeholder':>17}  replay")
+        for name in CALLS:
+            ours, theirs = small[name], kept[name]
+            replayed = replay(ours)
+            ok = replayed == ours.live
+            if not ok:
+                problems.append(f"{name}: replayed images {replayed} differ from recorded {ours.live}")
+            if ours.size > TARGETS[name]:
+                problems.append(
+                    f"{name}: {ours.size:,} bytes on disk, over the {TARGETS[name]:,}-byte target"
+                )
+            ratio = theirs.size / ours.size
+            if name == "generation" and ratio <= GENERATION_RATIO:
+                problems.append(f"generation: kept/placeholder is {ratio:.0f}x, not over {GENERATION_RATIO}x")
+            check = f"{len(replayed)} image(s) decode as recorded" if ok else "MISMATCH"
+            print(
+                f"{name:<11} {ours.size:>10,} B {TARGETS[name]:>6,} B {theirs.size:>12,} B {ratio:>16,.0f}x  {check}"
+            )
+        print("\nwhere the placeholder bytes go:")
+        for name, recording in small.items():
+            parts = ", ".join(f"{part} {size:,} B" for part, size in breakdown(recording.path).items())
+            print(f"  {name:<11} {parts}")
+        print("\nplaceholder cassette size (bytes) if it were written differently:")
+        for name, recording in small.items():
+            print(
+                f"  {name:<11} "
+                + ", ".join(f"{how} {size:,}" for how, size in what_if(recording.path).items())
+            )
+        shapes = {name: sorted(set(recording.live)) for name, recording in small.items()}
+        print("\nimages (format, size, mode):", "; ".join(f"{n}: {s}" for n, s in shapes.items()))
+    print()
+    for problem in problems:
+        print(f"MISSED: {problem}")
+    print("all targets met" if not problems else f"{len(problems)} target(s) missed")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
