@@ -171,9 +171,8 @@ def _load(path: Path) -> list[dict[str, Any]]:
     return interactions
 
 
-def _size(interactions: list[dict[str, Any]], *, comment: bool = True) -> int:
-    text = storage.dump_cassette(interactions)
-    return len((text if comment else text.removeprefix(storage.HEADER)).encode())
+def _size(interactions: list[dict[str, Any]]) -> int:
+    return len(storage.dump_cassette(interactions).encode())
 
 
 def _with_headers(
@@ -212,46 +211,6 @@ def breakdown(path: Path) -> dict[str, int]:
     }
 
 
-# Reply headers that say nothing a replayed client uses: the CDN's and the transport's.
-CDN_HEADERS = frozenset(
-    {
-        "date",
-        "cf-ray",
-        "cf-cache-status",
-        "alt-svc",
-        "server",
-        "vary",
-        "strict-transport-security",
-        "x-content-type-options",
-        "access-control-expose-headers",
-        "x-envoy-upstream-service-time",
-    }
-)
-
-
-def what_if(path: Path) -> dict[str, int]:
-    """The cassette's size if it were written differently: where a size target could be won back."""
-    interactions = _load(path)
-
-    def drop(names: frozenset[str]) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
-        return lambda side, h: {k: v for k, v in h.items() if side == "request" or k not in names}
-
-    def scalars(side: str, h: dict[str, Any]) -> dict[str, Any]:
-        return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in h.items()}
-
-    def everything(side: str, h: dict[str, Any]) -> dict[str, Any]:
-        return scalars(side, drop(CDN_HEADERS | {"set-cookie"})(side, h))
-
-    return {
-        "as written": _size(interactions),
-        "without the 2 comment lines": _size(interactions, comment=False),
-        "one-value headers as scalars": _size(_with_headers(interactions, scalars)),
-        "without set-cookie": _size(_with_headers(interactions, drop(frozenset({"set-cookie"})))),
-        "without CDN/transport headers": _size(_with_headers(interactions, drop(CDN_HEADERS))),
-        "all four": _size(_with_headers(interactions, everything), comment=False),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
@@ -282,12 +241,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, recording in small.items():
             parts = ", ".join(f"{part} {size:,} B" for part, size in breakdown(recording.path).items())
             print(f"  {name:<11} {parts}")
-        print("\nplaceholder cassette size (bytes) if it were written differently:")
-        for name, recording in small.items():
-            print(
-                f"  {name:<11} "
-                + ", ".join(f"{how} {size:,}" for how, size in what_if(recording.path).items())
-            )
         shapes = {name: sorted(set(recording.live)) for name, recording in small.items()}
         print("\nimages (format, size, mode):", "; ".join(f"{n}: {s}" for n, s in shapes.items()))
     print()

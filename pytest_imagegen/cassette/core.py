@@ -108,6 +108,26 @@ def _unstored_request_header(name: str) -> bool:
     return name in {"host", "connection", "accept-encoding"}
 
 
+# Transport and CDN plumbing that changes on every call and means nothing to a test: leaving it out
+# keeps re-recordings diffable and cassettes small. What the SDK or a test reads (x-request-id, the
+# openai-* and x-ratelimit-* headers, retry-after, set-cookie names) is kept.
+_UNSTORED_RESPONSE_HEADERS = frozenset(
+    {
+        "date",
+        "server",
+        "cf-ray",
+        "cf-cache-status",
+        "alt-svc",
+        "strict-transport-security",
+        "x-content-type-options",
+        "x-envoy-upstream-service-time",
+        "access-control-expose-headers",
+        "connection",
+        "keep-alive",
+        "vary",
+    }
+)
+
 # Headers that say how to read a request body; the only ones the replay lookup needs.
 _FRAMING_HEADERS = frozenset({"content-type", "content-encoding"})
 
@@ -223,7 +243,9 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         body = bodies.parse_body(headers, content, arrival_offsets_ms=arrival)
         response = {
             "status": {"code": status, "message": reason},
-            "headers": bodies.stored_headers(headers),
+            "headers": {
+                k: v for k, v in bodies.stored_headers(headers).items() if k not in _UNSTORED_RESPONSE_HEADERS
+            },
             "body": body,
         }
         # Clean the pair together: a secret seen in one (a key in a header) is removed from both.

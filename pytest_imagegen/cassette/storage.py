@@ -28,10 +28,7 @@ from pytest_imagegen.errors import CassetteError
 __all__ = ["FORMAT_VERSION", "Interaction", "dump_cassette", "load_cassette", "lock_for", "save_cassette"]
 
 FORMAT_VERSION = 1
-HEADER = (
-    "# pytest-imagegen cassette: secrets redacted, images replaced by placeholders.\n"
-    "# Check it with `imagegen-cassettes verify`; re-record with --imagegen-record.\n"
-)
+HEADER = "# pytest-imagegen cassette (secrets redacted, images as placeholders): imagegen-cassettes verify\n"
 
 Interaction = dict[str, Any]
 
@@ -50,9 +47,26 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _CassetteDumper.add_representer(str, _represent_str)
 
 
+def _with_headers(interaction: Mapping[str, Any], change: Any) -> dict[str, Any]:
+    out = dict(interaction)
+    for side in ("request", "response"):
+        if isinstance(out.get(side), dict) and isinstance(out[side].get("headers"), dict):
+            out[side] = {**out[side], "headers": {k: change(v) for k, v in out[side]["headers"].items()}}
+    return out
+
+
+def _compact(values: Any) -> Any:
+    """One header value is written as a string, several as a list: half the lines of a cassette."""
+    return values[0] if isinstance(values, list) and len(values) == 1 else values
+
+
+def _as_list(values: Any) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
 def dump_cassette(interactions: Sequence[Mapping[str, Any]]) -> str:
     """The text of a cassette file holding ``interactions``."""
-    document = {"version": FORMAT_VERSION, "interactions": list(interactions)}
+    document = {"version": FORMAT_VERSION, "interactions": [_with_headers(i, _compact) for i in interactions]}
     body = yaml.dump(document, Dumper=_CassetteDumper, sort_keys=False, allow_unicode=True, width=120)
     return HEADER + body
 
@@ -98,7 +112,8 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
                 "not parsed ones); this plugin reads only its own format",
                 hint=f"Convert it with `imagegen-cassettes scrub {path}`, which also redacts and trims it.",
             )
-    return interactions
+    # In memory every header holds a list of values, whatever the file says.
+    return [_with_headers(i, _as_list) for i in interactions]
 
 
 def load_cassette(path: Path) -> list[Interaction] | None:

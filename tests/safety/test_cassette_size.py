@@ -25,19 +25,7 @@ def recordings(imagegen_emulator: Emulator, tmp_path_factory: pytest.TempPathFac
     return record(imagegen_emulator, tmp_path_factory.mktemp("sizes"), "placeholder")
 
 
-# Measured 2026-11 on the emulator: generation 2,703 B, edit 3,448 B. About half of each file is the
-# reply's 24 headers (1,318 B): CDN and transport headers (date, cf-ray, alt-svc, server, vary, ...)
-# and two redacted set-cookie lines, each header a one-item YAML list. The stream (3,952 B) fits.
-OVER_TARGET = pytest.mark.xfail(
-    strict=True,
-    reason="stored reply headers take ~1.3 KB per interaction (see benchmarks/cassette_size.py)",
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=OVER_TARGET) if name in ("generation", "edit") else name for name in CALLS],
-)
+@pytest.mark.parametrize("name", CALLS)
 def test_placeholder_cassette_within_its_target(recordings: dict[str, Recording], name: str) -> None:
     recording = recordings[name]
     assert recording.size <= TARGETS[name], (
