@@ -45,7 +45,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from email.message import Message
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "Body",
@@ -106,18 +106,51 @@ def _media_type(headers: Mapping[str, str | Sequence[str]] | None) -> tuple[str,
     return mtype, {k: str(v) for k, v in params.items()}
 
 
-def stored_headers(headers: Mapping[str, str | Sequence[str]] | None) -> Headers:
+# Request headers that are connection plumbing or SDK fingerprints: never matched, noise in a diff.
+_UNSTORED_REQUEST = frozenset({"host", "connection", "accept-encoding"})
+# Reply headers of the transport and the CDN that change on every call and mean nothing to a test:
+# leaving them out keeps re-recordings diffable and cassettes small. What the SDK or a test reads
+# (x-request-id, openai-*, x-ratelimit-*, retry-after, set-cookie names) is kept.
+_UNSTORED_RESPONSE = frozenset(
+    {
+        "date",
+        "server",
+        "cf-ray",
+        "cf-cache-status",
+        "alt-svc",
+        "strict-transport-security",
+        "x-content-type-options",
+        "x-envoy-upstream-service-time",
+        "access-control-expose-headers",
+        "connection",
+        "keep-alive",
+        "vary",
+    }
+)
+_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _stored(name: str, side: Literal["request", "response"] | None) -> bool:
+    if name in _FRAMING:
+        return False
+    if side == "request":
+        if name.startswith("x-stainless-"):
+            return name == "x-stainless-retry-count"  # says which request was a retry
+        return name not in _UNSTORED_REQUEST
+    return side is None or name not in _UNSTORED_RESPONSE
+
+
+def stored_headers(
+    headers: Mapping[str, str | Sequence[str]] | None, side: Literal["request", "response"] | None = None
+) -> Headers:
     """Headers as a cassette stores them: normalized, without framing that rendering sets afresh.
 
     Drops ``content-encoding``, ``content-length`` and ``transfer-encoding`` (the stored body is decoded and
     ``render_body`` sets the length) and the multipart ``boundary`` parameter (random on every request,
-    so it would make every recording differ; ``render_body`` makes a fresh one).
+    so it would make every recording differ; ``render_body`` makes a fresh one). With ``side``, also
+    the request's connection plumbing and SDK fingerprints, or the reply's transport and CDN headers.
     """
-    out = {
-        k: list(v)
-        for k, v in normalize_headers(headers).items()
-        if k not in ("content-encoding", "content-length", "transfer-encoding")
-    }
+    out = {k: list(v) for k, v in normalize_headers(headers).items() if _stored(k, side)}
     ctype = out.get("content-type")
     if ctype and ctype[0].split(";", 1)[0].strip().lower() == "multipart/form-data":
         out["content-type"] = ["multipart/form-data"]

@@ -101,33 +101,6 @@ def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
     return headers
 
 
-def _unstored_request_header(name: str) -> bool:
-    """Connection plumbing and SDK fingerprints: never matched, and noise in a cassette's diff."""
-    if name.startswith("x-stainless-"):
-        return name != "x-stainless-retry-count"  # says which request was a retry
-    return name in {"host", "connection", "accept-encoding"}
-
-
-# Transport and CDN plumbing that changes on every call and means nothing to a test: leaving it out
-# keeps re-recordings diffable and cassettes small. What the SDK or a test reads (x-request-id, the
-# openai-* and x-ratelimit-* headers, retry-after, set-cookie names) is kept.
-_UNSTORED_RESPONSE_HEADERS = frozenset(
-    {
-        "date",
-        "server",
-        "cf-ray",
-        "cf-cache-status",
-        "alt-svc",
-        "strict-transport-security",
-        "x-content-type-options",
-        "x-envoy-upstream-service-time",
-        "access-control-expose-headers",
-        "connection",
-        "keep-alive",
-        "vary",
-    }
-)
-
 # Headers that say how to read a request body; the only ones the replay lookup needs.
 _FRAMING_HEADERS = frozenset({"content-type", "content-encoding"})
 
@@ -243,17 +216,11 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         body = bodies.parse_body(headers, content, arrival_offsets_ms=arrival)
         response = {
             "status": {"code": status, "message": reason},
-            "headers": {
-                k: v for k, v in bodies.stored_headers(headers).items() if k not in _UNSTORED_RESPONSE_HEADERS
-            },
+            "headers": bodies.stored_headers(headers, "response"),
             "body": body,
         }
         # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
-        headers_kept = {
-            k: v
-            for k, v in bodies.stored_headers(_lower_headers(request.headers.multi_items())).items()
-            if not _unstored_request_header(k)
-        }
+        headers_kept = bodies.stored_headers(_lower_headers(request.headers.multi_items()), "request")
         raw_request = {**request.record, "headers": headers_kept, "body": request.raw_body}
         interaction = self._clean({"request": raw_request, "response": response})
         self.append(RecordedRequest(interaction["request"], request.fingerprint), interaction["response"])

@@ -78,14 +78,6 @@ def _lower(items: Sequence[tuple[str, str]]) -> bodies.Headers:
     return out
 
 
-def _unstored_request_header(name: str) -> bool:
-    # The same rule the recorder applies to live requests (cassette/core.py): connection plumbing and
-    # SDK fingerprints are never matched and only add noise to a cassette's diff.
-    if name.startswith("x-stainless-"):
-        return name != "x-stainless-retry-count"
-    return name in {"host", "connection", "accept-encoding"}
-
-
 def convert_interaction(interaction: Mapping[str, Any]) -> Interaction:
     """One vcrpy interaction in this plugin's stored form (bodies decoded and parsed; not redacted).
 
@@ -95,7 +87,7 @@ def convert_interaction(interaction: Mapping[str, Any]) -> Interaction:
     req_headers = _lower(_header_items(request.get("headers")))
     content, req_headers = bodies.decode_content(req_headers, _raw_bytes(request.get("body")))
     req_body = bodies.parse_body(req_headers, content)
-    kept = {k: v for k, v in bodies.stored_headers(req_headers).items() if not _unstored_request_header(k)}
+    kept = bodies.stored_headers(req_headers, "request")
 
     resp_headers = _lower(_header_items(response.get("headers")))
     raw_body = response.get("body")
@@ -115,7 +107,7 @@ def convert_interaction(interaction: Mapping[str, Any]) -> Interaction:
         },
         "response": {
             "status": {"code": code, "message": "" if message is None else str(message)},
-            "headers": bodies.stored_headers(resp_headers),
+            "headers": bodies.stored_headers(resp_headers, "response"),
             "body": bodies.parse_body(resp_headers, content),
         },
     }

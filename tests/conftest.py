@@ -1,0 +1,22 @@
+"""Shared by every test folder: import the package and its heavy dependencies once, up front.
+
+pytester's in-process runs drop the modules an inner run imported when it ends. Without this, every
+inner run would import them again (and pytest would rewrite the asserts of every module of the plugin's
+distribution as it did: seconds per run), and PyYAML's C extension, which cannot be loaded twice, would
+meet a second copy of ``yaml`` in the next run and fail to load any cassette.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import hypothesis  # noqa: F401 - its pytest plugin's summary would import it in every inner run
+import openai  # noqa: F401
+import yaml  # noqa: F401
+
+import pytest_imagegen
+
+for _module in pkgutil.walk_packages(pytest_imagegen.__path__, "pytest_imagegen."):
+    if not _module.name.endswith("__main__"):
+        importlib.import_module(_module.name)
