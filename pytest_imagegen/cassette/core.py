@@ -221,7 +221,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         }
         # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
         headers_kept = bodies.stored_headers(_lower_headers(request.headers.multi_items()), "request")
-        raw_request = {**request.record, "headers": headers_kept, "body": request.raw_body}
+        raw_request = {  # in reading order: method, uri, headers, body
+            "method": request.record["method"],
+            "uri": request.record["uri"],
+            "headers": headers_kept,
+            "body": request.raw_body,
+        }
         interaction = self._clean({"request": raw_request, "response": response})
         self.append(RecordedRequest(interaction["request"], request.fingerprint), interaction["response"])
         self.recorded_count += 1
