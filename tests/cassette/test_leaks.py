@@ -37,10 +37,13 @@ def _interaction(
 
 # One realistic example of each credential shape, and the description the scan gives it.
 SHAPES = [
-    ("sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g", "OpenAI-style API key"),
+    ("sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g", "OpenAI-style API key"),  # fake value, made up for the test
     ("Incorrect API key provided: sk-te****1234.", "masked API key fragment"),
-    ("Authorization was Bearer abcDEF123456.ghi", "bearer token"),
-    ("__cf_bm=k3Lq9.Zt-1763700000-1.0.1.1-abcDEF", "Cloudflare cookie value"),
+    ("Authorization was Bearer abcDEF123456.ghi", "bearer token"),  # fake value, made up for the test
+    (
+        "__cf_bm=k3Lq9.Zt-1763700000-1.0.1.1-abcDEF",  # fake
+        "Cloudflare cookie value",
+    ),
     ("https://blob.example/x.png?sv=1&sig=Rk9vYmFy%2BYmF6", "signed-URL signature"),
     ("in organization org-4kQ2vT9xLm3Rb7Ws8YcNf1Pa now", "organization id"),
     ("project proj_H7cK2mQ9vX4tL8pR3wN6yB1z", "project id"),

@@ -18,7 +18,7 @@ from pytest_imagegen.cassette.redact import (
     redact_url,
 )
 
-KEY = "sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g"
+KEY = "sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g"  # fake value, made up for the test
 ORG = "org-4kQ2vT9xLm3Rb7Ws8YcNf1Pa"
 PROJECT = "proj_H7cK2mQ9vX4tL8pR3wN6yB1z"
 
@@ -28,7 +28,7 @@ DALLE_URL = (
     "user-Qp7Zs1Lk5Xd9Mv3Fh8Nt2Gj6/img-Ab12Cd34Ef56.png?st=2023-06-01T13%3A42%3A20Z&se=2023-06-01T15%3A42%3A20Z"
     "&sp=r&sv=2021-08-06&sr=b&rscd=inline&rsct=image/png&skoid=6aaadede-4fb3-4698-a8f6-684d7786b067"
     "&sktid=a48cca56-e6da-484e-a814-9c849652bcb3&skt=2023-06-01T10%3A04%3A39Z&ske=2023-06-02T10%3A04%3A39Z"
-    "&sks=b&skv=2021-08-06&sig=Rk9vYmFy%2BYmF6cXV4/c2lnbmF0dXJl%3D"
+    "&sks=b&skv=2021-08-06&sig=Rk9vYmFy%2BYmF6cXV4/c2lnbmF0dXJl%3D"  # fake value, made up for the test
 )
 
 
@@ -55,7 +55,9 @@ def test_request_credential_headers() -> None:
         "Api-Key": ["0123456789abcdef0123456789abcdef"],
         "OpenAI-Organization": [ORG],
         "openai-project": [PROJECT],
-        "cookie": ["__cf_bm=k3Lq9.Zt-1763700000-1.0.1.1-abcDEF; _cfuvid=Vx0l8Qm2.5Rt-1763700000000-0.0.1.1"],
+        "cookie": [
+            "__cf_bm=k3Lq9.Zt-1763700000-1.0.1.1-abcDEF; _cfuvid=Vx0l8Qm2.5Rt-1763700000000-0.0.1.1"  # fake
+        ],  # fake value, made up for the test
         "proxy-authorization": ["Basic dXNlcjpodW50ZXIy"],
         "X-API-KEY": ["custom-gateway-key-1234"],
         "x-my-session-token": ["tok_8899aabbcc"],
@@ -89,7 +91,7 @@ def test_request_credential_headers() -> None:
 def test_response_headers_keep_cookie_names_and_harmless_headers() -> None:
     response_headers = {
         "set-cookie": [
-            "__cf_bm=Qz8.kL2-1763700000-1.0.1.1-T0pS3cr3t; path=/; expires=Fri, 21-Nov-25 05:30:00 GMT; "
+            "__cf_bm=Qz8.kL2-1763700000-1.0.1.1-T0pS3cr3t; path=/; expires=Fri, 21-Nov-25 05:30:00 GMT; "  # fake value, made up for the test
             "domain=.api.openai.com; HttpOnly; Secure; SameSite=None",
             "_cfuvid=Nn4Xp0.5s-1763700000000-0.0.1.1-604800000; path=/; domain=.api.openai.com; HttpOnly",
             "oai-sc=0gAAAAABnQ2Zx; Max-Age=31536000; Path=/; Secure",
@@ -221,7 +223,7 @@ def test_credential_fields_sse_and_multipart(multipart_upload: Any) -> None:
     sse = parse_body(
         {"content-type": ["text/event-stream"]},
         b'event: image_generation.completed\ndata: {"type":"image_generation.completed","b64_json":"AAAA",'
-        b'"note":"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXZhbHVl"}\n\n',
+        b'"note":"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXZhbHVl"}\n\n',  # fake value, made up for the test
     )
     raw, headers = multipart_upload(
         {"prompt": "hat", "api_key": "k-1234567890"}, [("image", ("a.png", b"x", "image/png"))]
@@ -290,7 +292,11 @@ def test_redaction_is_pure_deterministic_and_idempotent(multipart_upload: Any) -
         {"prompt": "p", "user": "u-1234567"}, [("image", ("a.png", b"x", "image/png"))]
     )
     interaction = _interaction(
-        {"Authorization": [f"Bearer {KEY}"], "cookie": ["__cf_bm=abcdef123456"], **headers},
+        {
+            "Authorization": [f"Bearer {KEY}"],
+            "cookie": ["__cf_bm=abcdef123456"],  # fake
+            **headers,
+        },  # fake value, made up for the test
         {"set-cookie": ["_cfuvid=zzzzzz999999; path=/"], "openai-organization": [ORG]},
         request_body=parse_body(headers, raw),
         response_body={"json": {"data": [{"url": DALLE_URL}], "error": f"{ORG} / {PROJECT}"}},

@@ -116,7 +116,7 @@ async def test_create_app_runs_under_any_asgi_transport() -> None:
         response = await client.post(
             "/v1/images/generations",
             json={"model": "gpt-image-2", "prompt": "a", "size": "64x64"},
-            headers={"authorization": "Bearer sk-asgi-only"},
+            headers={"authorization": "Bearer sk-asgi-only"},  # fake value, made up for the test
         )
 
     assert response.status_code == 200
