@@ -37,9 +37,10 @@ Headers = dict[str, list[str]]
 
 
 class HeadersLike(Protocol):
-    """What the stubs hand over: an httpx/httpx2 ``Headers`` (case-insensitive ``get``)."""
+    """What the stubs hand over: an httpx/httpx2 ``Headers``."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]: ...
 
     def multi_items(self) -> list[tuple[str, str]]: ...
 
@@ -102,7 +103,7 @@ def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
 
 
 # Headers that say how to read a request body; the only ones the replay lookup needs.
-_FRAMING_HEADERS = frozenset({"content-type", "content-encoding"})
+_FRAMING_HEADERS = frozenset({b"content-type", b"content-encoding"})
 
 # Replay never waits for a recorded back-off: the SDK reads retry-after-ms first, and 0 < x is required
 # for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait.
@@ -177,14 +178,20 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
         This is the replay hot path: headers are never matched, so they are left for ``record`` to clean.
         """
-        framing = {name: [value] for name in _FRAMING_HEADERS if (value := headers.get(name)) is not None}
-        content, framing = bodies.decode_content(framing, raw)
+        framing: Headers = {}
+        for name, value in headers.raw:  # one pass over the raw pairs: Headers.get scans them per call
+            if name.lower() in _FRAMING_HEADERS:
+                framing[name.decode("latin-1").lower()] = [value.decode("latin-1")]
+        content = raw
+        if "content-encoding" in framing:
+            content, framing = bodies.decode_content(framing, raw)
         body = bodies.parse_body(framing, content)
         cleaned, found = redact.redact_request(
             {"method": method.upper(), "uri": url, "body": body}, self.rules
         )
         self.secrets.update(found)
-        cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
+        if "json" not in body:  # request JSON holds no base64 images to trim; uploads come as multipart
+            cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
         return LiveRequest(cleaned, match.fingerprint(cleaned, self.config.match_on), headers, body)
 
     def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
