@@ -60,6 +60,7 @@ class ImagegenConfig:
     payloads: PayloadMode = "placeholder"
     replay_timing: ReplayTiming = "instant"
     strict: bool = False
+    check_contract: bool = True
     redact_user: bool = False
     redact_headers: tuple[str, ...] = ()
     redact_query: tuple[str, ...] = ()
@@ -100,7 +101,7 @@ _TUPLE_FIELDS = {
     "secret_values",
     "allowed_hosts",
 }
-_BOOL_FIELDS = {"strict", "redact_user"}
+_BOOL_FIELDS = {"strict", "redact_user", "check_contract"}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

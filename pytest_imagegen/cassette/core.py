@@ -21,19 +21,25 @@ import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import vcr.cassette
 from vcr.patch import PATCHER_NAMES
 from vcr.record_mode import RecordMode
 
-from pytest_imagegen.cassette import bodies, match, redact, storage, trim
+from pytest_imagegen.cassette import bodies, match, redact, storage, trim, verify
 from pytest_imagegen.cassette.leaks import scan_for_leaks
 from pytest_imagegen.config import ImagegenConfig
-from pytest_imagegen.errors import CassetteError, CassetteMiss, SecretLeakError
+from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 
 __all__ = ["ImagegenCassette", "LiveRequest", "RecordedRequest", "Rendered"]
 
 Headers = dict[str, list[str]]
+
+
+def request_line(record: Mapping[str, Any]) -> str:
+    """``POST /v1/images/generations`` for a stored request."""
+    return f"{record['method']} {urlsplit(record['uri']).path}"
 
 
 class HeadersLike(Protocol):
@@ -139,6 +145,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self.secrets: set[str] = set(config.secret_values)
         self._index: dict[tuple[Hashable, ...], list[int]] = {}
         self._rendered: dict[int, Rendered] = {}
+        self._verdicts: dict[int, list[tuple[str, str]]] = {}
         self.recorded_count = 0
         self.custom_patches = tuple(transport_patches(self))
 
@@ -237,6 +244,26 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         interaction = self._clean({"request": raw_request, "response": response})
         self.append(RecordedRequest(interaction["request"], request.fingerprint), interaction["response"])
         self.recorded_count += 1
+        # Kept even when it breaks the contract (it is what the service said), but the caller is told.
+        self.check_contract(len(self.data) - 1, what="the reply just recorded")
+
+    def check_contract(self, index: int, *, what: str = "the recorded reply") -> None:
+        """Raise ``SchemaAssertionError`` if interaction ``index`` breaks the Images API contract.
+
+        Every Images API reply that passes through a cassette is checked, whichever client made the call:
+        the request as recorded against the contract, the reply against the request. The verdict is kept,
+        so replaying an interaction again costs a dict lookup.
+        """
+        if not self.config.check_contract:
+            return
+        problems = self._verdicts.get(index)
+        if problems is None:
+            request, response = self.data[index]
+            stored = {"request": request.record, "response": response}
+            problems = self._verdicts[index] = verify.check_interaction(stored, strict=self.config.strict)
+        if problems:
+            where = f"{what} for {request_line(self.data[index][0].record)} (interaction {index} of {self.file_path})"
+            raise SchemaAssertionError(problems, context=where)
 
     # --- vcrpy overrides ---------------------------------------------------------------------
 

@@ -180,6 +180,7 @@ def _delays(rendered: Rendered, timing: str) -> list[float]:
 
 
 def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int, *, is_async: bool) -> Any:
+    cassette.check_contract(index)
     rendered = cassette.rendered(index)
     replay_cls, async_replay_cls, _, _ = _stream_classes(module)
     stream_cls = async_replay_cls if is_async else replay_cls

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 _ENDPOINT = re.compile(r"/images/(generations|edits|variations)/?$")
+# Azure names the deployment in the path; a body without ``model`` means that deployment's model.
+_AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/images/")
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ def check_interaction(interaction: Mapping[str, Any], *, strict: bool = False) -
     validated: ValidatedRequest | None = None
     try:
         params, files = request_inputs(request.get("body") or {})
+        deployment = _AZURE_DEPLOYMENT.search(urlsplit(str(request.get("uri", ""))).path)
+        if deployment and params.get("model") is None:
+            params = {**params, "model": deployment.group(1)}
         validated = validate_request(endpoint, params, files, strict=strict)
     except RequestValidationError as exc:
         if success:

@@ -365,3 +365,40 @@ def test_recorded_timing_paces_events_like_the_recording(
         call(DEAD_BASE_URL)
     expected = [offsets[0] / 1000] + [(b - a) / 1000 for a, b in itertools.pairwise(offsets)]
     assert waits == pytest.approx([w for w in expected if w > 0])
+
+
+def test_every_replayed_reply_is_checked_against_the_contract_whatever_the_client(
+    tape: Tape, emulator: Emulator
+) -> None:
+    """A cassette edited to break the contract fails under the SDK and plain httpx alike, naming the path."""
+    from pytest_imagegen import SchemaAssertionError
+    from pytest_imagegen.cassette import storage
+
+    def call(base_url: str) -> Any:
+        with sdk(base_url) as client:
+            return client.images.generate(model="gpt-image-2", prompt="contract", size="64x64")
+
+    with tape.open("once") as cassette:
+        call(emulator.base_url)
+        path = cassette.file_path
+    interactions = storage.load_cassette(path)
+    assert interactions is not None
+    del interactions[0]["response"]["body"]["json"]["created"]
+    path.write_text(storage.dump_cassette(interactions))
+
+    with tape.open("none"), pytest.raises(SchemaAssertionError) as info:
+        call(DEAD_BASE_URL)
+    assert "at reply $.created: required field is missing" in str(info.value)
+    assert f"interaction 0 of {path}" in str(info.value)
+    with (
+        tape.open("none"),
+        httpx.Client(base_url=DEAD_BASE_URL) as plain,
+        pytest.raises(SchemaAssertionError),
+    ):
+        plain.post(
+            "/images/generations",
+            json={"model": "gpt-image-2", "prompt": "contract", "size": "64x64"},
+            headers={"authorization": f"Bearer {KEY}"},
+        )
+    with tape.open("none", check_contract=False):
+        assert call(DEAD_BASE_URL).created is None  # the SDK itself is lenient; the check was switched off
