@@ -236,6 +236,7 @@ def is_placeholder(value: Any) -> bool:
 
 # ------------------------------------------------------------------------------------------------------- SSE
 
+
 def _lines(raw: bytes) -> Iterator[tuple[bytes, int]]:
     """Each terminated line (without its CR, LF or CRLF) and the position just past its first end byte.
 
