@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -161,7 +162,16 @@ def _scrub_report(result: ScrubResult, dry_run: bool, out: Callable[[str], None]
 
 def _scrub(args: argparse.Namespace, files: list[Path]) -> int:
     out = _Output(len(files))
-    rules = RedactionRules(values=_literal_secrets())
+    try:
+        rules = RedactionRules(
+            headers=args.redact_header,
+            query_keys=args.redact_query,
+            patterns=tuple(args.redact_pattern),
+            values=_literal_secrets() + tuple(os.environ.get(name, "") for name in args.secret_env),
+            redact_user=args.redact_user,
+        )
+    except re.error as exc:
+        args.parser.error(f"--redact-pattern {exc.pattern!r} is not a valid regular expression: {exc}")
     failed = changed = 0
     before = after = 0
     for path in out.each(files):
@@ -269,6 +279,30 @@ def _parser() -> argparse.ArgumentParser:
     scrub.add_argument(
         "--keep-payloads", action="store_true", help="redact only; keep base64 images as they are"
     )
+    # The same extra rules imagegen_config takes (redact_headers, redact_query, redact_patterns,
+    # secret_values, redact_user), for cassettes recorded before they were configured.
+    extra = scrub.add_argument_group("extra redaction rules (as in imagegen_config)")
+    extra.add_argument(
+        "--redact-header", action="append", default=[], metavar="NAME", help="a header to redact"
+    )
+    extra.add_argument(
+        "--redact-query", action="append", default=[], metavar="KEY", help="a query key to redact"
+    )
+    extra.add_argument(
+        "--redact-pattern",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="text to redact (group 1 if any)",
+    )
+    extra.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        metavar="VAR",
+        help="an environment variable holding a secret value to remove wherever it appears",
+    )
+    extra.add_argument("--redact-user", action="store_true", help="redact user / safety_identifier values")
     command("stats", "Sizes, and bytes saved by placeholders, by endpoint and model.", _stats)
     command("show", "List the interactions of cassettes in readable form.", _show)
     return parser

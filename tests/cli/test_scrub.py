@@ -132,3 +132,50 @@ def test_files_that_cannot_be_scrubbed_are_named_and_the_others_still_are(
     assert "not valid YAML" in result.out
     assert result.out.splitlines()[-1].startswith("changed 1 of 4 cassette(s) (2 already clean, 1 failed)")
     assert broken.read_text(encoding="utf-8") == "interactions: [\n"
+
+
+def test_scrub_applies_the_extra_rules_a_conftest_would_configure(
+    cli: Cli, cassettes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = next(cassettes.rglob("*.yaml"))
+    interactions = load_cassette(path)
+    assert interactions is not None
+    request = interactions[0]["request"]
+    request["headers"]["x-internal-trace"] = ["trace-7f3a9c2e1b"]
+    request["uri"] += "?tenant=acme-internal-42"
+    assert "json" in request["body"], "the first recorded call is a JSON generation"
+    request["body"]["json"]["prompt"] = "a fox [tok_CANARYSCRUB1234567890] by Mallory-Staff-Id-991"
+    from pytest_imagegen.cassette.storage import dump_cassette
+
+    path.write_text(dump_cassette(interactions))
+    secrets = ("trace-7f3a9c2e1b", "acme-internal-42", "tok_CANARYSCRUB1234567890", "Mallory-Staff-Id-991")
+    planted = path.read_text(encoding="utf-8")
+    assert all(secret in planted for secret in secrets), "every planted value is on disk before the scrub"
+    monkeypatch.setenv("STAFF_ID", "Mallory-Staff-Id-991")
+    result = cli(
+        "scrub",
+        "--redact-header",
+        "X-Internal-Trace",
+        "--redact-query",
+        "tenant",
+        "--redact-pattern",
+        r"tok_[A-Za-z0-9]+",
+        "--secret-env",
+        "STAFF_ID",
+        path,
+    )
+    assert result.code == 0, result.out
+    text = path.read_text(encoding="utf-8")
+    for secret in (
+        "trace-7f3a9c2e1b",
+        "acme-internal-42",
+        "tok_CANARYSCRUB1234567890",
+        "Mallory-Staff-Id-991",
+    ):
+        assert secret not in text
+    assert "x-internal-trace: REDACTED" in text
+    assert "tenant=REDACTED" in text
+
+    bad = cli("scrub", "--redact-pattern", "(unclosed", path)
+    assert bad.code == 2
+    assert "--redact-pattern '(unclosed' is not a valid regular expression" in bad.err
