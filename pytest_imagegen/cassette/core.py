@@ -99,6 +99,9 @@ class Rendered:
     headers: list[tuple[str, str]]
     chunks: list[bytes]
     offsets_ms: list[float]
+    # Per HTTP library, its own Headers object built once: a Response copies one of those as a plain
+    # list, while a list of pairs costs it a normalization of every header on every replay.
+    library_headers: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:

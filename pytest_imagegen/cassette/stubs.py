@@ -184,9 +184,12 @@ def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int,
     rendered = cassette.rendered(index)
     replay_cls, async_replay_cls, _, _ = _stream_classes(module)
     stream_cls = async_replay_cls if is_async else replay_cls
+    headers = rendered.library_headers.get(module.__name__)
+    if headers is None:
+        headers = rendered.library_headers[module.__name__] = module.Headers(rendered.headers)
     return module.Response(
         rendered.status,
-        headers=rendered.headers,
+        headers=headers,
         stream=stream_cls(rendered.chunks, _delays(rendered, cassette.config.replay_timing)),
         extensions={"reason_phrase": rendered.reason},
     )
