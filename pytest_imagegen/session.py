@@ -41,11 +41,6 @@ def open_cassette(config: ImagegenConfig, test_id: str) -> Iterator[ImagegenCass
         yield cassette
 
 
-def may_record(cassette: ImagegenCassette) -> bool:
-    """Whether a request this cassette lacks would go out to the service (not a miss)."""
-    return not cassette.write_protected
-
-
 def service_for(
     cassette: ImagegenCassette, *, emulator_url: Callable[[], str], environ: Mapping[str, str]
 ) -> tuple[str, str]:
@@ -55,7 +50,7 @@ def service_for(
     URL replays. Recording uses the configured service; ``emulator`` starts the bundled one.
     """
     base_url = cassette.config.base_url
-    if not may_record(cassette):
+    if cassette.write_protected:  # a request it lacks is a miss: nothing goes out
         if base_url in (None, "emulator"):
             base_url = DEFAULT_BASE_URL
         return str(base_url), REPLAY_API_KEY

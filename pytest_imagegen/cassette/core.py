@@ -167,11 +167,6 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     def loaded_count(self) -> int:
         return int(self._loaded_count)
 
-    @property
-    def unplayed_count(self) -> int:
-        """Interactions loaded from the file that this test did not play."""
-        return sum(1 for i in range(self._loaded_count) if self.play_counts[i] == 0)
-
     def outcome(self) -> dict[str, Any]:
         """What this test did with the cassette, as plain data (it travels from xdist workers)."""
         return {

@@ -23,6 +23,7 @@ __all__ = [
     "string_too_long",
     "string_too_short",
     "unknown_parameter",
+    "unsupported_mimetype",
 ]
 
 
@@ -133,4 +134,13 @@ def array_too_short(field: str, minimum: int, length: int) -> RequestValidationE
         f"but got an array with length {length} instead.",
         field=field,
         code="array_below_min_length",
+    )
+
+
+def unsupported_mimetype(label: str, mime: str, supported: list[str]) -> RequestValidationError:
+    return RequestValidationError(
+        f"Invalid file '{label}': unsupported mimetype ('{mime}'). "
+        f"Supported file formats are {quote_list(supported)}.",
+        field=label,
+        code="unsupported_file_mimetype",
     )

@@ -528,7 +528,7 @@ def _normal_mime(content_type: str) -> str:
 def _check_file(label: str, index: int, f: UploadedFile, formats: tuple[str, ...], max_bytes: int) -> None:
     supported = sorted(_mime(fmt) for fmt in formats)
     if f.content_type is not None and _normal_mime(f.content_type) not in supported:
-        raise _unsupported_mime(label, _normal_mime(f.content_type), supported)
+        raise messages.unsupported_mimetype(label, _normal_mime(f.content_type), supported)
     if f.format is None or f.size is None:
         raise RequestValidationError(
             f"Invalid image file or mode for image {index + 1}, please check your image file.",
@@ -537,7 +537,7 @@ def _check_file(label: str, index: int, f: UploadedFile, formats: tuple[str, ...
         )
     if f.format not in formats:
         # The declared type may say PNG; the bytes decide (a JPEG named .png is a JPEG).
-        raise _unsupported_mime(label, _mime(f.format), supported)
+        raise messages.unsupported_mimetype(label, _mime(f.format), supported)
     if len(f.data) > max_bytes:
         raise RequestValidationError(
             f"Invalid file '{label}': file too large. Expected a file of at most {max_bytes // MB} MB, "
@@ -545,15 +545,6 @@ def _check_file(label: str, index: int, f: UploadedFile, formats: tuple[str, ...
             field=label,
             code="invalid_image_file",
         )
-
-
-def _unsupported_mime(label: str, mime: str, supported: list[str]) -> RequestValidationError:
-    return RequestValidationError(
-        f"Invalid file '{label}': unsupported mimetype ('{mime}'). "
-        f"Supported file formats are {messages.quote_list(supported)}.",
-        field=label,
-        code="unsupported_file_mimetype",
-    )
 
 
 def _same_size(label: str, f: UploadedFile, first: UploadedFile) -> None:
