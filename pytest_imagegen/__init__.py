@@ -2,21 +2,31 @@
 
 Cassettes hold no secrets and no multi-megabyte base64 (each image becomes a tiny placeholder that
 still decodes to the same format, size and mode); replies are checked against the API contract.
+
+The public names below are imported on first use (PEP 562): pytest imports this package at every start
+through the plugin's entry point, and most runs of most test suites never touch a cassette, so none of
+pydantic, vcrpy, Pillow or the HTTP libraries is loaded until a name or a cassette is used.
 """
 
-from pytest_imagegen.assertions import assert_valid_reply
-from pytest_imagegen.cassette.core import ImagegenCassette
-from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
-from pytest_imagegen.config import ImagegenConfig
-from pytest_imagegen.contract import check_reply, validate_request
-from pytest_imagegen.errors import (
-    CassetteError,
-    CassetteMiss,
-    ImagegenAPIError,
-    RequestValidationError,
-    SchemaAssertionError,
-    SecretLeakError,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_imagegen.assertions import assert_valid_reply
+    from pytest_imagegen.cassette.core import ImagegenCassette
+    from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
+    from pytest_imagegen.config import ImagegenConfig
+    from pytest_imagegen.contract import check_reply, validate_request
+    from pytest_imagegen.errors import (
+        CassetteError,
+        CassetteMiss,
+        ImagegenAPIError,
+        RequestValidationError,
+        SchemaAssertionError,
+        SecretLeakError,
+    )
 
 __all__ = [
     "AsyncImagegenClient",
@@ -33,3 +43,37 @@ __all__ = [
     "check_reply",
     "validate_request",
 ]
+
+_WHERE = {
+    "AsyncImagegenClient": "pytest_imagegen.client",
+    "ImagegenClient": "pytest_imagegen.client",
+    "ImagegenCassette": "pytest_imagegen.cassette.core",
+    "ImagegenConfig": "pytest_imagegen.config",
+    "assert_valid_reply": "pytest_imagegen.assertions",
+    "check_reply": "pytest_imagegen.contract",
+    "validate_request": "pytest_imagegen.contract",
+    **dict.fromkeys(
+        (
+            "CassetteError",
+            "CassetteMiss",
+            "ImagegenAPIError",
+            "RequestValidationError",
+            "SchemaAssertionError",
+            "SecretLeakError",
+        ),
+        "pytest_imagegen.errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_imagegen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

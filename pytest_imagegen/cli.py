@@ -5,7 +5,7 @@
     imagegen-cassettes stats PATH...    sizes and savings by endpoint and model
     imagegen-cassettes show PATH...     the interactions, one readable block each
 
-PATH is a cassette file or a directory searched recursively for ``*.yaml`` / ``*.yml`` (hidden
+PATH is a cassette file or a directory searched recursively for ``*.json`` / ``*.yaml`` / ``*.yml`` (hidden
 directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
 be read or written), 2 a usage error. Also runs as ``python -m pytest_imagegen``.
 
@@ -35,7 +35,7 @@ from pytest_imagegen.errors import CassetteError
 __all__ = ["PROGRESS_MIN_FILES", "find_cassettes", "main"]
 
 PROGRESS_MIN_FILES = 20
-_SUFFIXES = (".yaml", ".yml")
+_SUFFIXES = (".json", ".yaml", ".yml")
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 _LISTED_CHANGES = 8
 
@@ -91,7 +91,7 @@ def _skipped(directory: Path) -> bool:
 
 
 def find_cassettes(paths: Sequence[Path]) -> list[Path]:
-    """Files named on the command line, and ``*.yaml``/``*.yml`` files under directories, each once."""
+    """Files named on the command line, and ``*.json``/``*.yaml``/``*.yml`` files under directories, each once."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.error(f"no such file or directory: {', '.join(missing)}")
     files = find_cassettes(args.paths)
     if not files:
-        sub.error(f"no *.yaml or *.yml cassettes found under {', '.join(map(str, args.paths))}")
+        sub.error(f"no *.json, *.yaml or *.yml cassettes found under {', '.join(map(str, args.paths))}")
     try:
         return int(args.run(args, files))
     except KeyboardInterrupt:

@@ -27,7 +27,7 @@ __all__ = [
     "resolve_config",
 ]
 
-RecordMode = Literal["none", "once", "new_episodes", "all"]
+RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 PayloadMode = Literal["placeholder", "keep"]
 ReplayTiming = Literal["instant", "recorded"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -129,7 +130,9 @@ def _marker_layer(item: pytest.Item) -> dict[str, Any]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Check marker arguments up front, so a typo fails the run before any test starts."""
+    """Check marker arguments up front, so a typo fails the run before any test starts, and give marked
+    tests their cassette. (Adding the fixture here, not in an autouse fixture, costs unmarked tests
+    nothing at run time.)"""
     for item in items:
         if item.get_closest_marker("imagegen") is None:
             continue
@@ -137,6 +140,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             resolve_config(ImagegenConfig(), marker=_marker_layer(item))
         except ConfigError as exc:
             raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        fixturenames = getattr(item, "fixturenames", None)
+        if isinstance(fixturenames, list) and "imagegen_cassette" not in fixturenames:
+            fixturenames.append("imagegen_cassette")
 
 
 @pytest.fixture
@@ -165,16 +171,24 @@ def imagegen_cassette(
         )
     except ConfigError as exc:
         raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
-    with open_cassette(config, request.node.nodeid) as cassette:
+    with open_cassette(config, request.node.nodeid, cache_dir=_cache_dir(request.config)) as cassette:
         yield cassette
         request.node.user_properties.append(("imagegen", cassette.outcome()))
 
 
-@pytest.fixture(autouse=True)
-def _imagegen_marker(request: pytest.FixtureRequest) -> None:
-    """Tests marked ``imagegen`` get their cassette even when they never ask for a fixture."""
-    if request.node.get_closest_marker("imagegen") is not None:
-        request.getfixturevalue("imagegen_cassette")
+_CACHE_DIR = pytest.StashKey[Path]()
+
+
+def _cache_dir(config: pytest.Config) -> Path:
+    """This plugin's folder in pytest's cache (lock files, replay records), made once per session."""
+    found = config.stash.get(_CACHE_DIR, None)
+    if found is None:
+        cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+        base = cache.mkdir("imagegen") if cache is not None else config.rootpath / ".pytest_cache/d/imagegen"
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        base.chmod(0o700)  # owner-only, whatever the umask made of it
+        found = config.stash[_CACHE_DIR] = base
+    return found
 
 
 def _service(request: pytest.FixtureRequest, cassette: ImagegenCassette) -> tuple[str, str]:

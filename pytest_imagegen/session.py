@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
+from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
@@ -29,16 +31,28 @@ REPLAY_API_KEY = "sk-replay-no-key-needed"
 
 
 @contextlib.contextmanager
-def open_cassette(config: ImagegenConfig, test_id: str) -> Iterator[ImagegenCassette]:
-    """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules)."""
+def open_cassette(
+    config: ImagegenConfig, test_id: str, *, cache_dir: Path | None = None
+) -> Iterator[ImagegenCassette]:
+    """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules: also
+    when the test failed, as a recording may hold the very reply that made it fail).
+
+    ``cache_dir`` is this plugin's folder in the pytest cache (lock files); by default the one of the
+    project around the current directory.
+    """
     path = cassette_path(config.cassette_dir, test_id, config.cassette)
-    with contextlib.ExitStack() as stack:
-        cassette: ImagegenCassette = stack.enter_context(
-            ImagegenCassette.use(path=path, config=config, test_id=test_id)
-        )
-        if config.record_mode == "none":
-            stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
-        yield cassette
+    cassette: ImagegenCassette = ImagegenCassette.load(
+        path=path, config=config, test_id=test_id, cache_dir=cache_dir
+    )
+    stubs.activate(cassette)
+    try:
+        with contextlib.ExitStack() as stack:
+            if config.record_mode == "none":
+                stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
+            yield cassette
+    finally:
+        stubs.deactivate(cassette)
+        cassette._save()
 
 
 def service_for(

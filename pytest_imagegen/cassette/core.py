@@ -1,12 +1,18 @@
 """The cassette: vcrpy's ``Cassette`` with an indexed lookup, parsed bodies and safe persistence.
 
-vcrpy keeps what it does well: the patching lifecycle (``Cassette.use``, ``custom_patches``), the record
-modes (``write_protected``, ``rewound``, ``can_play_response_for``), play counts and the save rules of
-each mode. What is replaced, and why:
+vcrpy keeps what it does well: the record modes (``write_protected``, ``rewound``), play counts and the save
+rules of each mode (including ``all`` with ``drop_unused_requests``, which is the ``rewrite`` mode). What
+is replaced, and why:
 
+- patching: vcrpy patches and unpatches every HTTP library around each test; this plugin's own httpx and
+  httpx2 stubs are installed once per session and serve whichever cassette is active (``stubs.py``).
 - ``_responses``: vcrpy scans every interaction with every matcher for each request; here a dict from
-  request fingerprint to interaction indexes answers in one lookup, whatever the cassette size, and
-  identical requests still play back in recorded order (vcrpy picks the first unplayed one).
+  request match key to interaction indexes answers in one lookup, whatever the cassette size, and
+  identical requests still play back in recorded order (vcrpy picks the first unplayed one). Before
+  that, a request byte-identical to a recorded one is found by its raw key alone (``index.py``), with no
+  parsing, redaction or canonical fingerprint at all.
+- match keys and contract verdicts come from the index the recorder wrote at the end of the file when
+  it is current, so a fresh checkout replays without computing either.
 - ``_load`` / ``_persist``: vcrpy treats an unreadable cassette as empty and may overwrite it; here it is
   a ``CassetteError`` naming the file and line. Writes are atomic, locked, merged with what another
   worker wrote, and refused (``SecretLeakError``) if the leak scan finds a secret.
@@ -18,16 +24,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import vcr.cassette
-from vcr.patch import PATCHER_NAMES
 from vcr.record_mode import RecordMode
 
-from pytest_imagegen.cassette import bodies, match, redact, storage, trim, verify
+from pytest_imagegen.cassette import bodies, index, match, normalize, redact, storage, trim
 from pytest_imagegen.cassette.leaks import scan_for_leaks
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
@@ -52,13 +57,22 @@ class HeadersLike(Protocol):
 
 
 class RecordedRequest:
-    """A request in stored form with its match fingerprint (what vcrpy's cassette keeps per request)."""
+    """A request in stored form with its match key (what vcrpy's cassette keeps per request), its raw
+    key and the contract verdict of its interaction when known (see ``index.py``)."""
 
-    __slots__ = ("fingerprint", "record")
+    __slots__ = ("fingerprint", "problems", "raw_key", "record")
 
-    def __init__(self, record: dict[str, Any], fingerprint: tuple[Hashable, ...]) -> None:
+    def __init__(
+        self,
+        record: dict[str, Any],
+        fingerprint: str,
+        raw_key: str | None = None,
+        problems: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.record = record
         self.fingerprint = fingerprint
+        self.raw_key = raw_key
+        self.problems = problems
 
     def _to_dict(self) -> dict[str, Any]:  # vcrpy's serializer protocol
         return self.record
@@ -75,11 +89,12 @@ class LiveRequest(RecordedRequest):
     def __init__(
         self,
         record: dict[str, Any],
-        fingerprint: tuple[Hashable, ...],
+        fingerprint: str,
         headers: HeadersLike,
         raw_body: dict[str, Any],
+        raw_key: str | None,
     ) -> None:
-        super().__init__(record, fingerprint)
+        super().__init__(record, fingerprint, raw_key)
         self.headers = headers
         self.raw_body = raw_body
 
@@ -119,25 +134,49 @@ _FRAMING_HEADERS = frozenset({b"content-type", b"content-encoding"})
 _NO_WAIT_HEADERS = {"retry-after": "0", "retry-after-ms": "1"}
 
 
+def _framing(headers: HeadersLike) -> Headers:
+    """The headers that say how to read a body, from one pass over the raw pairs (``Headers.get`` scans
+    them once per call)."""
+    framing: Headers = {}
+    for name, value in headers.raw:
+        if name.lower() in _FRAMING_HEADERS:
+            framing[name.decode("latin-1").lower()] = [value.decode("latin-1")]
+    return framing
+
+
+def _split_boundary(content_type: str) -> tuple[str, str]:
+    """``multipart/form-data; boundary=X`` -> (``multipart/form-data``, ``X``)."""
+    head, _, rest = content_type.partition("boundary=")
+    boundary = rest.split(";", 1)[0].strip().strip('"')
+    return head.rstrip("; "), boundary
+
+
+# Matchers a raw key does not cover: with any of them in match_on, every request takes the full path.
+_NOT_IN_RAW_KEY = frozenset({"scheme", "host", "port"})
+
+
 class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy ships no type information
     """One cassette file, active for one test (or shared by name)."""
 
-    def __init__(self, path: Path, config: ImagegenConfig, *, test_id: str | None = None) -> None:
-        from pytest_imagegen.cassette.stubs import transport_patches  # stubs import this module
-
+    def __init__(
+        self,
+        path: Path,
+        config: ImagegenConfig,
+        *,
+        test_id: str | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
         super().__init__(
             str(path),
-            record_mode=RecordMode(config.record_mode),
+            record_mode=RecordMode.ALL if config.record_mode == "rewrite" else RecordMode(config.record_mode),
             match_on=(_same_fingerprint,),
-            # httpx and httpx2 are served by this plugin's own transport stubs (streaming tee, per-event
-            # replay). vcrpy's stubs for other libraries are switched off: they would store requests in
-            # vcrpy's raw form, which this cassette does not match; in record mode "none" the network
-            # guard refuses their connections instead.
-            skip_patchers=PATCHER_NAMES,
+            # The rewrite mode: "all" that keeps only what this run recorded.
+            drop_unused_requests=config.record_mode == "rewrite",
         )
         self.config = config
         self.test_id = test_id
         self.file_path = path
+        self.cache_dir = cache_dir
         self.rules = redact.RedactionRules(
             headers=config.redact_headers,
             query_keys=config.redact_query,
@@ -146,11 +185,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             redact_user=config.redact_user,
         )
         self.secrets: set[str] = set(config.secret_values)
-        self._index: dict[tuple[Hashable, ...], list[int]] = {}
+        self._index: dict[str, list[int]] = {}
+        self._by_raw: dict[str, int] = {}
+        self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
         self._rendered: dict[int, Rendered] = {}
-        self._verdicts: dict[int, list[tuple[str, str]]] = {}
         self.recorded_count = 0
-        self.custom_patches = tuple(transport_patches(self))
+        self._recorded_keys: list[str] = []
 
     # --- what tests and the plugin read -------------------------------------------------------
 
@@ -178,15 +218,32 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     # --- turning live traffic into stored form -----------------------------------------------
 
-    def make_request(self, method: str, url: str, headers: HeadersLike, raw: bytes) -> LiveRequest:
-        """A live request with its fingerprint, computed on the redacted and trimmed method, URI and body.
+    def raw_key(self, method: str, url: str, headers: HeadersLike, raw: bytes) -> tuple[str, Headers]:
+        """The request's raw key (``index.raw_key``) and its framing headers."""
+        framing = _framing(headers)
+        parts = urlsplit(url)
+        content_type = framing.get("content-type", [""])[0]
+        if "boundary=" in content_type:
+            # A multipart boundary is random on every request: the key sees the parts, not the boundary.
+            content_type, boundary = _split_boundary(content_type)
+            raw = raw.replace(boundary.encode("latin-1"), b"\0boundary\0")
+        sent_as = f"{content_type}\0{framing.get('content-encoding', [''])[0]}"
+        key = index.raw_key(
+            method, match.operation_path(parts.path), match.canonical_query(parts.query), sent_as, raw
+        )
+        return key, framing
 
-        This is the replay hot path: headers are never matched, so they are left for ``record`` to clean.
+    def make_request(
+        self, method: str, url: str, headers: HeadersLike, raw: bytes, *, raw_key: str | None = None
+    ) -> LiveRequest:
+        """A live request with its match key, computed on the redacted and trimmed method, URI and body.
+
+        Headers are never matched, so they are left for ``record`` to clean.
         """
-        framing: Headers = {}
-        for name, value in headers.raw:  # one pass over the raw pairs: Headers.get scans them per call
-            if name.lower() in _FRAMING_HEADERS:
-                framing[name.decode("latin-1").lower()] = [value.decode("latin-1")]
+        if raw_key is None:
+            raw_key, framing = self.raw_key(method, url, headers, raw)
+        else:
+            framing = _framing(headers)
         content = raw
         if "content-encoding" in framing:
             content, framing = bodies.decode_content(framing, raw)
@@ -195,16 +252,20 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             {"method": method.upper(), "uri": url, "body": body}, self.rules
         )
         self.secrets.update(found)
-        if "json" not in body:  # request JSON holds no base64 images to trim; uploads come as multipart
-            cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
-        return LiveRequest(cleaned, match.fingerprint(cleaned, self.config.match_on), headers, body)
+        cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
+        cleaned = normalize.normalize_request(cleaned)
+        key = index.match_key(match.fingerprint(cleaned, self.config.match_on))
+        return LiveRequest(cleaned, key, headers, body, raw_key)
 
-    def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
+    def _clean(self, interaction: dict[str, Any], seed: str) -> dict[str, Any]:
         # Secrets found earlier (a key in a header) are removed from this pair too, wherever they appear.
         cleaned, found = redact.redact_interaction(interaction, self.rules, literals=self.secrets)
         self.secrets.update(found)
         keep = self.config.payloads == "keep"
-        return trim.trim_interaction(cleaned, keep=keep)
+        trimmed = trim.trim_interaction(cleaned, keep=keep)
+        return normalize.normalize_interaction(
+            trimmed, seed=seed, keep_offsets=self.config.replay_timing == "recorded"
+        )
 
     def record(
         self,
@@ -239,91 +300,129 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "headers": headers_kept,
             "body": request.raw_body,
         }
-        interaction = self._clean({"request": raw_request, "response": response})
-        self.append(RecordedRequest(interaction["request"], request.fingerprint), interaction["response"])
+        # Replacement ids derive from what was asked (and how often it was asked before in this run), so
+        # recording the same calls again gives the same ids, wherever they land in the file.
+        seed = f"{request.fingerprint}:{self._recorded_keys.count(request.fingerprint)}"
+        self._recorded_keys.append(request.fingerprint)
+        interaction = self._clean({"request": raw_request, "response": response}, seed)
+        # The key of what is stored (normalized like every live request is before matching).
+        key = index.match_key(match.fingerprint(interaction["request"], self.config.match_on))
+        stored = RecordedRequest(interaction["request"], key, request.raw_key)
+        self.append(stored, interaction["response"])
         self.recorded_count += 1
         # Kept even when it breaks the contract (it is what the service said), but the caller is told.
         self.check_contract(len(self.data) - 1, what="the reply just recorded")
 
     def check_contract(self, index: int, *, what: str = "the recorded reply") -> None:
-        """Raise ``SchemaAssertionError`` if interaction ``index`` breaks the Images API contract.
+        """Raise ``SchemaAssertionError`` if interaction ``index`` breaks the API contract.
 
-        Every Images API reply that passes through a cassette is checked, whichever client made the call:
-        the request as recorded against the contract, the reply against the request. The verdict is kept,
-        so replaying an interaction again costs a dict lookup.
+        Every reply that passes through a cassette is checked, whichever client made the call: the
+        request as recorded against the contract, the reply against the request. The verdict comes from
+        the file's index when it is current, else it is computed once and kept.
         """
         if not self.config.check_contract:
             return
-        problems = self._verdicts.get(index)
+        request, response = self.data[index]
+        strict = self.config.strict
+        problems = None if strict else request.problems
         if problems is None:
-            request, response = self.data[index]
-            stored = {"request": request.record, "response": response}
-            problems = self._verdicts[index] = verify.check_interaction(stored, strict=self.config.strict)
+            from pytest_imagegen.cassette import verify  # the contract: imported only when needed
+
+            problems = verify.check_interaction(
+                {"request": request.record, "response": response}, strict=strict
+            )
+            if not strict:
+                request.problems = problems
         if problems:
-            where = f"{what} for {request_line(self.data[index][0].record)} (interaction {index} of {self.file_path})"
+            where = f"{what} for {request_line(request.record)} (interaction {index} of {self.file_path})"
             raise SchemaAssertionError(problems, context=where)
 
     # --- vcrpy overrides ---------------------------------------------------------------------
 
     def append(self, request: RecordedRequest, response: dict[str, Any]) -> None:
-        self._index.setdefault(request.fingerprint, []).append(len(self.data))
+        position = len(self.data)
+        self._index.setdefault(request.fingerprint, []).append(position)
+        if request.raw_key is not None:
+            self._by_raw.setdefault(request.raw_key, position)
         self.data.append((request, response))
         self.dirty = True
 
     def _responses(self, request: RecordedRequest) -> Iterable[tuple[int, dict[str, Any]]]:
-        for index in self._index.get(request.fingerprint, ()):
-            yield index, self.data[index][1]
+        for position in self._index.get(request.fingerprint, ()):
+            yield position, self.data[position][1]
 
-    def play_index(self, request: RecordedRequest) -> int | None:
-        """Index of the next unplayed interaction matching ``request``, marked as played; or None."""
+    def _play_first_unplayed(self, fingerprint: str) -> int | None:
         if self.record_mode == RecordMode.ALL:
             return None
         if not (self.rewound or self.allow_playback_repeats):
             return None
-        for index in self._index.get(request.fingerprint, ()):
-            if self.play_counts[index] == 0:
-                if index < self._loaded_count:
-                    self._played_interactions.append(self.data[index])
-                self.play_counts[index] += 1
-                return index
+        for position in self._index.get(fingerprint, ()):
+            if self.play_counts[position] == 0:
+                if position < self._loaded_count:
+                    self._played_interactions.append(self.data[position])
+                self.play_counts[position] += 1
+                return position
         return None
 
+    def play_raw(self, raw_key: str) -> int | None:
+        """Index of the next unplayed interaction matching a request whose raw key is ``raw_key``, marked
+        as played; None when the raw key is unknown (the caller then takes the full path)."""
+        if not self._raw_lookup:
+            return None
+        position = self._by_raw.get(raw_key)
+        if position is None:
+            return None
+        # The same request as a recorded one: it plays what the full match would (identical requests in
+        # recorded order), so it is looked up among that recorded request's matches.
+        return self._play_first_unplayed(self.data[position][0].fingerprint)
+
+    def play_index(self, request: RecordedRequest) -> int | None:
+        """Index of the next unplayed interaction matching ``request``, marked as played; or None."""
+        return self._play_first_unplayed(request.fingerprint)
+
     def _load(self) -> None:
-        interactions = storage.load_cassette(self.file_path)
-        if interactions is None:
+        document = storage.read_document(self.file_path)
+        if document is None:
             return
-        for interaction in interactions:
-            record = interaction["request"]
-            try:
-                fp = match.fingerprint(record, self.config.match_on)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise CassetteError(
-                    str(self.file_path), f"interaction {len(self.data)}: bad request ({exc})"
-                ) from None
-            req = RecordedRequest(record, fp)
-            self.append(req, interaction["response"])
-            self._old_interactions.append((req, interaction["response"]))
+        match_on = self.config.match_on
+        for entry in storage.stored_from_document(document, match_on):
+            record = entry.interaction["request"]
+            key = entry.match_key
+            if key is None:
+                try:
+                    key = index.match_key(match.fingerprint(record, match_on))
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise CassetteError(
+                        str(self.file_path), f"interaction {len(self.data)}: bad request ({exc})"
+                    ) from None
+            req = RecordedRequest(record, key, entry.raw_key, entry.problems)
+            self.append(req, entry.interaction["response"])
+            self._old_interactions.append((req, entry.interaction["response"]))
         self._loaded_count = len(self.data)
         self.dirty = False
         self.rewound = True
 
     def _persist(self, cassette_dict: Mapping[str, Any]) -> None:
         ours = [
-            {"request": req.record, "response": resp}
+            storage.Stored(
+                {"request": req.record, "response": resp}, req.raw_key, req.fingerprint, req.problems
+            )
             for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
         ]
-        storage.save_cassette(self.file_path, ours, merge=self._merge, check=self._check_leaks)
+        storage.save_cassette(
+            self.file_path,
+            ours,
+            match_on=self.config.match_on,
+            merge=self._merge,
+            check=self._check_leaks,
+            cache_dir=self.cache_dir,
+        )
 
-    def _merge(self, ours: list[dict[str, Any]], on_disk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _merge(self, ours: list[storage.Stored], on_disk: list[storage.Stored]) -> list[storage.Stored]:
         """Keep what another process recorded into the same file since we loaded it."""
-        known = {match.fingerprint(i["request"], self.config.match_on) for i in ours}
+        known = {entry.match_key for entry in ours}
         known_loaded = {req.fingerprint for req, _ in self._old_interactions}
-        theirs = [
-            i
-            for i in on_disk
-            if (fp := match.fingerprint(i["request"], self.config.match_on)) not in known
-            and fp not in known_loaded
-        ]
+        theirs = [e for e in on_disk if e.match_key not in known and e.match_key not in known_loaded]
         return ours + theirs
 
     def _check_leaks(self, interactions: list[dict[str, Any]]) -> None:

@@ -7,8 +7,11 @@ cassette find candidates in one dict lookup whatever its size, so it is computed
 
 What the fingerprint leaves out, and why:
 - headers: user agent, ``x-stainless-*``, retry counters and idempotency keys change between runs;
-- host, port and scheme unless ``match_on`` names them: a cassette replays under any base URL;
-- credential query keys: they are redacted to fixed markers before matching anyway;
+- host, port and scheme unless ``match_on`` names them, and the base URL's own path: ``path`` is the
+  operation path (``operation_path``), so a cassette recorded at ``https://api.openai.com/v1`` replays
+  under a gateway's ``/openai/v1``, an ``/api/v1`` proxy or an Azure deployment path;
+- credential query keys: they are redacted to fixed markers before matching anyway; and ``api-version``,
+  which picks the wire version of an Azure deployment, not what is asked;
 - multipart boundaries and file names: parts are compared by name and value, files by a digest of the
   original bytes (kept in the cassette even when the upload itself is trimmed to a placeholder).
 """
@@ -18,19 +21,38 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from pytest_imagegen.cassette.trim import file_digest
 
-__all__ = ["VOLATILE_QUERY_KEYS", "body_key", "describe_differences", "fingerprint", "nearest", "summarize"]
+__all__ = [
+    "VOLATILE_QUERY_KEYS",
+    "body_key",
+    "canonical_query",
+    "describe_differences",
+    "fingerprint",
+    "nearest",
+    "operation_path",
+    "summarize",
+]
 
 # Query keys whose values differ between runs without changing what is asked (credentials and SAS
 # timestamps). They are redacted before matching as well; ignoring them keeps old cassettes matching.
 VOLATILE_QUERY_KEYS = frozenset(
     {"api-key", "api_key", "key", "token", "access_token", "sig", "signature", "se", "st", "skt", "ske"}
+    | {"api-version"}
 )
+
+# The operations this plugin knows, named by the end of their path whatever the base URL before it.
+_OPERATION = re.compile(
+    r"(/images/(?:generations|edits|variations)|/responses(?:/[^/]+)*|/chat/completions"
+    r"|/models/[^/:]+:[A-Za-z]+)/?$"
+)
+# Otherwise: what follows an Azure deployment, or the last version segment (v1, v1beta, v2alpha1).
+_BASE_PREFIX = re.compile(r"^(?:.*/openai/deployments/[^/]+|.*/v\d+(?:alpha|beta)?\d*(?=/))")
 
 Request = Mapping[str, Any]
 
@@ -66,9 +88,29 @@ def body_key(body: Mapping[str, Any]) -> Hashable:
     return ("other", _canonical_json(body))
 
 
+def operation_path(path: str) -> str:
+    """The API operation a URL path names, without the base URL's own path.
+
+    ``/v1/images/generations``, ``/openai/v1/images/generations`` and
+    ``/openai/deployments/NAME/images/generations`` are all ``/images/generations``; an unknown path loses
+    what precedes its last version segment (``/api/v1/files/x`` is ``/files/x``), or stays as it is.
+    """
+    known = _OPERATION.search(path)
+    if known:
+        return known.group(1)
+    return _BASE_PREFIX.sub("", path, count=1) or path
+
+
 def _query(query: str) -> tuple[tuple[str, str], ...]:
+    if not query:
+        return ()
     pairs = parse_qsl(query, keep_blank_values=True)
     return tuple(sorted((k, v) for k, v in pairs if k.lower() not in VOLATILE_QUERY_KEYS))
+
+
+def canonical_query(query: str) -> str:
+    """The query as matched: sorted, without credentials and volatile keys (for raw keys)."""
+    return repr(_query(query)) if query else ""
 
 
 def _port(parts: SplitResult) -> int | None:
@@ -79,7 +121,7 @@ def _part(request: Request, matcher: str, url: SplitResult) -> Hashable:
     if matcher == "method":
         return str(request["method"]).upper()
     if matcher == "path":
-        return url.path
+        return operation_path(url.path)
     if matcher == "query":
         return _query(url.query)
     if matcher == "body":

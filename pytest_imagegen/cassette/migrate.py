@@ -16,15 +16,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pytest_imagegen.cassette import bodies
-from pytest_imagegen.cassette.storage import FORMAT_VERSION, Interaction, parse_cassette
+from pytest_imagegen.cassette import bodies, fileformat
+from pytest_imagegen.cassette.storage import Interaction, parse_cassette
 from pytest_imagegen.errors import CassetteError
 
 __all__ = ["convert_interaction", "is_vcrpy_cassette", "is_vcrpy_interaction", "load_any"]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# vcrpy's own cassette format version (its serializers write ``version: 1``).
+_VCRPY_VERSION = 1
 
 
 def is_vcrpy_interaction(interaction: Mapping[str, Any]) -> bool:
@@ -125,14 +124,10 @@ def load_any(path: Path) -> tuple[list[Interaction], str]:
         raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if not text.strip():
         return [], "empty"
-    try:
-        document = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError:
-        # parse_cassette reports it with the line number.
-        return parse_cassette(text, str(path)), "imagegen"
+    document = fileformat.load_raw(text, str(path))
     if not is_vcrpy_cassette(document):
         return parse_cassette(text, str(path)), "imagegen"
-    if document.get("version") not in (None, FORMAT_VERSION):
+    if document.get("version") not in (None, _VCRPY_VERSION):
         raise CassetteError(
             str(path), f"vcrpy cassette format version {document.get('version')!r} is unknown"
         )

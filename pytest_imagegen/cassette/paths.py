@@ -1,4 +1,8 @@
-"""Where a test's cassette lives: ``<cassette dir>/<test module path>/<test name>.yaml``."""
+"""Where a test's cassette lives: ``<cassette dir>/<test module path>/<test name>.json``.
+
+Cassettes written by earlier versions are ``.yaml`` files: where one exists and no ``.json`` does, it is
+used (and rewritten in place when re-recorded; the JSON text it then holds is YAML too).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
-__all__ = ["cassette_path", "safe_name"]
+__all__ = ["SUFFIX", "cassette_path", "safe_name"]
+
+SUFFIX = ".json"
+_KNOWN_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
 
 _MAX_NAME = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -25,15 +32,26 @@ def cassette_path(cassette_dir: Path, nodeid: str, override: str | None = None) 
     """The cassette file for the test ``nodeid`` (``tests/test_x.py::TestA::test_b[1]``).
 
     ``override`` (the marker's ``cassette=``) names a file in the module's folder, a path relative to
-    the cassette directory when it has a slash, or an absolute path; ``.yaml`` is added when missing.
+    the cassette directory when it has a slash, or an absolute path; ``.json`` is added when it has no
+    cassette suffix (``.yaml`` where such an older cassette exists).
     """
     module, _, rest = nodeid.partition("::")
     module_dir = cassette_dir / PurePosixPath(module).with_suffix("")
     if override:
         target = Path(override)
-        if target.suffix not in {".yaml", ".yml"}:
-            target = target.with_name(target.name + ".yaml")
-        if target.is_absolute():
-            return target
-        return (cassette_dir if "/" in override else module_dir) / target
-    return module_dir / f"{safe_name(rest.replace('::', '.') or module)}.yaml"
+        if target.suffix in _KNOWN_SUFFIXES:
+            return (
+                target if target.is_absolute() else (cassette_dir if "/" in override else module_dir) / target
+            )
+        base = target if target.is_absolute() else (cassette_dir if "/" in override else module_dir) / target
+        return _with_suffix(base)
+    return _with_suffix(module_dir / safe_name(rest.replace("::", ".") or module))
+
+
+def _with_suffix(stem: Path) -> Path:
+    path = stem.with_name(stem.name + SUFFIX)
+    if not path.exists():
+        legacy = stem.with_name(stem.name + ".yaml")
+        if legacy.exists():
+            return legacy
+    return path

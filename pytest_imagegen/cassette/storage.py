@@ -1,53 +1,73 @@
-"""Reading and writing cassette files: YAML serializer and an atomic, lock-guarded persister.
+"""Reading and writing cassette files: atomic, lock-guarded writes that never lose what is on disk.
 
-The serializer writes the parsed interaction dicts as readable YAML (block scalars for multi-line text,
-never ``!!binary``) and loads with libyaml's safe loader where present. The persister writes a
-temporary file next to the cassette and renames it over the old one under a file lock, so an
-interrupted run or two xdist workers never leave a half-written or mixed cassette; it re-reads the
-file under that lock and keeps interactions another process added meanwhile. A file that cannot be
-parsed raises ``CassetteError`` with its path and line, and is never overwritten.
+A cassette is written to a temporary file next to it and renamed over the old one under a file lock, so
+an interrupted run or two xdist workers never leave a half-written or mixed cassette; under that lock the
+file is re-read and interactions another process added meanwhile are kept. A file that cannot be parsed
+raises ``CassetteError`` with its path and line, and is never overwritten. A temporary file left by a
+writer that was killed (``kill -9``) is removed by the next write into that folder.
+
+Lock files live in the project's pytest cache folder (``.pytest_cache/d/imagegen/locks``, which pytest
+keeps out of git), never in a shared system folder and never beside the cassettes.
+
+The text format is ``fileformat.py``'s; the index at the end of each file is ``index.py``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
+import re
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from filelock import FileLock
-
+from pytest_imagegen.cassette import fileformat
+from pytest_imagegen.cassette.fileformat import FORMAT_VERSION, Document
 from pytest_imagegen.errors import CassetteError
 
-__all__ = ["FORMAT_VERSION", "Interaction", "dump_cassette", "load_cassette", "lock_for", "save_cassette"]
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
-FORMAT_VERSION = 1
-HEADER = "# pytest-imagegen cassette (secrets redacted, images as placeholders): imagegen-cassettes verify\n"
+__all__ = [
+    "FORMAT_VERSION",
+    "Interaction",
+    "Stored",
+    "dump_cassette",
+    "load_cassette",
+    "lock_for",
+    "parse_cassette",
+    "project_cache_dir",
+    "read_document",
+    "save_cassette",
+]
 
 Interaction = dict[str, Any]
 
-# libyaml makes loading several times faster; fall back to pure Python where PyYAML was built without it.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Multi-line strings are written as ``|`` blocks, so prompts and SSE text stay readable and diffable.
-_CassetteDumper: Any = type("_CassetteDumper", (getattr(yaml, "CSafeDumper", yaml.SafeDumper),), {})
+# pytest writes these two files into a new cache folder; a folder this module creates gets them too, so
+# git ignores it whichever tool made it first.
+_CACHE_GITIGNORE = "# Created by pytest automatically.\n*\n"
+_PROJECT_MARKERS = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "setup.py", ".git")
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value and not value.endswith((" ", "\t")) and "\r" not in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+@dataclass
+class Stored:
+    """One interaction as stored, with its index entry when known (see ``index.py``)."""
+
+    interaction: Interaction
+    raw_key: str | None = None
+    match_key: str | None = None
+    problems: list[tuple[str, str]] | None = None
 
 
-_CassetteDumper.add_representer(str, _represent_str)
+# --------------------------------------------------------------------------------------------- the format
 
 
-def _with_headers(interaction: Mapping[str, Any], change: Any) -> dict[str, Any]:
+def _with_headers(interaction: Mapping[str, Any], change: Callable[[Any], Any]) -> dict[str, Any]:
     out = dict(interaction)
     for side in ("request", "response"):
         if isinstance(out.get(side), dict) and isinstance(out[side].get("headers"), dict):
@@ -60,42 +80,23 @@ def _compact(values: Any) -> Any:
     return values[0] if isinstance(values, list) and len(values) == 1 else values
 
 
-def _as_list(values: Any) -> list[str]:
-    return [values] if isinstance(values, str) else list(values)
+def _as_list(values: Any) -> Any:
+    return [values] if isinstance(values, str) else values
+
+
+def _covered(interactions: Sequence[Mapping[str, Any]], meta: Mapping[str, Any] | None = None) -> str:
+    return fileformat.dump_covered([_with_headers(i, _compact) for i in interactions], meta=meta)
 
 
 def dump_cassette(interactions: Sequence[Mapping[str, Any]]) -> str:
-    """The text of a cassette file holding ``interactions``."""
-    document = {"version": FORMAT_VERSION, "interactions": [_with_headers(i, _compact) for i in interactions]}
-    body = yaml.dump(document, Dumper=_CassetteDumper, sort_keys=False, allow_unicode=True, width=120)
-    return HEADER + body
+    """The text of a cassette file holding ``interactions`` (without an index)."""
+    return fileformat.finish(_covered(interactions))
 
 
-def parse_cassette(text: str, path: str) -> list[Interaction]:
-    """Interactions of a cassette's text; ``CassetteError`` (path and line) if it is not one."""
-    try:
-        document = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise CassetteError(path, f"not valid YAML: {exc.problem or exc}", line=line) from None
-    except yaml.YAMLError as exc:
-        raise CassetteError(path, f"not valid YAML: {exc}") from None
-    if document is None:
-        return []
-    if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
-        raise CassetteError(path, "not a cassette: expected a mapping with an 'interactions' list")
-    version = document.get("version")
-    if version != FORMAT_VERSION:
-        raise CassetteError(
-            path,
-            f"cassette format version {version!r} is not supported (this plugin reads {FORMAT_VERSION})",
-            hint="A plain vcrpy / pytest-recording cassette converts with `imagegen-cassettes scrub`.",
-        )
+def _check_interactions(interactions: list[Any], path: str) -> list[Interaction]:
     # migrate.py holds the one rule for telling vcrpy's raw form apart (and imports this module).
     from pytest_imagegen.cassette.migrate import is_vcrpy_interaction
 
-    interactions: list[Interaction] = document["interactions"]
     for index, interaction in enumerate(interactions):
         if not (
             isinstance(interaction, dict)
@@ -116,114 +117,190 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
     return [_with_headers(i, _as_list) for i in interactions]
 
 
-def load_cassette(path: Path) -> list[Interaction] | None:
-    """The interactions stored at ``path``, or None when there is no cassette (missing or empty file)."""
+def parse_document(text: str, path: str) -> Document | None:
+    """The document in a cassette's text, its interactions checked; None for an empty file."""
+    document = fileformat.parse_document(text, path)
+    if document is not None:
+        document.interactions = _check_interactions(document.interactions, path)
+    return document
+
+
+def parse_cassette(text: str, path: str) -> list[Interaction]:
+    """Interactions of a cassette's text; ``CassetteError`` (path and line) if it is not one."""
+    document = parse_document(text, path)
+    return [] if document is None else document.interactions
+
+
+def read_document(path: Path) -> Document | None:
+    """The cassette at ``path``, or None when there is none (no file, or an empty one)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        raise CassetteError(str(path), "is a directory, not a cassette file") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not text.strip():
-        return None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    cached = _parsed_cache_get(digest)
-    if cached is not None:
-        interactions: list[Interaction] = json.loads(cached)
-        return interactions
-    interactions = parse_cassette(text, str(path))
-    _parsed_cache_put(digest, interactions)
-    return interactions
+    return parse_document(text, str(path))
 
 
-# Parsing YAML costs about a millisecond for a small cassette even with libyaml (PyYAML builds the objects
-# in Python); JSON takes a fiftieth of that. A cassette's parsed form is therefore kept as JSON, keyed by
-# the sha256 of its text (so an edited file is never served stale), in memory and in a folder under the
-# system's temporary directory, outside the repository.
-_MEMORY: dict[str, str] = {}
-_MEMORY_LIMIT = 256
+def load_cassette(path: Path) -> list[Interaction] | None:
+    """The interactions stored at ``path``, or None when there is no cassette (missing or empty file)."""
+    document = read_document(path)
+    return None if document is None else document.interactions
 
 
-def _cache_dir() -> Path:
-    return Path(tempfile.gettempdir()) / "pytest-imagegen-cache"
+# --------------------------------------------------------------------------------------------- the project
 
 
-def _parsed_cache_get(digest: str) -> str | None:
-    found = _MEMORY.get(digest)
-    if found is None:
-        try:
-            found = (_cache_dir() / f"{digest}.json").read_text(encoding="utf-8")
-        except OSError:
-            return None
-        _remember(digest, found)
-    return found
+def project_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds a pytest cache or a project file, else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".pytest_cache").is_dir() or any((folder / m).exists() for m in _PROJECT_MARKERS):
+            return folder
+    return start
 
 
-def _parsed_cache_put(digest: str, interactions: list[Interaction]) -> None:
+def project_cache_dir(start: Path, *, pytest_cache: Path | None = None) -> Path:
+    """This plugin's folder in the project's pytest cache (``pytest_cache``: pytest's cache folder, when
+    known; else the one of the project around ``start``), created owner-only, with the ``.gitignore``
+    pytest puts in its cache folder."""
+    base = pytest_cache if pytest_cache is not None else project_root(start) / ".pytest_cache"
+    folder = base / "d" / "imagegen"
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ignore = base / ".gitignore"
+        if not ignore.exists():
+            with contextlib.suppress(OSError):
+                ignore.write_text(_CACHE_GITIGNORE, encoding="utf-8")
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def lock_for(path: Path, cache_dir: Path | None = None) -> BaseFileLock:
+    """A lock for the cassette ``path``, kept in this plugin's cache folder (``cache_dir``, or the one of
+    the project around the current directory), outside git."""
+    from filelock import FileLock  # imported on the first write only
+
+    resolved = path.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:24]
+    locks = (cache_dir if cache_dir is not None else project_cache_dir(Path.cwd())) / "locks"
+    locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return FileLock(locks / f"{digest}.lock", mode=0o600)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        blob = json.dumps(interactions, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError):
-        return  # a hand-edited cassette with YAML-only types (dates, sets): parse it every time
-    if json.loads(blob) != interactions:
-        return  # JSON would change it (non-string keys): not cacheable
-    _remember(digest, blob)
-    with contextlib.suppress(OSError):  # a cache: failing to write it only costs speed
-        directory = _cache_dir()
-        directory.mkdir(exist_ok=True)
-        _write_atomically(directory / f"{digest}.json", blob)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is another user's: leave its file alone
+        return True
+    return True
 
 
-def _remember(digest: str, blob: str) -> None:
-    if len(_MEMORY) >= _MEMORY_LIMIT:
-        _MEMORY.pop(next(iter(_MEMORY)))
-    _MEMORY[digest] = blob
-
-
-def lock_for(path: Path) -> FileLock:
-    """A lock for ``path`` kept outside the cassette directory, so no lock files litter the repo."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-    lock_dir = Path(tempfile.gettempdir()) / "pytest-imagegen-locks"
-    lock_dir.mkdir(exist_ok=True)
-    return FileLock(lock_dir / f"{digest}.lock")
+def remove_orphan_temp_files(path: Path) -> list[Path]:
+    """Remove temporary files of ``path`` whose writer is gone (killed mid-write); return them."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for candidate in path.parent.iterdir():
+            found = _TEMP_NAME.match(candidate.name)
+            if found and found.group("name") == path.name and not _alive(int(found.group("pid"))):
+                with contextlib.suppress(OSError):
+                    candidate.unlink()
+                    removed.append(candidate)
+    return removed
 
 
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # The writer's pid is in the name, so a later write can tell a dead writer's leftover from a live one.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        # mkstemp makes the file private (0600); a cassette is a file for the repository like any other.
-        os.chmod(tmp_name, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # A cassette is a file for the repository like any other (or keeps the old file's mode).
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        os.replace(tmp, path)
     except BaseException:
         # An interrupted write leaves the old cassette as it was and no temporary file behind.
-        Path(tmp_name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _stored(item: Stored | Mapping[str, Any]) -> Stored:
+    return item if isinstance(item, Stored) else Stored(dict(item))
+
+
+def _complete(entries: Sequence[Stored], match_on: Sequence[str]) -> None:
+    """Fill in the match key and contract verdict of entries that have none (say, merged from disk)."""
+    from pytest_imagegen.cassette import index, match, verify
+
+    for entry in entries:
+        if entry.match_key is None:
+            entry.match_key = index.match_key(match.fingerprint(entry.interaction["request"], match_on))
+        if entry.problems is None:
+            entry.problems = verify.check_interaction(entry.interaction)
+
+
+def stored_from_document(document: Document, match_on: Sequence[str]) -> list[Stored]:
+    """The document's interactions with the index entries that can be trusted for ``match_on``."""
+    from pytest_imagegen.cassette import index
+
+    trusted = index.read_index(document.index, document.indexed_text, len(document.interactions), match_on)
+    if trusted is None:
+        return [Stored(i) for i in document.interactions]
+    keys: Sequence[str | None] = trusted.match_keys or [None] * len(document.interactions)
+    return [
+        Stored(i, raw, key, problems)
+        for i, raw, key, problems in zip(
+            document.interactions, trusted.raw_keys, keys, trusted.problems, strict=True
+        )
+    ]
 
 
 def save_cassette(
     path: Path,
-    interactions: Sequence[Interaction],
+    interactions: Sequence[Stored | Mapping[str, Any]],
     *,
-    merge: Callable[[list[Interaction], list[Interaction]], list[Interaction]] | None = None,
+    match_on: Sequence[str] = ("method", "path", "query", "body"),
+    meta: Mapping[str, Any] | None = None,
+    merge: Callable[[list[Stored], list[Stored]], list[Stored]] | None = None,
     check: Callable[[list[Interaction]], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> list[Interaction]:
-    """Write ``interactions`` to ``path`` atomically under a lock; return what was written.
+    """Write ``interactions`` and their index to ``path`` atomically under a lock; return what was written.
 
-    ``merge(ours, on_disk)`` combines ours with what another process wrote since we loaded (called
-    under the lock with the file's current interactions). ``check`` runs on the final list before
-    anything is written and may raise (the leak scan) to stop the write.
+    ``merge(ours, on_disk)`` combines ours with what another process wrote since we loaded (called under
+    the lock with the file's current interactions, their match keys filled in). ``check`` runs on the
+    final list before anything is written and may raise (the leak scan) to stop the write. The lock
+    file is kept in ``cache_dir`` (this plugin's folder in the pytest cache; see ``lock_for``).
     """
-    with lock_for(path):
-        final = list(interactions)
+    from pytest_imagegen.cassette import index
+
+    with lock_for(path, cache_dir):
+        remove_orphan_temp_files(path)
+        final = [_stored(i) for i in interactions]
         if merge is not None:
-            on_disk = load_cassette(path)
-            if on_disk:
-                final = merge(final, on_disk)
+            on_disk = read_document(path)
+            if on_disk is not None and on_disk.interactions:
+                theirs = stored_from_document(on_disk, match_on)
+                _complete(theirs, match_on)
+                final = merge(final, theirs)
+        written = [entry.interaction for entry in final]
         if check is not None:
-            check(final)
-        _write_atomically(path, dump_cassette(final))
-    return final
+            check(written)
+        _complete(final, match_on)
+        covered = _covered(written, meta)
+        entries = [(e.raw_key, str(e.match_key), e.problems or []) for e in final]
+        _write_atomically(path, fileformat.finish(covered, index.build_index(covered, entries, match_on)))
+    return written

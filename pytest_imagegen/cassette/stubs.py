@@ -1,10 +1,16 @@
-"""Transport stubs for httpx and httpx2, registered through vcrpy's ``custom_patches``.
+"""Transport stubs for httpx and httpx2, installed once per process, serving the active cassette.
 
 vcrpy's own httpx stub joins the whole response stream before the caller sees a byte and replays the
-body as one chunk. These stubs instead tee the real stream while recording (each chunk reaches the
-caller as it arrives, with its arrival offset kept) and replay SSE replies one event per chunk,
-instantly or paced like the recording. httpx and httpx2 share one implementation: only the module
-passed in differs (the two packages have the same transport API).
+body as one chunk, and vcrpy patches and unpatches every library around each test. These stubs instead
+tee the real stream while recording (each chunk reaches the caller as it arrives, with its arrival
+offset kept) and replay SSE replies one event per chunk, instantly or paced like the recording; they are
+installed on the first cassette's use and stay, passing every request straight through while no cassette
+is active. httpx and httpx2 share one implementation: only the module differs (the two packages have the
+same transport API).
+
+The active cassette is a process-wide stack, not a ``ContextVar``: application code under test may send
+from threads it starts itself (a thread pool, a worker), and those threads must see the test's cassette
+too. pytest runs one test at a time per process (xdist workers are processes), so one stack is exact.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import anyio
 if TYPE_CHECKING:
     from pytest_imagegen.cassette.core import ImagegenCassette, LiveRequest, Rendered
 
-__all__ = ["transport_patches"]
+__all__ = ["activate", "active", "deactivate", "install", "uninstall"]
 
 
 def _modules() -> list[ModuleType]:
@@ -195,23 +201,54 @@ def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int,
     )
 
 
-def _lookup(cassette: ImagegenCassette, real_request: Any, body: bytes) -> tuple[LiveRequest, int | None]:
-    request = cassette.make_request(real_request.method, str(real_request.url), real_request.headers, body)
+def _lookup(
+    cassette: ImagegenCassette, real_request: Any, body: bytes
+) -> tuple[LiveRequest | None, int | None]:
+    method, url, headers = real_request.method, str(real_request.url), real_request.headers
+    raw_key, _ = cassette.raw_key(method, url, headers, body)
+    index = cassette.play_raw(raw_key)
+    if index is not None:  # byte-identical to a recorded request: no parsing, redaction or fingerprint
+        return None, index
+    request = cassette.make_request(method, url, headers, body, raw_key=raw_key)
     index = cassette.play_index(request)
     if index is None and cassette.write_protected:
         raise cassette.miss(request)
     return request, index
 
 
-def _sync_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[..., Any]:
+_ACTIVE: list[ImagegenCassette] = []
+_INSTALLED: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+
+
+def active() -> ImagegenCassette | None:
+    """The cassette requests are served by now, if any."""
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+def activate(cassette: ImagegenCassette) -> None:
+    """Serve httpx/httpx2 requests from ``cassette`` until ``deactivate`` (installing the stubs once)."""
+    install()
+    _ACTIVE.append(cassette)
+
+
+def deactivate(cassette: ImagegenCassette) -> None:
+    if cassette in _ACTIVE:
+        _ACTIVE.remove(cassette)
+
+
+def _sync_stub(module: ModuleType) -> Callable[..., Any]:
     original = _ORIGINALS[module.__name__][0]
 
     def handle_request(transport: Any, real_request: Any) -> Any:
         __tracebackhide__ = True
+        if not _ACTIVE:
+            return original(transport, real_request)
+        cassette = _ACTIVE[-1]
         body = real_request.read()  # cached by httpx for most bodies; a streamed one is kept as bytes
         request, index = _lookup(cassette, real_request, body)
         if index is not None:
             return _replay_response(module, cassette, index, is_async=False)
+        assert request is not None
         started = time.perf_counter()
         real_response = original(transport, real_request)
         _, _, tee_cls, _ = _stream_classes(module)
@@ -223,15 +260,19 @@ def _sync_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[..., 
     return handle_request
 
 
-def _async_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[..., Any]:
+def _async_stub(module: ModuleType) -> Callable[..., Any]:
     original = _ORIGINALS[module.__name__][1]
 
     async def handle_async_request(transport: Any, real_request: Any) -> Any:
         __tracebackhide__ = True
+        if not _ACTIVE:
+            return await original(transport, real_request)
+        cassette = _ACTIVE[-1]
         body = await real_request.aread()
         request, index = _lookup(cassette, real_request, body)
         if index is not None:
             return _replay_response(module, cassette, index, is_async=True)
+        assert request is not None
         started = time.perf_counter()
         real_response = await original(transport, real_request)
         _, _, _, tee_cls = _stream_classes(module)
@@ -243,8 +284,25 @@ def _async_stub(module: ModuleType, cassette: ImagegenCassette) -> Callable[...,
     return handle_async_request
 
 
-def transport_patches(cassette: ImagegenCassette) -> Iterator[tuple[Any, str, Callable[..., Any]]]:
-    """vcrpy ``custom_patches`` triples: (class, method name, replacement) for httpx and httpx2."""
+def install() -> None:
+    """Put the stubs on httpx's and httpx2's transports (once; later calls do nothing)."""
     for module in _modules():
-        yield module.HTTPTransport, "handle_request", _sync_stub(module, cassette)
-        yield module.AsyncHTTPTransport, "handle_async_request", _async_stub(module, cassette)
+        if module.__name__ in _INSTALLED:
+            continue
+        sync_stub, async_stub = _sync_stub(module), _async_stub(module)
+        module.HTTPTransport.handle_request = sync_stub
+        module.AsyncHTTPTransport.handle_async_request = async_stub
+        _INSTALLED[module.__name__] = (sync_stub, async_stub)
+
+
+def uninstall() -> None:
+    """Put the real transport methods back (where nobody has replaced the stubs since)."""
+    for module in _modules():
+        stubs = _INSTALLED.pop(module.__name__, None)
+        if stubs is None:
+            continue
+        sync_original, async_original = _ORIGINALS[module.__name__]
+        if module.HTTPTransport.handle_request is stubs[0]:
+            module.HTTPTransport.handle_request = sync_original
+        if module.AsyncHTTPTransport.handle_async_request is stubs[1]:
+            module.AsyncHTTPTransport.handle_async_request = async_original

@@ -137,7 +137,7 @@ def test_files_that_cannot_be_scrubbed_are_named_and_the_others_still_are(
 def test_scrub_applies_the_extra_rules_a_conftest_would_configure(
     cli: Cli, cassettes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = next(cassettes.rglob("*.yaml"))
+    path = next(cassettes.rglob("*.json"))
     interactions = load_cassette(path)
     assert interactions is not None
     request = interactions[0]["request"]
@@ -173,7 +173,7 @@ def test_scrub_applies_the_extra_rules_a_conftest_would_configure(
         "Mallory-Staff-Id-991",
     ):
         assert secret not in text
-    assert "x-internal-trace: REDACTED" in text
+    assert '"x-internal-trace": "REDACTED"' in text
     assert "tenant=REDACTED" in text
 
     bad = cli("scrub", "--redact-pattern", "(unclosed", path)

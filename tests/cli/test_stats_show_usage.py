@@ -21,7 +21,7 @@ Cli = Callable[..., Run]
 
 
 def test_stats_totals_and_breakdowns(cli: Cli, cassettes: Path, legacy_cassette: Path) -> None:
-    files = sorted(cassettes.rglob("*.yaml"))
+    files = sorted(cassettes.rglob("*.json"))
     interactions = [i for f in files for i in load_cassette(f) or []]
     saved = sum(trim.trimmed_bytes(i) for i in interactions)
     assert saved > 0
@@ -53,8 +53,8 @@ def test_stats_totals_and_breakdowns(cli: Cli, cassettes: Path, legacy_cassette:
 def test_show_lists_each_interaction_readably(cli: Cli, cassettes: Path, legacy_cassette: Path) -> None:
     result = cli(
         "show",
-        cassettes / "tests" / "test_app" / "test_images.yaml",
-        cassettes / "tests" / "test_app" / "test_sdk.yaml",
+        cassettes / "tests" / "test_app" / "test_images.json",
+        cassettes / "tests" / "test_app" / "test_sdk.json",
     )
     assert result.code == 0
     out = result.out
@@ -102,10 +102,10 @@ def test_a_missing_path_or_an_empty_directory_is_a_usage_error_naming_it(cli: Cl
     assert result.code == 2
     assert f"imagegen-cassettes verify: error: no such file or directory: {missing}" in result.err
     (tmp_path / "empty" / ".hidden").mkdir(parents=True)
-    (tmp_path / "empty" / ".hidden" / "x.yaml").write_text("version: 1\ninteractions: []\n")
+    (tmp_path / "empty" / ".hidden" / "x.json").write_text("version: 1\ninteractions: []\n")
     result = cli("stats", tmp_path / "empty")
     assert result.code == 2
-    assert "no *.yaml or *.yml cassettes found under" in result.err
+    assert "no *.json, *.yaml or *.yml cassettes found under" in result.err
 
 
 class _Terminal(io.StringIO):
@@ -114,11 +114,11 @@ class _Terminal(io.StringIO):
 
 
 def _many(cassettes: Path, tmp_path: Path, count: int) -> Path:
-    source = cassettes / "tests" / "test_app" / "test_sdk.yaml"
+    source = cassettes / "tests" / "test_app" / "test_sdk.json"
     target = tmp_path / "many"
     target.mkdir()
     for n in range(count):
-        shutil.copyfile(source, target / f"test_{n:02d}.yaml")
+        shutil.copyfile(source, target / f"test_{n:02d}.json")
     return target
 
 
@@ -131,8 +131,8 @@ def test_progress_bar_on_a_terminal_for_many_files(
     result = cli("verify", many)
     assert result.code == 0
     bar = terminal.getvalue()
-    assert f"\r[{'.' * 20}] 0/{PROGRESS_MIN_FILES + 1} test_00.yaml" in bar
-    assert f"] {PROGRESS_MIN_FILES}/{PROGRESS_MIN_FILES + 1} test_{PROGRESS_MIN_FILES:02d}.yaml" in bar
+    assert f"\r[{'.' * 20}] 0/{PROGRESS_MIN_FILES + 1} test_00.json" in bar
+    assert f"] {PROGRESS_MIN_FILES}/{PROGRESS_MIN_FILES + 1} test_{PROGRESS_MIN_FILES:02d}.json" in bar
     assert bar.endswith("\r")  # the line is cleared before the summary is printed
     assert "\r" not in result.out
 

@@ -15,11 +15,11 @@ EDITS = "/v1/images/edits"
 
 
 def images_cassette(root: Path) -> Path:
-    return root / "tests" / "test_app" / "test_images.yaml"
+    return root / "tests" / "test_app" / "test_images.json"
 
 
 def sdk_cassette(root: Path) -> Path:
-    return root / "tests" / "test_app" / "test_sdk.yaml"
+    return root / "tests" / "test_app" / "test_sdk.json"
 
 
 def edit(path: Path, change: Callable[[list[dict[str, Any]]], None]) -> None:
@@ -60,7 +60,7 @@ def test_a_planted_key_is_reported_by_file_interaction_and_field_never_by_value(
 
 
 def test_corrupt_and_foreign_files_are_named_with_their_line(cli: Cli, cassettes: Path) -> None:
-    broken = cassettes / "broken.yaml"
+    broken = cassettes / "broken.json"
     broken.write_text(
         "version: 1\ninteractions:\n- request: {method: POST\n  response: [\n", encoding="utf-8"
     )

@@ -11,17 +11,17 @@ ROOT = Path("/repo/cassettes")
 
 def test_one_file_per_test_under_the_module_path() -> None:
     assert (
-        cassette_path(ROOT, "tests/test_api.py::test_generate") == ROOT / "tests/test_api/test_generate.yaml"
+        cassette_path(ROOT, "tests/test_api.py::test_generate") == ROOT / "tests/test_api/test_generate.json"
     )
     assert cassette_path(ROOT, "tests/test_api.py::TestEdits::test_mask") == (
-        ROOT / "tests/test_api/TestEdits.test_mask.yaml"
+        ROOT / "tests/test_api/TestEdits.test_mask.json"
     )
 
 
 def test_parametrize_ids_are_made_filename_safe() -> None:
     path = cassette_path(ROOT, "tests/test_api.py::test_size[256x256-a/b c?]")
     assert path.parent == ROOT / "tests/test_api"
-    assert path.name == "test_size-256x256-a_b_c.yaml"
+    assert path.name == "test_size-256x256-a_b_c.json"
     assert "/" not in path.name
     assert "?" not in path.name
 
@@ -36,6 +36,6 @@ def test_long_names_are_shortened_with_a_hash_and_stay_distinct() -> None:
 
 
 def test_marker_override_names_a_shared_cassette() -> None:
-    assert cassette_path(ROOT, "tests/test_api.py::test_a", "shared") == ROOT / "tests/test_api/shared.yaml"
-    assert cassette_path(ROOT, "tests/test_api.py::test_a", "common/otter.yaml") == ROOT / "common/otter.yaml"
-    assert cassette_path(ROOT, "tests/test_api.py::test_a", "/abs/x") == Path("/abs/x.yaml")
+    assert cassette_path(ROOT, "tests/test_api.py::test_a", "shared") == ROOT / "tests/test_api/shared.json"
+    assert cassette_path(ROOT, "tests/test_api.py::test_a", "common/otter.json") == ROOT / "common/otter.json"
+    assert cassette_path(ROOT, "tests/test_api.py::test_a", "/abs/x") == Path("/abs/x.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ def test_generate(imagegen_openai, imagegen_cassette, prompt):
 """
 
 
-def cassette_file(pytester: pytest.Pytester, name: str = "test_generate-a_fox.yaml") -> Path:
+def cassette_file(pytester: pytest.Pytester, name: str = "test_generate-a_fox.json") -> Path:
     return pytester.path / "cassettes" / "test_gen" / name
 
 
@@ -38,8 +39,7 @@ def test_once_records_then_replays_offline(pytester: pytest.Pytester) -> None:
     record(pytester, "--imagegen-record=once").assert_outcomes(passed=1)
     path = cassette_file(pytester)
     text = path.read_text()
-    assert "b64_json:\n" in text
-    assert "placeholder:" in text
+    assert '"b64_json": {"placeholder": {' in text
     result = pytester.runpytest("-rA")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*imagegen cassettes*", "*1 cassette(s): 1 replayed, 0 recorded*"])
@@ -73,11 +73,11 @@ def test_new_episodes_adds_and_all_rerecords(pytester: pytest.Pytester) -> None:
     )
     record(pytester, "--imagegen-record=new_episodes").assert_outcomes(passed=1)
     second = path.read_text()
-    assert second.count("- request:") == 2
-    assert second.startswith(first.rstrip("\n")[:200])
+    assert len(json.loads(second)["interactions"]) == 2
+    assert second.startswith(first[: first.index('"index"')].rsplit("\n  }\n ]", 1)[0])
     result = record(pytester, "--imagegen-record=all")
     result.assert_outcomes(passed=1)
-    assert path.read_text().count("- request:") == 2
+    assert len(json.loads(path.read_text())["interactions"]) == 2
     result.stdout.fnmatch_lines(["*1 recorded*"])
 
 

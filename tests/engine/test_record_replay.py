@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen import CassetteMiss
+from pytest_imagegen.cassette.normalize import FIXED_TIME
 from pytest_imagegen.emulator import Emulator
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 
@@ -63,7 +64,7 @@ def test_sdk_generate_recorded_and_replayed(tape: Tape, emulator: Emulator) -> N
             )
 
     recorded, replayed = record_then_replay(tape, emulator.base_url, call)
-    assert replayed.created == recorded.created
+    assert replayed.created == FIXED_TIME  # volatile: one fixed time, so re-recordings diff cleanly
     assert replayed.usage == recorded.usage
     original, placeholder = decode(recorded.data[0].b64_json), decode(replayed.data[0].b64_json)
     assert (placeholder.format, placeholder.size, placeholder.mode) == (
@@ -91,8 +92,9 @@ def test_sdk_stream_replays_event_by_event(tape: Tape, emulator: Emulator) -> No
 
 
 def test_stream_reaches_the_caller_while_it_is_being_recorded(tape: Tape, emulator: Emulator) -> None:
-    """The tee passes each event on as it arrives; the interaction is stored only when the stream ends."""
-    with tape.open("once") as cassette, sdk(emulator.base_url) as client:
+    """The tee passes each event on as it arrives; the interaction is stored only when the stream ends
+    (with each event's arrival offset, kept when the recording asks for paced replay)."""
+    with tape.open("once", replay_timing="recorded") as cassette, sdk(emulator.base_url) as client:
         stream = client.images.generate(
             model="gpt-image-2", prompt="tee", size="64x64", stream=True, partial_images=2
         )
@@ -195,7 +197,10 @@ def test_a_400_replays_as_the_same_sdk_error(tape: Tape, emulator: Emulator) -> 
     recorded, replayed = record_then_replay(tape, emulator.base_url, call)
     assert replayed.status_code == recorded.status_code == 400
     assert replayed.body == recorded.body
-    assert replayed.request_id == recorded.request_id
+    with tape.open("none") as cassette:
+        stored_id = cassette.interactions[0]["response"]["headers"]["x-request-id"][0]
+    assert replayed.request_id == stored_id
+    assert str(replayed.request_id).startswith("req_")
 
 
 def test_a_429_then_success_replays_the_retry_without_waiting(
@@ -220,7 +225,8 @@ def test_a_429_then_success_replays_the_retry_without_waiting(
     with tape.open("none") as cassette:
         replayed = call(DEAD_BASE_URL)
         assert cassette.all_played
-    assert replayed.created == recorded.created
+    assert recorded.created > FIXED_TIME
+    assert replayed.created == FIXED_TIME
     assert len(waits) == 1, f"replay waited {waits}"
     assert waits[0] <= 0.01, f"replay waited {waits}"
 
@@ -230,8 +236,9 @@ def test_two_prompts_replayed_in_swapped_order_get_their_own_replies(tape: Tape,
         raw = client.images.with_raw_response.generate(model="gpt-image-2", prompt=prompt, size="64x64")
         return str(raw.headers["x-request-id"])
 
-    with tape.open("once"), sdk(emulator.base_url) as client:
-        fox, owl = ask(client, "a fox"), ask(client, "an owl")
+    with tape.open("once") as cassette, sdk(emulator.base_url) as client:
+        ask(client, "a fox"), ask(client, "an owl")
+        fox, owl = (i["response"]["headers"]["x-request-id"][0] for i in cassette.interactions)
     assert fox != owl
     with tape.open("none"), sdk(DEAD_BASE_URL) as client:
         assert ask(client, "an owl") == owl
@@ -241,11 +248,11 @@ def test_two_prompts_replayed_in_swapped_order_get_their_own_replies(tape: Tape,
 def test_identical_requests_play_back_in_recorded_order(tape: Tape, emulator: Emulator) -> None:
     body = {"model": "gpt-image-2", "prompt": "same", "size": "64x64"}
     headers = {"authorization": f"Bearer {KEY}"}
-    with tape.open("once"), httpx.Client(base_url=emulator.base_url) as client:
-        recorded = [
-            client.post("/images/generations", json=body, headers=headers).headers["x-request-id"]
-            for _ in "ab"
-        ]
+    with tape.open("once") as cassette, httpx.Client(base_url=emulator.base_url) as client:
+        for _ in "ab":
+            client.post("/images/generations", json=body, headers=headers)
+        recorded = [i["response"]["headers"]["x-request-id"][0] for i in cassette.interactions]
+    assert recorded[0] != recorded[1]
     with tape.open("none"), httpx.Client(base_url=DEAD_BASE_URL) as client:
         replayed = [
             client.post("/images/generations", json=body, headers=headers).headers["x-request-id"]
@@ -309,8 +316,7 @@ async def test_async_sdk_and_async_httpx(tape: Tape, emulator: Emulator) -> None
     with tape.open("none") as cassette:
         replayed = await call(DEAD_BASE_URL)
         assert cassette.all_played
-    assert replayed[0].created == recorded[0].created
-    assert replayed[1]["created"] == recorded[1]["created"]
+    assert replayed[0].created == replayed[1]["created"] == FIXED_TIME
     assert replayed[2] == recorded[2] == ["image_generation.partial_image", "image_generation.completed"]
 
 
@@ -337,7 +343,8 @@ def test_sdk_and_plain_httpx_share_one_cassette(tape: Tape, emulator: Emulator) 
             return a, b, c
 
     recorded, replayed = record_then_replay(tape, emulator.base_url, call)
-    assert replayed == recorded
+    assert all(created > FIXED_TIME for created in recorded)
+    assert replayed == (FIXED_TIME, FIXED_TIME, FIXED_TIME)
 
 
 def test_recorded_timing_paces_events_like_the_recording(
@@ -353,7 +360,7 @@ def test_recorded_timing_paces_events_like_the_recording(
             )
             return [event.type for event in stream]
 
-    with tape.open("once") as cassette:
+    with tape.open("once", replay_timing="recorded") as cassette:
         call(emulator.base_url)
         offsets = [e["offset_ms"] for e in cassette.interactions[0]["response"]["body"]["sse"]]
     waits: list[float] = []

@@ -33,9 +33,9 @@ def test_four_workers_record_forty_tests_then_replay_them(pytester: pytest.Pytes
     result.stdout.fnmatch_lines(["*imagegen cassettes*", "*31 cassette(s): 0 replayed, 31 recorded*"])
 
     folder = pytester.path / "cassettes" / "test_suite"
-    files = sorted(folder.glob("*.yaml"))
+    files = sorted(folder.glob("*.json"))
     assert len(files) == 31
-    shared = storage.load_cassette(folder / "shared.yaml")
+    shared = storage.load_cassette(folder / "shared.json")
     assert shared is not None
     prompts = sorted(i["request"]["body"]["json"]["prompt"] for i in shared)
     assert prompts == sorted(f"shared {i}" for i in range(10)), "a worker's recording was lost"

@@ -262,7 +262,7 @@ def test_no_canary_reaches_disk_and_every_call_replays(
     log = list(canary_emulator.requests)
     went_out = _went_out(log)
     assert all(went_out.values()), f"secrets that never went out: {[k for k, v in went_out.items() if not v]}"
-    cassettes = sorted((pytester.path / "cassettes").rglob("*.yaml"))
+    cassettes = sorted((pytester.path / "cassettes").rglob("*.json"))
     assert len(cassettes) == N_TESTS
     texts = {path: path.read_bytes() for path in cassettes}
 

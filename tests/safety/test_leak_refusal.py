@@ -12,6 +12,7 @@ interaction and the field, not the secret; no file is written, and an existing c
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_traced_calls(imagegen_openai):
             assert reply.status_code == 400
 """
 
-CASSETTE = Path("cassettes/test_traced/test_traced_calls.yaml")
+CASSETTE = Path("cassettes/test_traced/test_traced_calls.json")
 # The upload is the third part of the edit (httpx writes data fields, then files), in the second interaction.
 UPLOAD_FINDING = "interaction 1, request.body.multipart[2].file.base64 (decoded): "
 WHAT = {
@@ -106,11 +107,11 @@ def test_a_configured_token_is_redacted_from_header_and_prompt(
     if config == "none":
         # The control: no built-in rule knows this token, so without configuration it is kept.
         assert hits
-        assert f"x-internal-trace: {TOKEN}" in text
+        assert f'"x-internal-trace": "{TOKEN}"' in text
     else:
         assert hits == []
-        assert "x-internal-trace: REDACTED" in text
-        assert "prompt: a lighthouse [trace REDACTED]" in text
+        assert '"x-internal-trace": "REDACTED"' in text
+        assert '"prompt": "a lighthouse [trace REDACTED]"' in text
 
 
 def _leak_report(result: pytest.RunResult) -> list[str]:
@@ -149,7 +150,7 @@ def test_a_refused_write_leaves_the_existing_cassette_as_it_was(
     record(traced, canary_emulator).assert_outcomes(passed=1)
     path = traced.path / CASSETTE
     before = path.read_bytes()
-    assert before.count(b"- request:") == 1
+    assert len(json.loads(before)["interactions"]) == 1
 
     monkeypatch.setenv("UPLOAD_THE_NOTES", "1")
     result = record(traced, canary_emulator, mode="new_episodes")

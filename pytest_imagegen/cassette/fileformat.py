@@ -1,0 +1,188 @@
+"""The text of a cassette file: JSON (format 2) written, JSON or YAML (format 1) read.
+
+Why JSON: a cassette is read at the start of every test that uses it, on every CI run, from a fresh
+checkout. PyYAML (even with libyaml) builds its objects in Python and took ~0.33 ms for a 2 KB cassette;
+``json.loads`` takes ~0.01 ms. JSON is also YAML, so a cassette named ``*.yaml`` still opens in any YAML
+tool, and it has no aliases, tags or other constructs a hostile file could abuse.
+
+Why a writer of its own (a few lines over ``json.dumps``): ``json.dumps(indent=...)`` puts every scalar on
+a line of its own, which doubles a cassette's lines and splits small records a reader takes in at once
+(``{"code": 200, "message": "OK"}``, an image placeholder's facts). Here a container whose one-line form is
+short and holds no container of more than a few items is written on one line; everything else is indented.
+The output is deterministic, so re-recording unchanged calls gives identical bytes.
+
+A document is ``{"format": ..., "version": 2, "meta": {...}, "interactions": [...], "index": {...}}``; the
+``index`` (see ``index.py``) comes last so that the text before it can be hashed without re-serializing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_imagegen.errors import CassetteError
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "INDEX_SEPARATOR",
+    "Document",
+    "dump_covered",
+    "finish",
+    "load_raw",
+    "parse_document",
+]
+
+FORMAT_NAME = "pytest-imagegen cassette"
+FORMAT_VERSION = 2
+LEGACY_VERSION = 1
+# What precedes the index in every file this module writes: the hash covers the text before it.
+INDEX_SEPARATOR = ',\n "index": '
+
+# One space per level: a cassette nests six levels deep, and two spaces made a third of a small file.
+_INDENT = " "
+# A one-line form up to this long, nested at most three deep (a placeholder with its facts), reads at a glance.
+_INLINE_WIDTH = 200
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@dataclass
+class Document:
+    """A parsed cassette file: its interactions, its metadata, its index and where it came from."""
+
+    interactions: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
+    index: dict[str, Any] | None = None
+    # The text the index's hash covers (the file up to the index), None when there is no index to check.
+    indexed_text: str | None = None
+    version: int = FORMAT_VERSION
+
+
+def _inline(value: Any) -> str | None:
+    """The one-line form of ``value`` when it reads well on one line, else None."""
+    if _depth(value) > 3:
+        return None
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= _INLINE_WIDTH else None
+
+
+def _write(value: Any, depth: int, out: list[str]) -> None:
+    inline = _inline(value)
+    if inline is not None:
+        out.append(inline)
+        return
+    pad = _INDENT * (depth + 1)
+    if isinstance(value, dict):
+        out.append("{")
+        for n, (key, item) in enumerate(value.items()):
+            out.append(("\n" if n == 0 else ",\n") + pad + json.dumps(str(key), ensure_ascii=False) + ": ")
+            _write(item, depth + 1, out)
+        out.append("\n" + _INDENT * depth + "}")
+    elif isinstance(value, list):
+        out.append("[")
+        for n, item in enumerate(value):
+            out.append(("\n" if n == 0 else ",\n") + pad)
+            _write(item, depth + 1, out)
+        out.append("\n" + _INDENT * depth + "]")
+    else:  # a scalar too long for the inline width (a long prompt): still one line
+        out.append(json.dumps(value, ensure_ascii=False))
+
+
+def _to_text(value: Any) -> str:
+    out: list[str] = []
+    _write(value, 1, out)
+    return "".join(out)
+
+
+def dump_covered(interactions: Sequence[Mapping[str, Any]], *, meta: Mapping[str, Any] | None = None) -> str:
+    """The text of a cassette file up to its index: what the index's hash covers (see ``finish``)."""
+    head = ['{\n "format": ', json.dumps(FORMAT_NAME), ',\n "version": ', str(FORMAT_VERSION)]
+    if meta:
+        head += [',\n "meta": ', _to_text(dict(meta))]
+    head += [',\n "interactions": ', _to_text([dict(i) for i in interactions])]
+    return "".join(head)
+
+
+def finish(covered: str, index: Mapping[str, Any] | None = None) -> str:
+    """The whole file text: ``covered`` (from ``dump_covered``), then the index when there is one."""
+    if index is None:
+        return covered + "\n}\n"
+    return covered + INDEX_SEPARATOR + _to_text(dict(index)) + "\n}\n"
+
+
+def _parse_json(text: str, path: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CassetteError(
+            path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno
+        ) from None
+    except RecursionError:
+        raise CassetteError(path, "not a cassette: nested too deeply") from None
+
+
+def _parse_yaml(text: str, path: str) -> Any:
+    """Format 1 (YAML) cassettes, written by earlier versions of this plugin."""
+    import yaml  # only for old cassettes: JSON ones never pay for the import
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise CassetteError(path, f"not valid YAML: {exc.problem or exc}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise CassetteError(path, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise CassetteError(path, "not a cassette: nested too deeply") from None
+
+
+def load_raw(text: str, path: str) -> Any:
+    """The data in a file's text, JSON or YAML (told apart by the first character), not yet checked to
+    be a cassette; None for an empty file."""
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    if stripped.startswith("{"):
+        return _parse_json(text, path)
+    return _parse_yaml(text, path)
+
+
+def parse_document(text: str, path: str) -> Document | None:
+    """The document in a cassette file's text; None for an empty file. ``CassetteError`` if it is not one."""
+    document = load_raw(text, path)
+    if document is None:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
+        raise CassetteError(path, "not a cassette: expected a mapping with an 'interactions' list")
+    version = document.get("version")
+    if version not in (FORMAT_VERSION, LEGACY_VERSION) or isinstance(version, bool):
+        raise CassetteError(
+            path,
+            f"cassette format version {version!r} is not supported "
+            f"(this plugin reads {LEGACY_VERSION} and {FORMAT_VERSION})",
+            hint="A plain vcrpy / pytest-recording cassette converts with `imagegen-cassettes scrub`.",
+        )
+    meta = document.get("meta")
+    index = document.get("index")
+    covered: str | None = None
+    if isinstance(index, dict):
+        cut = text.rfind(INDEX_SEPARATOR)
+        covered = text[:cut] if cut > 0 else None
+    return Document(
+        interactions=document["interactions"],
+        meta=meta if isinstance(meta, dict) else {},
+        index=index if isinstance(index, dict) else None,
+        indexed_text=covered,
+        version=int(version),
+    )

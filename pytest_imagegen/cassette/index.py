@@ -1,0 +1,152 @@
+"""The index at the end of a cassette file: what replay would otherwise compute on every first play.
+
+Replaying an interaction needs its match key (to find it), and its contract verdict (every reply is
+checked against the API contract). Both are functions of the cassette's content, yet computing them costs
+more than the HTTP call they stand in for (a canonical JSON fingerprint ~13 µs, a contract check ~45 µs
+and a pydantic import of ~0.3 s per session), and a real suite plays each interaction once, from a fresh
+checkout. So the recorder writes them into the file, once, as a compact index on one line:
+
+    "index": {"digest": "<hash>", "interactions": [["<raw key>", "<match key>"], ...]}
+
+with a third element, the contract problems ``[[where, message], ...]``, for an interaction whose reply
+breaks the contract (and ``"match_on"`` when the match keys were made for other matchers than the
+default ones). ``digest`` hashes the plugin code the keys and verdicts come from together with the file's
+text before the index. The index is trusted only when that digest is current: a hand-edited cassette, a
+reformatted file or another plugin version simply recomputes them (and nothing the index says can make
+one request get another's reply, because an index whose digest does not match the interactions is never
+read).
+
+- raw key: a digest of the request as the client sent it (method, operation path, query, framing
+  headers, body bytes), so a request byte-identical to the recorded one is found without parsing,
+  redacting or canonicalizing it. Only the digest is stored, never the bytes; null when unknown.
+- match key: a digest of ``match.fingerprint`` of the stored request under ``match_on``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_imagegen.config import DEFAULT_MATCH_ON
+
+__all__ = ["TrustedIndex", "build_index", "match_key", "raw_key", "read_index", "rules_digest"]
+
+# The code that decides match keys and verdicts: a change in any of it makes every index stale.
+_RULE_SOURCES = (
+    "contract",
+    "cassette/match.py",
+    "cassette/bodies.py",
+    "cassette/trim.py",
+    "cassette/verify.py",
+)
+_KEY_LENGTH = 16  # hex digits: 64 bits, no accidental collision among any cassette's requests
+
+Problems = list[list[str]]
+
+
+@functools.cache
+def rules_digest() -> str:
+    """A digest of the plugin source that match keys and contract verdicts are computed by."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in _RULE_SOURCES:
+        target = package / name
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for file in files:
+            digest.update(file.relative_to(package).as_posix().encode())
+            try:
+                digest.update(file.read_bytes())
+            except OSError:  # a zipped install: fall back to the file list (stale indexes only cost speed)
+                continue
+    return digest.hexdigest()[:_KEY_LENGTH]
+
+
+def _text_digest(text: str) -> str:
+    """The index's ``digest``: the rules and the file's text before the index, together."""
+    return hashlib.sha256(f"{rules_digest()}\0{text}".encode()).hexdigest()[:32]
+
+
+def raw_key(method: str, path: str, query: str, framing: str, body: bytes) -> str:
+    """The digest of a request as sent: ``path`` is the operation path (``match.operation_path``),
+    ``query`` the canonical query, ``framing`` the content-type and content-encoding it was sent with."""
+    digest = hashlib.sha256(f"{method.upper()}\0{path}\0{query}\0{framing}\0".encode())
+    digest.update(body)
+    return digest.hexdigest()[:_KEY_LENGTH]
+
+
+def match_key(fingerprint: tuple[Hashable, ...]) -> str:
+    """A short, stable digest of a request fingerprint (``match.fingerprint``), the same in every process."""
+    return hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:_KEY_LENGTH]
+
+
+@dataclass(frozen=True)
+class TrustedIndex:
+    """An index whose hash and rules are current: per interaction, its raw key (or None), its match key
+    (None when the index was built for another ``match_on``) and its verdict."""
+
+    raw_keys: list[str | None]
+    match_keys: list[str] | None
+    problems: list[list[tuple[str, str]]]
+
+
+def _is_key(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == _KEY_LENGTH
+
+
+def _problems(value: Any) -> list[tuple[str, str]] | None:
+    if not isinstance(value, list):
+        return None
+    out = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(s, str) for s in item)):
+            return None
+        out.append((item[0], item[1]))
+    return out
+
+
+def read_index(
+    index: Any, covered_text: str | None, count: int, match_on: Sequence[str]
+) -> TrustedIndex | None:
+    """The index of a parsed cassette when it can be trusted for ``count`` interactions, else None."""
+    if not isinstance(index, dict) or covered_text is None:
+        return None
+    entries = index.get("interactions")
+    if not isinstance(entries, list) or len(entries) != count:
+        return None
+    if index.get("digest") != _text_digest(covered_text):
+        return None
+    raw_keys: list[str | None] = []
+    match_keys: list[str] = []
+    problems: list[list[tuple[str, str]]] = []
+    for entry in entries:
+        if not isinstance(entry, list) or len(entry) not in (2, 3):
+            return None
+        raw, key = entry[0], entry[1]
+        verdict = _problems(entry[2]) if len(entry) == 3 else []
+        if (raw is not None and not _is_key(raw)) or not _is_key(key) or verdict is None:
+            return None
+        raw_keys.append(raw)
+        match_keys.append(key)
+        problems.append(verdict)
+    same_matchers = index.get("match_on", list(DEFAULT_MATCH_ON)) == list(match_on)
+    return TrustedIndex(raw_keys, match_keys if same_matchers else None, problems)
+
+
+def build_index(
+    covered_text: str,
+    entries: Iterable[tuple[str | None, str, Sequence[tuple[str, str]]]],
+    match_on: Sequence[str],
+) -> dict[str, Any]:
+    """The index for a file whose text before the index is ``covered_text``; ``entries`` give each
+    interaction's raw key, match key and contract problems."""
+    built: dict[str, Any] = {"digest": _text_digest(covered_text)}
+    if tuple(match_on) != DEFAULT_MATCH_ON:
+        built["match_on"] = list(match_on)
+    built["interactions"] = [
+        [raw, key, [list(p) for p in problems]] if problems else [raw, key] for raw, key, problems in entries
+    ]
+    return built

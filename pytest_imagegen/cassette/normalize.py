@@ -1,0 +1,151 @@
+"""Volatile values out of stored interactions, so that recording unchanged calls twice gives the same file.
+
+A reviewer reading a re-recorded cassette's diff should see what the service changed, not what changes on
+every call. Each rule keeps what replay needs (the status, the content type, the reply's meaning, values a
+client parses still shaped as it expects) and fixes what differs between two recordings of the same call:
+
+- the port of a loopback host in every URL (the request URI, URLs inside bodies and headers): the
+  emulator listens on a random port; a real service's port is kept;
+- request headers that name the client build (``user-agent``), ``x-stainless-retry-count: 0`` (kept
+  when it is not 0: it marks a retry), and reply headers that count or time
+  (``openai-processing-ms``, ``x-ratelimit-remaining-*`` set to their limit, ``x-ratelimit-reset-*`` to
+  ``0s``, ``x-request-id`` to an id derived from the request it answers);
+- cookie expiry dates (``expires=`` in ``set-cookie``; the cookie's name and other attributes stay);
+- ``created`` and ``created_at`` (integers in Images and Responses replies): one fixed time,
+  ``FIXED_TIME``, still an integer;
+- the start and expiry times (``st``, ``se``) of signed URLs (their signature is redacted anyway);
+- stream timing (``offset_ms`` of each SSE event), unless the recording asked to keep it
+  (``replay_timing="recorded"``, which replays with the recorded pacing).
+
+Pure: a stored interaction in, a new one out. The input is not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request", "normalize_uri"]
+
+#: What every ``created`` / ``created_at`` becomes: 2025-01-01T00:00:00Z.
+FIXED_TIME = 1735689600
+_FIXED_SAS_TIME = "2025-01-01T00:00:00Z"
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_TIME_KEYS = frozenset({"created", "created_at"})
+_DROPPED_REQUEST = frozenset({"user-agent"})
+_DROPPED_RESPONSE = frozenset({"openai-processing-ms"})
+_LOOPBACK_URL = re.compile(r"(https?://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
+_SAS_TIME = re.compile(
+    r"([?&](?:st|se)=)[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}Z"
+)
+_EXPIRES = re.compile(r";\s*expires=[^;]*", re.IGNORECASE)
+
+
+def normalize_uri(uri: str) -> str:
+    """``uri`` without the port of a loopback host (which is random for a local emulator)."""
+    parts = urlsplit(uri)
+    if parts.port is None or parts.hostname not in _LOOPBACK:
+        return uri
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else str(parts.hostname)
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _text(value: str) -> str:
+    if "://" in value:
+        value = _LOOPBACK_URL.sub(r"\1", value)
+    if "=" in value and ("st=" in value or "se=" in value):
+        value = _SAS_TIME.sub(lambda m: m.group(1) + _FIXED_SAS_TIME, value)
+    return value
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    if isinstance(value, dict):
+        if "placeholder" in value and len(value) == 1:
+            return value
+        return {
+            key: FIXED_TIME if key in _TIME_KEYS and type(item) is int else _json(item)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _body(body: Mapping[str, Any], *, keep_offsets: bool) -> dict[str, Any]:
+    if "json" in body:
+        return {"json": _json(body["json"])}
+    if "sse" in body:
+        events = []
+        for event in body["sse"]:
+            new = dict(event)
+            new["data"] = _json(event.get("data"))
+            if not keep_offsets:
+                new.pop("offset_ms", None)
+            events.append(new)
+        return {"sse": events}
+    if "string" in body:
+        return {"string": _text(str(body["string"]))}
+    return dict(body)
+
+
+def _request_id(seed: str) -> str:
+    return "req_" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _response_headers(headers: Mapping[str, list[str]], seed: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    limits = {
+        name.removeprefix("x-ratelimit-limit-"): values
+        for name, values in headers.items()
+        if name.startswith("x-ratelimit-limit-")
+    }
+    for name, values in headers.items():
+        if name in _DROPPED_RESPONSE:
+            continue
+        if name == "x-request-id":
+            values = [_request_id(seed)]
+        elif name.startswith("x-ratelimit-remaining-"):
+            values = limits.get(name.removeprefix("x-ratelimit-remaining-"), values)
+        elif name.startswith("x-ratelimit-reset-"):
+            values = ["0s"]
+        elif name == "set-cookie":
+            values = [_EXPIRES.sub("", v) for v in values]
+        else:
+            values = [_text(v) for v in values]
+        out[name] = list(values)
+    return out
+
+
+def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored (or live, cleaned) request without volatile values: replay normalizes each live request
+    the same way before matching it, so the two compare equal."""
+    out = dict(request)
+    out["uri"] = normalize_uri(str(request["uri"]))
+    if "headers" in request:
+        headers = request.get("headers") or {}
+        out["headers"] = {
+            n: [_text(v) for v in vs]
+            for n, vs in headers.items()
+            if n not in _DROPPED_REQUEST and not (n == "x-stainless-retry-count" and vs == ["0"])
+        }
+    if isinstance(request.get("body"), dict):
+        out["body"] = _body(request["body"], keep_offsets=False)
+    return out
+
+
+def normalize_interaction(
+    interaction: Mapping[str, Any], *, seed: str, keep_offsets: bool = False
+) -> dict[str, Any]:
+    """``interaction`` (stored form) without its volatile values; replacement ids are derived from
+    ``seed``, which the caller makes the same in every recording of the same call."""
+    request, response = normalize_request(interaction["request"]), dict(interaction["response"])
+    response["headers"] = _response_headers(response.get("headers") or {}, seed)
+    if isinstance(response.get("body"), dict):
+        response["body"] = _body(response["body"], keep_offsets=keep_offsets)
+    return {**interaction, "request": request, "response": response}
