@@ -286,6 +286,8 @@ def _async_stub(module: ModuleType) -> Callable[..., Any]:
 
 def install() -> None:
     """Put the stubs on httpx's and httpx2's transports (once; later calls do nothing)."""
+    if _INSTALLED:
+        return
     for module in _modules():
         if module.__name__ in _INSTALLED:
             continue
