@@ -4,6 +4,7 @@
     imagegen-cassettes scrub PATH...    today's redaction and trimming, in place (converts vcrpy cassettes)
     imagegen-cassettes stats PATH...    sizes and savings by endpoint and model
     imagegen-cassettes show PATH...     the interactions, one readable block each
+    imagegen-cassettes prune PATH...    remove interactions the last replay did not play (--dry-run lists them)
 
 PATH is a cassette file or a directory searched recursively for ``*.json`` / ``*.yaml`` / ``*.yml`` (hidden
 directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
@@ -245,6 +246,37 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
     return 1 if failed else 0
 
 
+def _prune(args: argparse.Namespace, files: list[Path]) -> int:
+    from pytest_imagegen.cassette.replays import prune_file, read_records
+    from pytest_imagegen.cassette.storage import project_cache_dir
+
+    cache_dir = args.cache_dir / "d" / "imagegen" if args.cache_dir else project_cache_dir(Path.cwd())
+    records = read_records(cache_dir)
+    out = _Output(len(files))
+    failed = pruned = 0
+    verb = "would remove" if args.dry_run else "removed"
+    for path in out.each(files):
+        try:
+            result = prune_file(path, records, write=not args.dry_run, cache_dir=cache_dir)
+        except (CassetteError, OSError) as exc:
+            failed += 1
+            out(f"{path}: not pruned: {str(exc).splitlines()[0]}")
+            continue
+        if result.reason:
+            out(f"{path}: not pruned: {result.reason}")
+        elif result.removed:
+            pruned += len(result.removed)
+            listed = ", ".join(f"#{i}" for i in result.removed)
+            out(
+                f"{path}: {verb} {len(result.removed)} unplayed interaction(s) ({listed}); {result.kept} kept"
+            )
+    out(
+        f"{verb} {pruned} interaction(s) from {len(files)} cassette(s)"
+        + (f"; {failed} failed" if failed else "")
+    )
+    return 1 if failed else 0
+
+
 # -------------------------------------------------------------------------------------------- parser
 
 
@@ -305,6 +337,19 @@ def _parser() -> argparse.ArgumentParser:
     extra.add_argument("--redact-user", action="store_true", help="redact user / safety_identifier values")
     command("stats", "Sizes, and bytes saved by placeholders, by endpoint and model.", _stats)
     command("show", "List the interactions of cassettes in readable form.", _show)
+    prune = command(
+        "prune",
+        "Remove the interactions that the last replay of each cassette did not play (run the tests first).",
+        _prune,
+    )
+    prune.add_argument("--dry-run", action="store_true", help="list what would be removed; write nothing")
+    prune.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="pytest's cache folder holding the replay records (default: .pytest_cache of the project "
+        "around the current directory)",
+    )
     return parser
 
 

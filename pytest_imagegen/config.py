@@ -23,6 +23,7 @@ __all__ = [
     "REPLAY_TIMINGS",
     "ConfigError",
     "ImagegenConfig",
+    "check_base_url",
     "config_from_ini",
     "resolve_config",
 ]
@@ -85,6 +86,20 @@ class ImagegenConfig:
     def replace(self, **changes: Any) -> ImagegenConfig:
         """A copy with ``changes`` applied (validated like any other source)."""
         return merge_layer(self, changes, source="replace()")
+
+
+def check_base_url(value: object) -> None:
+    """``emulator`` or an http(s) URL with a host; ``ConfigError`` saying what it got otherwise."""
+    if value in (None, "", "emulator"):
+        return
+    text = str(value)
+    scheme, sep, rest = text.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if not sep or scheme.lower() not in ("http", "https") or not host or " " in text:
+        raise ConfigError(
+            f"base URL {text!r} is neither 'emulator' nor an http(s) URL with a host "
+            "(for example https://api.openai.com/v1)"
+        )
 
 
 def _check_choice(name: str, value: object, valid: Sequence[str]) -> None:

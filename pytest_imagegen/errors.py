@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 __all__ = [
+    "DUMMY_API_KEY",
     "CassetteError",
     "CassetteMiss",
     "ImagegenAPIError",
     "ImagegenError",
+    "RecordingNeedsKeyError",
     "RequestValidationError",
     "SchemaAssertionError",
     "SecretLeakError",
@@ -144,6 +146,24 @@ class CassetteMiss(ImagegenError):
         self.nearest = nearest
         self.differences = list(differences)
         super().__init__(message)
+
+
+#: The key application code finds in the environment while a cassette is open and none is set. It is
+#: accepted only by the bundled emulator; a recording that would send it elsewhere stops first.
+DUMMY_API_KEY = "sk-imagegen-dummy-key-no-real-key-is-set"
+
+
+class RecordingNeedsKeyError(ImagegenError):
+    """Recording would send the dummy key to a real service: nothing was sent."""
+
+    def __init__(self, method: str, url: str, test_id: str | None) -> None:
+        self.url = url
+        where = f" in {test_id}" if test_id else ""
+        super().__init__(
+            f"recording {method} {url}{where} needs a real key, and OPENAI_API_KEY (or AZURE_OPENAI_API_KEY) "
+            "is not set; nothing was sent. Set it, or record from the bundled emulator with "
+            "--imagegen-base-url=emulator."
+        )
 
 
 class SecretLeakError(ImagegenError):

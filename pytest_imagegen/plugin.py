@@ -7,9 +7,9 @@ Everything here reads pytest's configuration and hands an ``ImagegenConfig`` to 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -20,6 +20,7 @@ from pytest_imagegen.config import (
     REPLAY_TIMINGS,
     ConfigError,
     ImagegenConfig,
+    check_base_url,
     config_from_ini,
     resolve_config,
 )
@@ -74,9 +75,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
-    config.pluginmanager.register(_Summary(), "imagegen-summary")
+    config.pluginmanager.register(_Summary(config), "imagegen-summary")
     try:
-        _env_layer()
+        for layer in (_ini_layer(config), _env_layer(), _cli_layer(config)):
+            check_base_url(layer.get("base_url"))
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
 
@@ -149,7 +151,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def imagegen_config(request: pytest.FixtureRequest) -> ImagegenConfig:
     """Defaults for this scope (ini + built-in). Override in a conftest to change them."""
     try:
-        return config_from_ini(_ini_layer(request.config), rootdir=request.config.rootpath)
+        return config_from_ini(_ini_layer(request.config), rootdir=_project_dir(request))
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
 
@@ -167,13 +169,58 @@ def imagegen_cassette(
             marker=_marker_layer(request.node),
             env=_env_layer(),
             cli=_cli_layer(request.config),
-            rootdir=request.config.rootpath,
+            rootdir=_project_dir(request),
         )
     except ConfigError as exc:
         raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
-    with open_cassette(config, request.node.nodeid, cache_dir=_cache_dir(request.config)) as cassette:
+
+    def emulator_url() -> str:
+        emulator: Emulator = request.getfixturevalue("imagegen_emulator")
+        return emulator.base_url
+
+    with open_cassette(
+        config,
+        request.node.nodeid,
+        cache_dir=_cache_dir(request.config),
+        emulator_url=emulator_url,
+        location=_location(request),
+    ) as cassette:
         yield cassette
         request.node.user_properties.append(("imagegen", cassette.outcome()))
+
+
+_ROOTS = pytest.StashKey[dict[Path, Path]]()
+
+
+def _project_dir(request: pytest.FixtureRequest) -> Path:
+    """Where cassettes are found from, whatever the working directory: the rootdir when an ini file
+    fixes it; otherwise (pytest's rootdir is then the working directory) the nearest folder above the
+    test that holds a project file, or the rootdir when there is none."""
+    config = request.config
+    if config.inipath is not None:
+        return config.rootpath
+    roots = config.stash.setdefault(_ROOTS, {})
+    folder = Path(request.node.path).parent
+    found = roots.get(folder)
+    if found is None:
+        from pytest_imagegen.cassette.paths import project_root
+
+        found = roots[folder] = project_root(folder, default=config.rootpath)
+    return found
+
+
+def _location(request: pytest.FixtureRequest) -> str:
+    """The test's id as cassettes are named by: its module path from the project dir."""
+    nodeid: str = request.node.nodeid
+    root = _project_dir(request)
+    if root == request.config.rootpath:
+        return nodeid
+    try:
+        module = Path(request.node.path).relative_to(root).as_posix()
+    except ValueError:
+        return nodeid
+    _, sep, rest = nodeid.partition("::")
+    return module + sep + rest
 
 
 _CACHE_DIR = pytest.StashKey[Path]()
@@ -198,7 +245,7 @@ def _service(request: pytest.FixtureRequest, cassette: ImagegenCassette) -> tupl
         emulator: Emulator = request.getfixturevalue("imagegen_emulator")
         return emulator.base_url
 
-    return service_for(cassette, emulator_url=emulator_url, environ=os.environ)
+    return service_for(cassette, emulator_url=emulator_url)
 
 
 @pytest.fixture
@@ -258,7 +305,14 @@ async def async_imagegen_openai(
 @pytest.fixture(scope="session")
 def imagegen_emulator() -> Iterator[Emulator]:
     """A running emulator of the Images API on 127.0.0.1 (started once per session)."""
-    from pytest_imagegen.emulator import Emulator
+    try:
+        from pytest_imagegen.emulator import Emulator
+    except ImportError as exc:
+        pytest.fail(
+            f"the bundled emulator needs the 'emulator' extra ({exc.name} is not installed): "
+            "pip install 'pytest-imagegen[emulator]'",
+            pytrace=False,
+        )
 
     with Emulator() as emulator:
         yield emulator
@@ -272,10 +326,29 @@ def imagegen_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(ImagegenSnapshotExtension)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure caused by one of the plugin's errors is reported short: the user's frames, then the
+    plugin's message (``failures.py``), unless ``--tb`` asks for a style."""
+    report = yield
+    if call.excinfo is not None and report.failed and item.config.getoption("tbstyle") == "auto":
+        from pytest_imagegen.failures import short_report
+
+        short = short_report(call.excinfo)
+        if short is not None:
+            report.longrepr = cast(
+                Any, short
+            )  # a TerminalRepr in all but name (pytest keeps that class private)
+    return report
+
+
 class _Summary:
     """Collects cassette outcomes (also from xdist workers, as report properties) for the summary."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
         self.outcomes: list[dict[str, Any]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -284,6 +357,17 @@ class _Summary:
         for name, value in report.user_properties:
             if name == "imagegen" and isinstance(value, Mapping):
                 self.outcomes.append(dict(value))
+
+    def pytest_sessionfinish(self) -> None:
+        """Which interactions were played, per cassette, for ``imagegen-cassettes prune`` (written once,
+        by the xdist controller or the only process)."""
+        if not self.outcomes or hasattr(self.config, "workerinput"):
+            return
+        from pytest_imagegen.cassette.replays import merge_outcomes, write_records
+
+        records = merge_outcomes(self.outcomes)
+        if records:
+            write_records(_cache_dir(self.config), records)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from pytest_imagegen.summary import summary_lines

@@ -1,52 +1,109 @@
-"""Opening a test's cassette and choosing the service its clients talk to.
+"""Opening a test's cassette, and what the code under test finds in its environment while it is open.
 
 The layer between the thin pytest wiring in ``plugin.py`` and the cassette core: it takes a resolved
 ``ImagegenConfig`` and a test id, never pytest objects, so it can be used from any runner.
+
+Application code builds its own clients from the environment (``openai.OpenAI()``, ``AzureOpenAI(...)``,
+an ``httpx.Client``), so for the duration of a test that uses a cassette:
+
+- a missing ``OPENAI_API_KEY`` / ``AZURE_OPENAI_API_KEY`` is set to ``DUMMY_API_KEY``, an obvious dummy
+  (the SDK refuses to build a client without a key, and replay needs none). The dummy never leaves the
+  machine: a recording that would send it to a real service stops with ``RecordingNeedsKeyError``
+  before anything is sent (``stubs.py``);
+- when recording from the bundled emulator, ``OPENAI_BASE_URL`` and ``AZURE_OPENAI_ENDPOINT`` point at
+  it, the keys are the dummy whatever the environment holds, and requests to any other host (clients
+  built before the test, or with a base URL of their own) are sent to it instead;
+- when recording from a service given with ``--imagegen-base-url``, ``OPENAI_BASE_URL`` points at it.
+
+Everything is restored when the test ends.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.errors import DUMMY_API_KEY
 from pytest_imagegen.network import blocked_network
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "EMULATOR_API_KEY",
-    "REPLAY_API_KEY",
+    "DUMMY_API_KEY",
+    "KEY_VARIABLES",
+    "client_environment",
     "open_cassette",
     "service_for",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-# Keys that are not secrets: the emulator accepts any key starting with "sk-", and replay needs none.
-EMULATOR_API_KEY = "sk-test-emulator-key"
-REPLAY_API_KEY = "sk-replay-no-key-needed"
+#: The variables the openai SDK reads a key from (``OpenAI`` and ``AzureOpenAI``).
+KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
+
+
+@contextlib.contextmanager
+def client_environment(
+    cassette: ImagegenCassette,
+    *,
+    emulator_url: Callable[[], str],
+    environ: MutableMapping[str, str] | None = None,
+) -> Iterator[None]:
+    """The environment application code meets while ``cassette`` is open (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    changes: dict[str, str] = {name: DUMMY_API_KEY for name in KEY_VARIABLES if not env.get(name)}
+    base_url = cassette.config.base_url
+    if not cassette.write_protected and base_url == "emulator":
+        url = emulator_url()
+        # A real key has no business with a local emulator: it gets the dummy too.
+        changes.update(dict.fromkeys(KEY_VARIABLES, DUMMY_API_KEY))
+        changes["OPENAI_BASE_URL"] = url
+        changes["AZURE_OPENAI_ENDPOINT"] = url.removesuffix("/v1")
+        cassette.redirect_to = url
+    elif not cassette.write_protected and base_url:
+        changes["OPENAI_BASE_URL"] = base_url
+    saved = {name: env.get(name) for name in changes}
+    env.update(changes)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
 
 
 @contextlib.contextmanager
 def open_cassette(
-    config: ImagegenConfig, test_id: str, *, cache_dir: Path | None = None
+    config: ImagegenConfig,
+    test_id: str,
+    *,
+    cache_dir: Path | None = None,
+    emulator_url: Callable[[], str] | None = None,
+    location: str | None = None,
 ) -> Iterator[ImagegenCassette]:
     """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules: also
     when the test failed, as a recording may hold the very reply that made it fail).
 
     ``cache_dir`` is this plugin's folder in the pytest cache (lock files); by default the one of the
-    project around the current directory.
+    project around the current directory. ``emulator_url`` starts the bundled emulator and returns its
+    base URL (needed only to record with ``base_url="emulator"``). ``location`` is the test's module path
+    and name as cassettes are named by (``tests/test_x.py::test_y``), when it differs from ``test_id``.
     """
-    path = cassette_path(config.cassette_dir, test_id, config.cassette)
+    path = cassette_path(config.cassette_dir, location or test_id, config.cassette)
     cassette: ImagegenCassette = ImagegenCassette.load(
         path=path, config=config, test_id=test_id, cache_dir=cache_dir
     )
     stubs.activate(cassette)
     try:
         with contextlib.ExitStack() as stack:
+            if emulator_url is not None:
+                stack.enter_context(client_environment(cassette, emulator_url=emulator_url))
             if config.record_mode == "none":
                 stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
             yield cassette
@@ -55,30 +112,20 @@ def open_cassette(
         cassette._save()
 
 
-def service_for(
-    cassette: ImagegenCassette, *, emulator_url: Callable[[], str], environ: Mapping[str, str]
-) -> tuple[str, str]:
-    """The (base URL, API key) a test's clients use.
+def service_for(cassette: ImagegenCassette, *, emulator_url: Callable[[], str]) -> tuple[str, str]:
+    """The (base URL, API key) the plugin's own client fixtures use.
 
-    Replaying needs neither a service nor a key: the default match ignores host and port, so any base
-    URL replays. Recording uses the configured service; ``emulator`` starts the bundled one.
+    Replaying needs neither a service nor a key: matching ignores the base URL. Recording uses the
+    configured service (``emulator`` starts the bundled one) and the key in the environment, which
+    ``client_environment`` has set to ``DUMMY_API_KEY`` when there is none: a recording that would send
+    it anywhere but the emulator stops before sending.
     """
     base_url = cassette.config.base_url
-    if cassette.write_protected:  # a request it lacks is a miss: nothing goes out
-        if base_url in (None, "emulator"):
-            base_url = DEFAULT_BASE_URL
-        return str(base_url), REPLAY_API_KEY
+    key = os.environ.get("OPENAI_API_KEY") or DUMMY_API_KEY
     if base_url == "emulator":
-        return emulator_url(), EMULATOR_API_KEY
-    key = environ.get("OPENAI_API_KEY")
-    if not key:
-        if cassette.rewound and cassette.record_mode != "all":
-            # Recorded requests replay without a key; only a new one would need it (and then fail
-            # with the service's own 401, which says what is missing).
-            key = REPLAY_API_KEY
-        else:
-            raise RuntimeError(
-                f"recording {cassette.test_id} against {base_url or DEFAULT_BASE_URL} needs OPENAI_API_KEY. "
-                "Set it, or record from the bundled emulator with --imagegen-base-url=emulator."
-            )
+        key = DUMMY_API_KEY
+    if cassette.write_protected:  # a request it lacks is a miss: nothing goes out
+        return (DEFAULT_BASE_URL if base_url in (None, "emulator") else str(base_url)), key
+    if base_url == "emulator":
+        return emulator_url(), key
     return str(base_url or DEFAULT_BASE_URL), key

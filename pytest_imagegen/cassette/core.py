@@ -177,6 +177,10 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self.test_id = test_id
         self.file_path = path
         self.cache_dir = cache_dir
+        # Recording from the bundled emulator: where requests to other hosts are sent instead.
+        self.redirect_to: str | None = None
+        self.meta: dict[str, Any] = {}
+        self.digest: str | None = None  # of the file as loaded
         self.rules = redact.RedactionRules(
             headers=config.redact_headers,
             query_keys=config.redact_query,
@@ -214,6 +218,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "loaded": self.loaded_count,
             "played": sorted(i for i in range(self._loaded_count) if self.play_counts[i]),
             "recorded": self.recorded_count,
+            "digest": self.digest,
         }
 
     # --- turning live traffic into stored form -----------------------------------------------
@@ -384,6 +389,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         document = storage.read_document(self.file_path)
         if document is None:
             return
+        self.meta, self.digest = document.meta, document.digest
         match_on = self.config.match_on
         for entry in storage.stored_from_document(document, match_on):
             record = entry.interaction["request"]
@@ -413,6 +419,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             self.file_path,
             ours,
             match_on=self.config.match_on,
+            meta=self.meta or None,
             merge=self._merge,
             check=self._check_leaks,
             cache_dir=self.cache_dir,
@@ -497,10 +504,10 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             lines.append("  the cassette holds no interactions" + ("" if self.rewound else " (no file yet)"))
         target = self.test_id or "<your test>"
         mode = "new_episodes" if self.rewound else "once"
-        lines.append(
-            f"  record mode is {self.config.record_mode!r}. "
-            f"To record it: pytest {target} --imagegen-record={mode}"
-        )
+        command = f"pytest '{target}' --imagegen-record={mode}"
+        lines.append(f"  record mode is {self.config.record_mode!r}. To record it from the service:")
+        lines.append(f"    OPENAI_API_KEY=<your key> {command}")
+        lines.append(f"  or, with no key, from the bundled emulator: {command} --imagegen-base-url=emulator")
         return CassetteMiss(
             "\n".join(lines),
             path=path,

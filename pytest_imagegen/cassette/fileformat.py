@@ -65,6 +65,8 @@ class Document:
     # The text the index's hash covers (the file up to the index), None when there is no index to check.
     indexed_text: str | None = None
     version: int = FORMAT_VERSION
+    # sha256 of the file's bytes, when it was read from a file.
+    digest: str | None = None
 
 
 def _inline(value: Any) -> str | None:

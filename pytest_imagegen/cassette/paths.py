@@ -10,13 +10,25 @@ import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
-__all__ = ["SUFFIX", "cassette_path", "safe_name"]
+__all__ = ["SUFFIX", "cassette_path", "project_root", "safe_name"]
 
 SUFFIX = ".json"
 _KNOWN_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
 
 _MAX_NAME = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "pytest.ini", ".git")
+
+
+def project_root(start: Path, *, default: Path) -> Path:
+    """The nearest folder at or above ``start`` holding a project file (``pyproject.toml``, ``setup.py``,
+    ``setup.cfg``, ``tox.ini``, ``pytest.ini``, ``.git``), else ``default``."""
+    for folder in (start, *start.parents):
+        if any((folder / name).exists() for name in _PROJECT_FILES):
+            return folder
+    return default
 
 
 def safe_name(name: str) -> str:

@@ -143,7 +143,10 @@ def read_document(path: Path) -> Document | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_document(text, str(path))
+    document = parse_document(text, str(path))
+    if document is not None:
+        document.digest = hashlib.sha256(raw).hexdigest()
+    return document
 
 
 def load_cassette(path: Path) -> list[Interaction] | None:

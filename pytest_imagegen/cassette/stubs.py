@@ -24,10 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from pytest_imagegen.errors import DUMMY_API_KEY, RecordingNeedsKeyError
+
 if TYPE_CHECKING:
     from pytest_imagegen.cassette.core import ImagegenCassette, LiveRequest, Rendered
 
 __all__ = ["activate", "active", "deactivate", "install", "uninstall"]
+
+DUMMY_KEY_BYTES = DUMMY_API_KEY.encode("ascii")
 
 
 def _modules() -> list[ModuleType]:
@@ -216,6 +220,29 @@ def _lookup(
     return request, index
 
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _outgoing(module: ModuleType, cassette: ImagegenCassette, real_request: Any) -> None:
+    """Check, and maybe redirect, a request that is about to be recorded from a live service.
+
+    While recording from the bundled emulator, a request to any other host goes to the emulator (the
+    stored URI keeps the host the client asked for). A request carrying the dummy key (set when no key
+    is) is never sent to anything but a loopback service.
+    """
+    url = real_request.url
+    if cassette.redirect_to is not None and url.host not in _LOOPBACK:
+        target = module.URL(cassette.redirect_to)
+        real_request.url = url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+        real_request.headers["host"] = target.netloc.decode("ascii")
+        return
+    if url.host in _LOOPBACK:
+        return
+    for _, value in real_request.headers.raw:
+        if DUMMY_KEY_BYTES in value:
+            raise RecordingNeedsKeyError(real_request.method, str(url), cassette.test_id)
+
+
 _ACTIVE: list[ImagegenCassette] = []
 _INSTALLED: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
@@ -249,6 +276,7 @@ def _sync_stub(module: ModuleType) -> Callable[..., Any]:
         if index is not None:
             return _replay_response(module, cassette, index, is_async=False)
         assert request is not None
+        _outgoing(module, cassette, real_request)
         started = time.perf_counter()
         real_response = original(transport, real_request)
         _, _, tee_cls, _ = _stream_classes(module)
@@ -273,6 +301,7 @@ def _async_stub(module: ModuleType) -> Callable[..., Any]:
         if index is not None:
             return _replay_response(module, cassette, index, is_async=True)
         assert request is not None
+        _outgoing(module, cassette, real_request)
         started = time.perf_counter()
         real_response = await original(transport, real_request)
         _, _, _, tee_cls = _stream_classes(module)
