@@ -142,6 +142,7 @@ class ImageGenerationCall(_Reply):
     quality: Literal["low", "medium", "high", "xhigh", "max", "auto"] | None = None
     size: str | None = None
     error: ImageGenerationCallError | None = None
+    svg_usage: dict[str, Any] | None = None
 
 
 class ImageGenInputTokensDetails(_Reply):
@@ -200,6 +201,36 @@ class Response(_Reply):
     usage: Usage | None = None
     tool_usage: ToolUsage | None = None
     error: dict[str, Any] | None = None
+    # The rest of the SDK's Response fields (openai 3.57): not about images, any JSON value, known to
+    # strict mode.
+    access_programs: Any = None
+    background: Any = None
+    completed_at: Any = None
+    conversation: Any = None
+    image: Any = None
+    incomplete_details: Any = None
+    input_transformations: Any = None
+    instructions: Any = None
+    max_output_tokens: Any = None
+    max_tool_calls: Any = None
+    metadata: Any = None
+    moderation: Any = None
+    parallel_tool_calls: Any = None
+    prompt: Any = None
+    prompt_cache_diagnostics: Any = None
+    prompt_cache_key: Any = None
+    prompt_cache_options: Any = None
+    prompt_cache_retention: Any = None
+    reasoning: Any = None
+    safety_identifier: Any = None
+    service_tier: Any = None
+    store: Any = None
+    temperature: Any = None
+    text: Any = None
+    top_logprobs: Any = None
+    top_p: Any = None
+    truncation: Any = None
+    user: Any = None
 
 
 class _Event(_Reply):
