@@ -288,3 +288,19 @@ def test_payloads_keep_stores_every_image_whole(tape: Tape, emulator: Emulator) 
         reply = client.responses.create(model="gpt-5", input="keep", tools=[TOOL])
     stored_result = stored(tape)[0]["response"]["body"]["json"]["output"][0]["result"]
     assert stored_result == reply.output[0].result
+
+
+def test_the_engine_s_verdict_names_what_a_doctored_cassette_breaks(tape: Tape, emulator: Emulator) -> None:
+    """``check_interaction`` (the engine's contract hook) on stored Responses interactions."""
+    with tape.open("once"), sdk(emulator.base_url) as client:
+        client.responses.create(model="gpt-5", input="verdict", tools=[TOOL])
+    (interaction,) = stored(tape)
+    assert check_interaction(interaction) == []
+
+    doctored = json.loads(json.dumps(interaction))
+    doctored["response"]["body"]["json"]["output"][0]["result"]["placeholder"]["width"] = 32
+    doctored["request"]["body"]["json"]["tools"][0]["quality"] = "ultra"
+    problems = check_interaction(doctored)
+    assert [where for where, _ in problems] == ["request tools[0].quality", "reply $.output[0].result"]
+    assert problems[1][1] == "image is 32x64, expected 64x64"
+    assert check_interaction(doctored) == problems, "pure and deterministic: its verdict may be cached"
