@@ -12,7 +12,8 @@ A BODY is exactly one of:
 - ``{"string": text}`` (other UTF-8), ``{"base64": ...}`` (other binary), ``{"image": {"base64": ...} |
   PLACEHOLDER}`` (a png/jpeg/webp/gif body).
 
-PLACEHOLDER (``{"placeholder": facts}``, see ``trim.py``) stands where an image's base64 was. Parsing never
+PLACEHOLDER (``{"placeholder": facts}``, or ``{"placeholder": {"same_as": sha256}}`` for an image repeated in
+the same body; see ``trim.py``) stands where an image's base64 (or image data URL) was. Parsing never
 fails on content: a body that claims to be JSON or multipart but is not falls back to ``string``/``base64``,
 which round-trip byte for byte, so recording never loses what was sent.
 
