@@ -29,7 +29,6 @@ import anyio.to_thread
 
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.responses import ImageTool, ResponsesRequest
-from pytest_imagegen.emulator.identity import random_token
 from pytest_imagegen.emulator.images import ImageSpec, OutputFormat, encode, partial_versions, render, seed_of
 from pytest_imagegen.emulator.replies import sse_frame
 from pytest_imagegen.emulator.state import EmulatorState
@@ -95,15 +94,28 @@ def make_responses_job(params: Mapping[str, Any], state: EmulatorState) -> Respo
                 field="previous_response_id",
                 code="previous_response_not_found",
             )
-    response_id = "resp_" + random_token(48, "0123456789abcdef")
+    seed = seed_of("responses", _identity(params))
+    # Ids derive from the request, like the images: recording the same calls again gives the same
+    # cassette (the same request asked twice gets the same id, which continues the same conversation).
+    response_id = "resp_" + hashlib.sha256(b"response" + seed).hexdigest()[:48]
     prompt = _prompt_text(request.params.get("input"))
     tool = request.tool
     call = None
     if tool is not None and request.tool_choice != "none":
-        call = _image_call(
-            request, tool, prompt, params, edit_context=bool(request.input_images or previous_image)
-        )
+        edit_context = bool(request.input_images or previous_image)
+        call = _image_call(request, tool, prompt, seed, edit_context=edit_context)
     return ResponsesJob(request, response_id, int(state.clock()), prompt, call)
+
+
+def _identity(params: Mapping[str, Any]) -> str:
+    """What identifies a request's reply: its fields, less how the reply is delivered (the stream, and
+    ``partial_images``, which changes only what is streamed on the way)."""
+    tools = [
+        {k: v for k, v in t.items() if k != "partial_images"} if isinstance(t, Mapping) else t
+        for t in params.get("tools") or ()
+    ]
+    kept = {k: v for k, v in params.items() if k not in _DELIVERY_FIELDS}
+    return json.dumps({**kept, "tools": tools}, sort_keys=True, default=str)
 
 
 def _prompt_text(value: Any) -> str:
@@ -138,7 +150,7 @@ def _pixels(label: str, size: str) -> tuple[int, int]:
 
 
 def _image_call(
-    request: ResponsesRequest, tool: ImageTool, prompt: str, params: Mapping[str, Any], *, edit_context: bool
+    request: ResponsesRequest, tool: ImageTool, prompt: str, seed: bytes, *, edit_context: bool
 ) -> ImageCall:
     label = f"tools[{tool.index}]"
     asked = tool.action or "auto"
@@ -163,16 +175,9 @@ def _image_call(
         "transparent" if tool.background == "transparent" else "opaque"
     )
     quality = tool.quality if tool.quality and tool.quality != "auto" else _AUTO_QUALITY
-    # partial_images changes only what is streamed on the way: out of the seed, like the delivery fields.
-    tools = [
-        {k: v for k, v in t.items() if k != "partial_images"} if isinstance(t, Mapping) else t
-        for t in params.get("tools") or ()
-    ]
-    kept = {k: v for k, v in params.items() if k not in _DELIVERY_FIELDS}
-    identity = json.dumps({**kept, "tools": tools}, sort_keys=True, default=str)
     compression = tool.params.get("output_compression")
     spec = ImageSpec(
-        seed=seed_of("responses", identity),
+        seed=seed,
         width=width,
         height=height,
         output_format=cast(OutputFormat, output_format),
@@ -182,7 +187,7 @@ def _image_call(
         frame_duration_ms=int(tool.params.get("frame_duration_ms", 200)),
     )
     return ImageCall(
-        item_id="ig_" + hashlib.sha256(spec.seed + random_token(16).encode()).hexdigest()[:48],
+        item_id="ig_" + hashlib.sha256(b"image_generation_call" + seed).hexdigest()[:48],
         spec=spec,
         action=action,
         size=f"{width}x{height}",
