@@ -8,7 +8,10 @@ a cassette of its own, and prints a table of the bytes on disk:
 - a 1024x1024 generation (target: at most 2 KB, over 1000x smaller than the kept cassette);
 - a streamed 1024x1024 generation with two partial images (target: at most 4 KB);
 - an edit with two uploads, both 1024x1024 noisy PNGs as a camera or a renderer makes them (target: at
-  most 3 KB).
+  most 3 KB);
+- the Responses API's image tool (issue 13): a 1024x1024 image in one JSON reply (target: at most 2.5 KB),
+  a stream with two partial images and the service's lifecycle events (at most 6 KB), and an edit turn
+  that sends a 1024x1024 noisy PNG as an ``input_image`` data URL (at most 3.5 KB).
 
 Then it replays every placeholder cassette with the network blocked and checks that each image the
 client receives decodes with Pillow to the format, size and mode of the image received while recording.
@@ -32,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import openai
-import yaml
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
@@ -55,8 +57,15 @@ __all__ = [
 KEY = "sk-test-cassette-size"
 # Nothing listens here: replay must not need the network (record mode "none" also blocks sockets).
 DEAD_BASE_URL = "http://127.0.0.1:9/v1"
-# Bytes on disk a placeholder cassette may take, per call (issue 5).
-TARGETS = {"generation": 2048, "stream": 4096, "edit": 3072}
+# Bytes on disk a placeholder cassette may take, per call (issue 5; the responses_* ones: issue 13).
+TARGETS = {
+    "generation": 2048,
+    "stream": 4096,
+    "edit": 3072,
+    "responses": 2560,
+    "responses_stream": 6144,
+    "responses_edit": 3584,
+}
 # The kept generation must be over this many times larger than its placeholder cassette.
 GENERATION_RATIO = 1000
 
@@ -102,11 +111,51 @@ def _edit(client: openai.OpenAI) -> list[str]:
     return [item.b64_json or "" for item in reply.data or []]
 
 
+_TOOL = {"type": "image_generation", "size": "1024x1024", "quality": "low"}
+
+
+def _responses(client: openai.OpenAI) -> list[str]:
+    reply = client.responses.create(model="gpt-5", input="a lighthouse", tools=[_TOOL])
+    return [item.result or "" for item in reply.output if item.type == "image_generation_call"]
+
+
+def _responses_stream(client: openai.OpenAI) -> list[str]:
+    events = client.responses.create(
+        model="gpt-5", input="a lighthouse at dusk", stream=True, tools=[{**_TOOL, "partial_images": 2}]
+    )
+    images = []
+    for event in events:
+        if event.type == "response.image_generation_call.partial_image":
+            images.append(event.partial_image_b64)
+        elif event.type == "response.output_item.done" and event.item.type == "image_generation_call":
+            images.append(event.item.result or "")
+        elif event.type == "response.completed":  # the final image, sent again
+            images += [
+                item.result or "" for item in event.response.output if item.type == "image_generation_call"
+            ]
+    return images
+
+
+def _responses_edit(client: openai.OpenAI) -> list[str]:
+    photo = "data:image/png;base64," + base64.b64encode(noisy_png(1)).decode()
+    content = [
+        {"type": "input_text", "text": "the same lighthouse at night"},
+        {"type": "input_image", "image_url": photo},
+    ]
+    reply = client.responses.create(
+        model="gpt-5", input=[{"role": "user", "content": content}], tools=[_TOOL]
+    )
+    return [item.result or "" for item in reply.output if item.type == "image_generation_call"]
+
+
 # Each call returns the base64 of every image the client received, in order (stream: partials, then final).
 CALLS: dict[str, Callable[[openai.OpenAI], list[str]]] = {
     "generation": _generation,
     "stream": _stream,
     "edit": _edit,
+    "responses": _responses,
+    "responses_stream": _responses_stream,
+    "responses_edit": _responses_edit,
 }
 
 
@@ -167,8 +216,7 @@ def replay(recording: Recording) -> list[ImageShape]:
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
-    interactions: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]
-    return interactions
+    return storage.load_cassette(path) or []
 
 
 def _size(interactions: list[dict[str, Any]]) -> int:
@@ -219,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         small = record(emulator, root, "placeholder")
         kept = record(emulator, root, "keep")
-        print(f"{'call':<11} {'placeholder':>12} {'target':>8} {'kept':>14} {'kept/placeholder':>17}  replay")
+        print(f"{'call':<17} {'placeholder':>12} {'target':>8} {'kept':>14} {'kept/placeholder':>17}  replay")
         for name in CALLS:
             ours, theirs = small[name], kept[name]
             replayed = replay(ours)
@@ -235,12 +283,12 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"generation: kept/placeholder is {ratio:.0f}x, not over {GENERATION_RATIO}x")
             check = f"{len(replayed)} image(s) decode as recorded" if ok else "MISMATCH"
             print(
-                f"{name:<11} {ours.size:>10,} B {TARGETS[name]:>6,} B {theirs.size:>12,} B {ratio:>16,.0f}x  {check}"
+                f"{name:<17} {ours.size:>10,} B {TARGETS[name]:>6,} B {theirs.size:>12,} B {ratio:>16,.0f}x  {check}"
             )
         print("\nwhere the placeholder bytes go:")
         for name, recording in small.items():
             parts = ", ".join(f"{part} {size:,} B" for part, size in breakdown(recording.path).items())
-            print(f"  {name:<11} {parts}")
+            print(f"  {name:<17} {parts}")
         shapes = {name: sorted(set(recording.live)) for name, recording in small.items()}
         print("\nimages (format, size, mode):", "; ".join(f"{n}: {s}" for n, s in shapes.items()))
     print()

@@ -1,4 +1,4 @@
-"""``assert_valid_reply``: check any Images API reply a test holds against the API contract.
+"""``assert_valid_reply``: check any Images API or Responses API reply a test holds against the contract.
 
 The fixtures' clients check every reply on their own; this is for replies that came some other way: the
 openai SDK (``client.images.generate(...)``, a list of its stream events), a raw ``httpx`` call, a JSON
@@ -19,10 +19,13 @@ from pydantic import BaseModel
 
 from pytest_imagegen._uploads import to_upload_files
 from pytest_imagegen.contract import FileInput, ValidatedRequest, check_reply, validate_request
+from pytest_imagegen.contract.responses import ResponsesRequest
 
 __all__ = ["assert_valid_reply"]
 
-_ENDPOINTS: Final = ("generations", "edits", "variations")
+_ENDPOINTS: Final = ("generations", "edits", "variations", "responses")
+#: Parameters only a Responses API request has: a dict with one of them is a ``responses.create`` call.
+_RESPONSES_PARAMS: Final = ("input", "tools", "previous_response_id", "instructions")
 #: The image parameters of the multipart endpoints, sent as files rather than form fields.
 _FILE_PARAMS: Final = ("image", "mask")
 #: Request options of the openai SDK's methods: not part of the request body, dropped before validating.
@@ -31,7 +34,7 @@ _SDK_OPTIONS: Final = ("extra_headers", "extra_query", "timeout")
 
 def assert_valid_reply(
     reply: Any,
-    request: ValidatedRequest | Mapping[str, Any] | None = None,
+    request: ValidatedRequest | ResponsesRequest | Mapping[str, Any] | None = None,
     *,
     endpoint: str | None = None,
     strict: bool | None = None,
@@ -59,6 +62,13 @@ def assert_valid_reply(
       parameters are checked. When ``reply`` is a list of events, ``stream=True`` is implied. The SDK's
       ``extra_body`` is merged into the params; ``extra_headers``, ``extra_query`` and ``timeout`` are
       ignored. A dict that breaks the contract raises ``RequestValidationError``.
+
+    The Responses API's image tool works the same way: ``reply`` is a ``Response`` (the SDK's
+    ``client.responses.create(...)``) or its list of stream events, ``request`` the keyword arguments of
+    ``responses.create`` (``model``, ``input``, ``tools``, ...), or a ``ResponsesRequest``; a dict with
+    ``input``, ``tools``, ``previous_response_id`` or ``instructions``, or ``endpoint="responses"``,
+    makes it a Responses API request. Each image call's ``result`` and partial images are checked
+    against the tool's options, and a stream's event order (see ``contract.responses``).
 
     ``strict=True`` also fails unknown fields, and SPEC-required stream fields that the service leaves
     out; left out, it is the ``ValidatedRequest``'s own ``strict``, else ``False``.
@@ -92,19 +102,19 @@ def _reply_data(reply: Any) -> Mapping[str, Any] | BaseModel | list[Any]:
 
 
 def _validated_request(
-    request: ValidatedRequest | Mapping[str, Any] | None,
+    request: ValidatedRequest | ResponsesRequest | Mapping[str, Any] | None,
     *,
     endpoint: str | None,
     stream: bool,
     strict: bool | None,
-) -> ValidatedRequest | None:
+) -> ValidatedRequest | ResponsesRequest | None:
     if endpoint is not None and endpoint not in _ENDPOINTS:
         raise TypeError(f"endpoint={endpoint!r}: expected one of {', '.join(_ENDPOINTS)}")
     if request is None:
         if endpoint is not None:
             raise TypeError("endpoint= describes request=, which is missing")
         return None
-    if isinstance(request, ValidatedRequest):
+    if isinstance(request, ValidatedRequest | ResponsesRequest):
         if endpoint is not None and endpoint != request.endpoint:
             raise TypeError(
                 f"endpoint={endpoint!r} disagrees with the ValidatedRequest's endpoint {request.endpoint!r}"
@@ -123,6 +133,8 @@ def _validated_request(
     chosen = endpoint or _infer_endpoint(params)
     if stream:
         params.setdefault("stream", True)
+    if chosen == "responses":
+        return validate_request("responses", params, strict=bool(strict))
     files = _files(chosen, params) if chosen != "generations" and "images" not in params else None
     return validate_request(chosen, params, files, strict=bool(strict))
 
@@ -137,6 +149,8 @@ def _body_params(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _infer_endpoint(params: Mapping[str, Any]) -> str:
+    if any(name in params for name in _RESPONSES_PARAMS):
+        return "responses"
     if "images" in params:
         return "edits"
     if any(params.get(name) is not None for name in _FILE_PARAMS):

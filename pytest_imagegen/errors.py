@@ -73,9 +73,11 @@ class SchemaAssertionError(AssertionError):
     ``problems`` lists every problem as ``(json_path, message)``, not just the first.
     """
 
-    def __init__(self, problems: Sequence[tuple[str, str]], *, context: str = "reply") -> None:
+    def __init__(
+        self, problems: Sequence[tuple[str, str]], *, context: str = "reply", api: str = "Images API"
+    ) -> None:
         self.problems = list(problems)
-        lines = [f"{context} breaks the Images API contract ({len(self.problems)} problem(s)):"]
+        lines = [f"{context} breaks the {api} contract ({len(self.problems)} problem(s)):"]
         lines += [f"  at {path}: {message}" for path, message in self.problems]
         super().__init__("\n".join(lines))
 

@@ -14,10 +14,13 @@ reply's diff says exactly what changed::
 
 What is kept out of the snapshot, and why:
 
-- volatile values: ``created``, ``created_at``, ``expires_at`` and ``request_id`` show as ``<created>`` etc.
-  (present or absent still shows), and ``req_…`` request ids inside text as ``<request id>``;
+- volatile values: ``created``, ``created_at``, ``completed_at``, ``expires_at`` and ``request_id`` show as
+  ``<created>`` etc. (present or absent still shows), ``req_…`` request ids inside text as
+  ``<request id>``, and Responses API ids (``resp_…``, ``ig_…``, ``msg_…``) as ``<resp_ id>`` etc.;
 - image bytes: every ``b64_json`` (real base64, or a stored placeholder ``{"placeholder": facts}``) shows as
-  its format, width, height and mode (and frame count when animated). Never its byte length or digest:
+  its format, width, height and mode (and frame count when animated); so does every other base64 image or
+  image data URL wherever an API shape puts it (a Responses ``result`` or ``partial_image_b64``; a data
+  URL also shows the type it declares). Never its byte length or digest:
   on replay the client receives a synthesized stand-in of the same format, size and mode but other bytes,
   and a snapshot taken while recording must equal the one taken on replay. A ``b64_json`` that is not an
   image shows as what it is (``<svg 812 bytes>``, ``<not base64: 12 chars>``), since those are replayed
@@ -56,9 +59,10 @@ from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, PropertyPath, SerializableData, SnapshotIndex
 
-from pytest_imagegen.cassette.bodies import is_placeholder
+from pytest_imagegen.cassette.bodies import image_payload, is_image_ref, is_placeholder
 from pytest_imagegen.cassette.trim import image_facts
 from pytest_imagegen.errors import ImagegenAPIError
+from pytest_imagegen.shapes import SHAPES
 
 __all__ = [
     "VOLATILE_KEYS",
@@ -69,13 +73,24 @@ __all__ = [
 ]
 
 #: Keys whose values change on every call; the snapshot shows only that they are there.
-VOLATILE_KEYS = {"created": "<created>", "created_at": "<created>", "expires_at": "<expires>"}
+VOLATILE_KEYS = {
+    "created": "<created>",
+    "created_at": "<created>",
+    "completed_at": "<completed>",
+    "expires_at": "<expires>",
+}
 _REQUEST_ID_KEYS = frozenset({"request_id", "x-request-id"})
 _REQUEST_ID = re.compile(r"\breq_[A-Za-z0-9]{8,}\b")
+# Responses API ids (response, image call, message, reasoning item): new on every recording.
+_RESPONSE_ID_KEYS = frozenset({"id", "item_id", "previous_response_id"})
+_RESPONSE_ID = re.compile(r"(?:resp|ig|msg|rs)_[A-Za-z0-9]{8,}")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # One entry line of the snapshot text: a path of .name / [index] / ["key"] steps, then ": value".
 _ENTRY = re.compile(r'  ((?:\.?[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])+): (.*)')
 _SUMMARY_LIMIT = 12
+#: Keys that hold base64 images in some API shape (``b64_json``, ``result``, ``partial_image_b64``): shown
+#: as facts, or as what they are when they are not images (an SVG). Data URL fields are found by content.
+_IMAGE_KEYS = frozenset(field[-1] for shape in SHAPES for field in shape.image_fields) - {"image_url"}
 
 
 # ----------------------------------------------------------------------------------------- normalizing
@@ -123,6 +138,8 @@ def _describe(data: Any) -> tuple[str, Any]:
         return f"error reply (HTTP {status})", document
     data = _to_json(data)
     if isinstance(data, Mapping):
+        if data.get("object") == "response":
+            return "responses reply", data
         return ("error reply" if "error" in data else "images reply"), data
     if isinstance(data, str | bytes | bytearray) or not isinstance(data, Iterable):
         raise TypeError(
@@ -131,7 +148,11 @@ def _describe(data: Any) -> tuple[str, Any]:
             "Use syrupy's plain `snapshot` fixture for other values."
         )
     events = [_to_json(event) for event in data]
-    return f"image stream ({len(events)} event{'s' if len(events) != 1 else ''})", events
+    kind = "image stream"
+    first = events[0] if events and isinstance(events[0], Mapping) else {}
+    if str(first.get("type", "")).startswith("response."):
+        kind = "responses stream"
+    return f"{kind} ({len(events)} event{'s' if len(events) != 1 else ''})", events
 
 
 # ------------------------------------------------------------------------------------------- rendering
@@ -139,10 +160,16 @@ def _describe(data: Any) -> tuple[str, Any]:
 
 def _image_text(value: Any) -> str:
     """What an image payload is, in words that stay the same between recording and replay."""
+    if is_image_ref(value):
+        return "<image, the same as an earlier one>"
     if is_placeholder(value):
         return _facts_text(value["placeholder"])
     if not isinstance(value, str):
         return _scalar_text(value)
+    split = image_payload(value)
+    if split is not None and split[0]:  # a data URL: what it declares, and what its bytes are
+        facts = _data_url_facts(split[1])
+        return _facts_text({**facts, "prefix": split[0]}) if facts else f"<not an image: {split[0]}...>"
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -157,10 +184,20 @@ def _image_text(value: Any) -> str:
     return f"<{len(raw)} bytes, not an image>"
 
 
+def _data_url_facts(b64: str) -> dict[str, Any] | None:
+    try:
+        return image_facts(base64.b64decode(b64, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _facts_text(facts: Mapping[str, Any]) -> str:
     frames = int(facts.get("frames", 1))
     animated = f", {frames} frames" if frames > 1 else ""
-    return f"<image {facts['format']} {facts['width']}x{facts['height']} {facts['mode']}{animated}>"
+    # A data URL's declared type is shown too: it may disagree with the real format.
+    declared = str(facts.get("prefix", "")).split(";", 1)[0]
+    url = f", {declared}" if declared else ""
+    return f"<image {facts['format']} {facts['width']}x{facts['height']} {facts['mode']}{animated}{url}>"
 
 
 def _url_text(value: str) -> str:
@@ -228,11 +265,16 @@ class _Flattener:
 
     @staticmethod
     def _special(key: Any, value: Any) -> str | None:
-        if key in VOLATILE_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        # int, or float where the SDK types a timestamp as one (the Responses API's created_at).
+        if key in VOLATILE_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
             return VOLATILE_KEYS[key]
+        if key in _RESPONSE_ID_KEYS and isinstance(value, str) and _RESPONSE_ID.fullmatch(value):
+            return f"<{value.split('_', 1)[0]}_ id>"
         if key in _REQUEST_ID_KEYS and isinstance(value, str):
             return "<request id>"
-        if key == "b64_json" and (isinstance(value, str) or is_placeholder(value)):
+        if key in _IMAGE_KEYS and (isinstance(value, str) or is_placeholder(value)):
+            return _image_text(value)
+        if isinstance(value, str) and image_payload(value) is not None:  # an image wherever a shape puts it
             return _image_text(value)
         if key == "url" and isinstance(value, str) and value.startswith(("http://", "https://")):
             return _url_text(value)
@@ -321,8 +363,28 @@ class ImagegenSnapshotExtension(AmberSnapshotExtension):
         yield from super().diff_lines(serialized_data, snapshot_data)
 
 
+def _response_images(document: Any) -> list[str]:
+    """Every image of a Responses API reply: the image calls' results (a stream: the finished items'
+    results, then partial images)."""
+    if isinstance(document, Mapping):
+        return [
+            item["result"]
+            for item in document.get("output") or []
+            if isinstance(item, Mapping) and isinstance(item.get("result"), str)
+        ]
+    events = [e for e in document if isinstance(e, Mapping)]
+    items = [e.get("item") for e in events if e.get("type") == "response.output_item.done"]
+    done = [i["result"] for i in items if isinstance(i, Mapping) and isinstance(i.get("result"), str)]
+    return done + [e["partial_image_b64"] for e in events if isinstance(e.get("partial_image_b64"), str)]
+
+
 def _images(document: Any) -> list[str]:
     """Every ``b64_json`` of a reply's JSON (a stream: the completed events' images, then partials)."""
+    if (isinstance(document, Mapping) and document.get("object") == "response") or (
+        not isinstance(document, Mapping)
+        and any(isinstance(e, Mapping) and str(e.get("type", "")).startswith("response.") for e in document)
+    ):
+        return _response_images(document)
     if isinstance(document, Mapping):
         data = document.get("data") or []
         return [d["b64_json"] for d in data if isinstance(d, Mapping) and isinstance(d.get("b64_json"), str)]

@@ -12,7 +12,8 @@ A BODY is exactly one of:
 - ``{"string": text}`` (other UTF-8), ``{"base64": ...}`` (other binary), ``{"image": {"base64": ...} |
   PLACEHOLDER}`` (a png/jpeg/webp/gif body).
 
-PLACEHOLDER (``{"placeholder": facts}``, see ``trim.py``) stands where an image's base64 was. Parsing never
+PLACEHOLDER (``{"placeholder": facts}``, or ``{"placeholder": {"same_as": sha256}}`` for an image repeated in
+the same body; see ``trim.py``) stands where an image's base64 (or image data URL) was. Parsing never
 fails on content: a body that claims to be JSON or multipart but is not falls back to ``string``/``base64``,
 which round-trip byte for byte, so recording never loses what was sent.
 
@@ -52,6 +53,8 @@ __all__ = [
     "Headers",
     "decode_content",
     "get_header",
+    "image_payload",
+    "is_image_ref",
     "is_placeholder",
     "normalize_headers",
     "parse_body",
@@ -226,12 +229,57 @@ def sniff_image_format(raw: bytes) -> str | None:
     return None
 
 
+# The first four base64 characters of each magic number ``sniff_image_format`` knows (png, jpeg, gif,
+# RIFF): a string that starts otherwise is not a base64 image, and most strings fail this first test.
+_B64_MAGIC_HEADS = frozenset({"iVBO", "/9j/", "R0lG", "UklG"})
+# ``data:image/png;base64,``: the media type may carry parameters; the base64 marker ends the prefix.
+_DATA_URL_PREFIX = re.compile(r"data:image/[A-Za-z0-9.+-]+(?:;[^,;]*=[^,;]*)*;base64,", re.IGNORECASE)
+
+
+def image_payload(text: str) -> tuple[str, str] | None:
+    """``(prefix, base64)`` when ``text`` looks like a base64 image, else None.
+
+    ``prefix`` is ``""`` for bare base64 (``b64_json``, ``result``, ``partial_image_b64``) or the exact
+    ``data:<mime>;base64,`` of a data URL (``input_image.image_url``). A head check only: the first
+    characters must be a known magic number in base64, and the first 24 characters must decode to one;
+    the rest is not decoded here. So it costs the same for a 3 MB image as for a short string, and
+    redaction and the leak scan can call it on every string they see.
+    """
+    prefix = ""
+    if text[:5].lower() == "data:":
+        match = _DATA_URL_PREFIX.match(text, 0, 200)
+        if match is None:
+            return None
+        prefix = match.group(0)
+    if text[len(prefix) : len(prefix) + 4] not in _B64_MAGIC_HEADS:
+        return None
+    head = b64decode_strict(text[len(prefix) : len(prefix) + 24])
+    if head is None or sniff_image_format(head) is None:
+        return None
+    return prefix, text[len(prefix) :]
+
+
 def is_placeholder(value: Any) -> bool:
-    """True for ``{"placeholder": {format, width, height, mode, sha256, bytes, ...}}``."""
+    """True for ``{"placeholder": {format, width, height, mode, sha256, bytes, ...}}``, and for an image
+    reference ``{"placeholder": {"same_as": sha256}}`` (see ``is_image_ref``): both stand where an
+    image's base64 was."""
     if not isinstance(value, dict) or len(value) != 1 or "placeholder" not in value:
         return False
     facts = value["placeholder"]
-    return isinstance(facts, dict) and facts.keys() >= PLACEHOLDER_KEYS
+    return isinstance(facts, dict) and (facts.keys() >= PLACEHOLDER_KEYS or _is_ref_facts(facts))
+
+
+def is_image_ref(value: Any) -> bool:
+    """True for ``{"placeholder": {"same_as": sha256[, "prefix": ...]}}``: the same image as the
+    placeholder with that sha256 earlier in the same body (a stream repeats its final image), stored once."""
+    if not isinstance(value, dict) or len(value) != 1 or "placeholder" not in value:
+        return False
+    facts = value["placeholder"]
+    return isinstance(facts, dict) and _is_ref_facts(facts)
+
+
+def _is_ref_facts(facts: Mapping[str, Any]) -> bool:
+    return isinstance(facts.get("same_as"), str) and facts.keys() <= {"same_as", "prefix"}
 
 
 # ------------------------------------------------------------------------------------------------------- SSE

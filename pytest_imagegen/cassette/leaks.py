@@ -12,7 +12,9 @@ URIs, JSON keys and values, SSE fields, multipart fields and file names) and loo
   Azure keys (32 hex) next to a key-like name, in text or as the value of a field named like a key.
 
 Non-image base64 (an uploaded text file, an unknown binary body) is decoded and searched for the literal
-secrets; image payloads are skipped (binary pixels, and base64 has no ``-`` so key shapes cannot occur).
+secrets; image payloads (``b64_json``, and any base64 image or image data URL wherever an API shape puts
+one: a Responses ``result``, ``partial_image_b64``, ``input_image.image_url``) are skipped (binary
+pixels, and base64 has no ``-`` so key shapes cannot occur).
 Each finding names the interaction, the field, and the kind of secret, never the secret itself, so the
 error that reports it can be printed safely.
 """
@@ -24,7 +26,12 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pytest_imagegen.cassette.bodies import b64decode_strict, is_placeholder, sniff_image_format
+from pytest_imagegen.cassette.bodies import (
+    b64decode_strict,
+    image_payload,
+    is_placeholder,
+    sniff_image_format,
+)
 from pytest_imagegen.cassette.redact import (
     DEFAULT_LEAK_PATTERNS,
     LEAK_DESCRIPTIONS,
@@ -72,6 +79,8 @@ def _leaves(value: Any, path: str, key: str | None = None) -> Iterator[tuple[str
             yield sub + " (key)", str(k), None
             if k in ("base64", "b64_json") and isinstance(item, str):
                 yield from _binary_leaf(item, sub)
+            elif isinstance(item, str) and image_payload(item) is not None:
+                continue  # a base64 image or image data URL in another shape's place: pixels, not text
             else:
                 yield from _leaves(item, sub, str(k))
 

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from pytest_imagegen.cassette import trim
 from pytest_imagegen.cassette.verify import endpoint_of
 from pytest_imagegen.contract import resolve_model
+from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
+from pytest_imagegen.shapes import RESPONSES, shape_of
 
 __all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "model_of", "path_of"]
 
@@ -55,7 +57,10 @@ def _params(request: Mapping[str, Any]) -> dict[str, Any]:
 
 def model_of(request: Mapping[str, Any]) -> str:
     """The model a stored request asked for, ``<default> (default)`` when it named none, ``-`` for calls
-    that are not Images API calls."""
+    that are not Images API calls. A Responses API call names its mainline model and the image tool's
+    model: ``gpt-5 + gpt-image-1.5``."""
+    if shape_of(str(request.get("uri", ""))) is RESPONSES:
+        return _responses_models(_params(request))
     endpoint = endpoint_of(request)
     if endpoint is None:
         return "-"
@@ -64,6 +69,16 @@ def model_of(request: Mapping[str, Any]) -> str:
     if isinstance(model, str) and model:
         return model
     return f"{resolve_model(endpoint, params)} (default)"
+
+
+def _responses_models(params: Mapping[str, Any]) -> str:
+    model = str(params.get("model") or "(from the prompt)")
+    tools = [
+        t for t in params.get("tools") or () if isinstance(t, Mapping) and t.get("type") == "image_generation"
+    ]
+    if not tools:
+        return model
+    return f"{model} + {tools[0].get('model') or f'{DEFAULT_TOOL_MODEL} (default)'}"
 
 
 def _facts(body: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -123,7 +138,7 @@ def describe_interaction(index: int, interaction: Mapping[str, Any]) -> Iterator
         names = []
         for path, facts in uploads:
             index_text = path.removeprefix("multipart[").split("]", 1)[0]
-            name = parts[int(index_text)]["name"] if index_text.isdigit() else path
+            name = parts[int(index_text)]["name"] if index_text.isdigit() else path.removeprefix("json.")
             names.append(f"{name} {_facts_text(facts)}")
         yield "    uploads: " + ", ".join(names)
     if stream:

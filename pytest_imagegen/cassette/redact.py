@@ -33,7 +33,8 @@ What counts as a secret, and why:
   organization name in a message), when at least ``MIN_LITERAL_LENGTH`` long (shorter ones would hit
   ordinary text).
 
-Image payloads (``b64_json`` values, base64 file parts and bodies) are not searched: they are binary,
+Image payloads (``b64_json`` values, any other base64 image or image data URL such as a Responses
+``result`` or ``input_image.image_url``, base64 file parts and bodies) are not searched: they are binary,
 and the leak scan (``leaks.py``) checks non-image base64 for literal secrets before anything is written.
 """
 
@@ -46,7 +47,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_imagegen.cassette.bodies import Body, is_placeholder
+from pytest_imagegen.cassette.bodies import Body, image_payload, is_placeholder
 
 __all__ = [
     "DEFAULT_LEAK_PATTERNS",
@@ -461,9 +462,15 @@ def _is_secret_field(name: str, value: str) -> bool:
     )
 
 
+def _is_image(text: str) -> bool:
+    """A base64 image or image data URL, in any API shape's place for one (``result``,
+    ``partial_image_b64``, ``input_image.image_url``, ...): a head check, so a 3 MB image costs nothing."""
+    return image_payload(text) is not None
+
+
 def _walk_json(value: Any, fn: Callable[[str], str], user_fn: Callable[[str], str] | None) -> Any:
     if isinstance(value, str):
-        return fn(value)
+        return value if _is_image(value) else fn(value)
     if isinstance(value, list):
         return [_walk_json(item, fn, user_fn) for item in value]
     if isinstance(value, dict):
@@ -471,7 +478,7 @@ def _walk_json(value: Any, fn: Callable[[str], str], user_fn: Callable[[str], st
             return value
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if key == "b64_json" and isinstance(item, str):
+            if isinstance(item, str) and (key == "b64_json" or _is_image(item)):
                 out[key] = item  # an image payload: binary, not text
             elif user_fn is not None and key in _USER_FIELDS and isinstance(item, str):
                 out[key] = user_fn(item)
@@ -548,7 +555,7 @@ def _strings(value: Any) -> Iterable[str]:
         if is_placeholder(value):
             return
         for key, item in value.items():
-            if key in ("b64_json", "base64") and isinstance(item, str):
+            if isinstance(item, str) and (key in ("b64_json", "base64") or _is_image(item)):
                 continue
             yield from _strings(item)
 

@@ -1,14 +1,24 @@
 """Base64 images in BODY dicts <-> small placeholders, and the synthetic images that stand in for them.
 
-On record, every image payload (``b64_json`` in JSON replies and SSE events, image file parts of multipart
-uploads, binary image bodies) becomes ``{"placeholder": FACTS}``: format, width, height, mode, the sha256
+On record, every image payload becomes ``{"placeholder": FACTS}``: format, width, height, mode, the sha256
 and byte length of the original. On replay ``expand_body`` puts back the base64 of a synthesized image with
 the same format, size and mode: solid colour, compressed as far as the format allows, deterministic, made
 once per (format, size, mode, frames) and cached. So a cassette stores a few hundred bytes per image, and a
 client still decodes a real image of the recorded shape.
 
+Where images are found: in JSON and SSE event data (requests and replies), every string whose content is a
+base64 image or an image data URL, whatever key holds it, so every API shape is covered by one walk (the
+Images API's ``b64_json``; the Responses API's ``result``, ``partial_image_b64`` and ``input_image``
+data URLs; the shapes ``pytest_imagegen.shapes`` lists). The content test is a head check first
+(``bodies.image_payload``): a string is decoded only when its first characters are an image's magic
+number in base64. Also image file parts of multipart uploads and binary image bodies.
+
 FACTS may also hold ``frames`` (only when an animated image has more than one), so an animated GIF's
-placeholder keeps its frame count.
+placeholder keeps its frame count, and ``prefix``: a data URL's exact ``data:<mime>;base64,`` (what the
+URL declared, kept even where it disagrees with the real format). An image met again in the same body (a
+Responses stream sends its final image in ``response.output_item.done`` and again in
+``response.completed``) is stored once: later copies become ``{"placeholder": {"same_as": SHA256}}``
+(with their own ``prefix``, if any), resolved within the body on replay.
 """
 
 from __future__ import annotations
@@ -23,13 +33,21 @@ from typing import Any
 
 from PIL import Image
 
-from pytest_imagegen.cassette.bodies import Body, b64decode_strict, is_placeholder, sniff_image_format
+from pytest_imagegen.cassette.bodies import (
+    Body,
+    b64decode_strict,
+    image_payload,
+    is_image_ref,
+    is_placeholder,
+    sniff_image_format,
+)
 
 __all__ = [
     "expand_body",
     "file_digest",
     "image_facts",
     "iter_image_facts",
+    "may_hold_images",
     "placeholder_image",
     "trim_body",
     "trim_interaction",
@@ -169,19 +187,59 @@ def _facts_from_b64(text: str) -> dict[str, Any] | None:
         return None
 
 
-def _trim_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key == "b64_json" and isinstance(item, str):
-                facts = _facts_from_b64(item)
-                out[key] = item if facts is None else {"placeholder": facts}
-            else:
-                out[key] = _trim_json(item)
-        return out
-    if isinstance(value, list):
-        return [_trim_json(item) for item in value]
-    return value
+def _payload_facts(text: str) -> dict[str, Any] | None:
+    """Facts of a base64 image or image data URL (a data URL's exact prefix kept), else None."""
+    split = image_payload(text)  # a head check: most strings stop here
+    if split is None:
+        return None
+    prefix, b64 = split
+    raw = b64decode_strict(b64)
+    if raw is None:
+        return None
+    try:
+        facts = image_facts(raw)
+    except ValueError:
+        return None
+    if prefix:
+        # Kept verbatim, so what the data URL declared stays visible next to what the bytes are.
+        facts["prefix"] = prefix
+    return facts
+
+
+class _Trimmer:
+    """Trims one body: every string that is a base64 image or an image data URL, wherever the API shape
+    puts it, becomes a placeholder; an image met again in the same body (a stream repeats its final image
+    in ``response.output_item.done`` and ``response.completed``) becomes a reference to the first."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def placeholder(self, facts: dict[str, Any]) -> dict[str, Any]:
+        sha = str(facts["sha256"])
+        if sha in self.seen:
+            ref: dict[str, Any] = {"same_as": sha}
+            if "prefix" in facts:
+                ref["prefix"] = facts["prefix"]
+            return {"placeholder": ref}
+        self.seen.add(sha)
+        return {"placeholder": facts}
+
+    def json(self, value: Any) -> Any:
+        if isinstance(value, str):
+            facts = _payload_facts(value)
+            return value if facts is None else self.placeholder(facts)
+        if isinstance(value, dict):
+            if is_placeholder(value):  # already trimmed (scrub runs this again): keep, and remember it
+                facts = value["placeholder"]
+                if not is_image_ref(value):
+                    if str(facts["sha256"]) in self.seen:
+                        return self.placeholder(dict(facts))
+                    self.seen.add(str(facts["sha256"]))
+                return _copy_dict(value)
+            return {key: self.json(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.json(item) for item in value]
+        return value
 
 
 def _trim_file(file: Mapping[str, Any]) -> dict[str, Any]:
@@ -192,18 +250,33 @@ def _trim_file(file: Mapping[str, Any]) -> dict[str, Any]:
     return dict(file)
 
 
+# Each magic head of ``bodies.image_payload`` as raw JSON bytes may spell it ("/" may be sent as "\/").
+_RAW_HEADS = (b"iVBO", b"/9j/", b"\\/9j\\/", b"R0lG", b"UklG")
+
+
+def may_hold_images(raw: bytes) -> bool:
+    """Whether a request or reply body's raw bytes may hold a base64 image anywhere (a superset test: a
+    few substring searches in C). Lets the replay hot path skip the walk of a body that cannot hold one."""
+    return any(head in raw for head in _RAW_HEADS)
+
+
 def trim_body(body: Body, *, keep: bool = False) -> Body:
     """A copy of ``body`` with every base64 image replaced by a placeholder (``keep=True``: unchanged copy).
 
-    Covers ``b64_json`` anywhere in JSON documents and SSE event data, multipart file parts whose bytes
-    are an image, and ``{"image": {"base64": ...}}`` bodies. Strings that are not decodable images stay.
+    In JSON documents and SSE event data, request and reply alike, any string that is a base64 image
+    (``b64_json``, ``result``, ``partial_image_b64``, ...) or an image data URL (``input_image.image_url``;
+    its ``data:<mime>;base64,`` prefix is kept in the placeholder) is found by its content, whatever key
+    holds it; an image met again in the same body is stored once (``{"placeholder": {"same_as": sha256}}``).
+    Also multipart file parts whose bytes are an image, and ``{"image": {"base64": ...}}`` bodies.
+    Strings that are not decodable images stay.
     """
     if keep:
         return _copy_dict(body)
     if "json" in body:
-        return {"json": _trim_json(body["json"])}
+        return {"json": _Trimmer().json(body["json"])}
     if "sse" in body:
-        return {"sse": [{**ev, "data": _trim_json(ev.get("data"))} for ev in body["sse"]]}
+        trimmer = _Trimmer()
+        return {"sse": [{**ev, "data": trimmer.json(ev.get("data"))} for ev in body["sse"]]}
     if "multipart" in body:
         parts = []
         for part in body["multipart"]:
@@ -226,13 +299,43 @@ def trim_interaction(interaction: Mapping[str, Any], *, keep: bool = False) -> d
     return out
 
 
-def _expand_json(value: Any) -> Any:
-    if is_placeholder(value):
-        return _placeholder_b64(value["placeholder"])
+def _placeholder_text(facts: Mapping[str, Any]) -> str:
+    return str(facts.get("prefix", "")) + _placeholder_b64(facts)
+
+
+def _collect_facts(value: Any, found: dict[str, Mapping[str, Any]]) -> None:
+    """sha256 -> facts of every full placeholder in a document (what its references point at)."""
     if isinstance(value, dict):
-        return {key: _expand_json(item) for key, item in value.items()}
+        if is_placeholder(value):
+            if not is_image_ref(value):
+                found.setdefault(str(value["placeholder"]["sha256"]), value["placeholder"])
+            return
+        for item in value.values():
+            _collect_facts(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_facts(item, found)
+
+
+def _resolve(ref: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The facts a reference stands for, with the reference's own data URL prefix (or none)."""
+    sha = str(ref["same_as"])
+    if sha not in known:
+        raise ValueError(f"image reference to sha256 {sha[:12]}..., which no placeholder of this body holds")
+    facts = {k: v for k, v in known[sha].items() if k != "prefix"}
+    if "prefix" in ref:
+        facts["prefix"] = ref["prefix"]
+    return facts
+
+
+def _expand_json(value: Any, known: Mapping[str, Mapping[str, Any]]) -> Any:
+    if is_placeholder(value):
+        facts = value["placeholder"]
+        return _placeholder_text(_resolve(facts, known) if is_image_ref(value) else facts)
+    if isinstance(value, dict):
+        return {key: _expand_json(item, known) for key, item in value.items()}
     if isinstance(value, list):
-        return [_expand_json(item) for item in value]
+        return [_expand_json(item, known) for item in value]
     return value
 
 
@@ -243,11 +346,17 @@ def _expand_file(file: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def expand_body(body: Body) -> Body:
-    """A copy of ``body`` with every placeholder replaced by the base64 of its synthesized image."""
+    """A copy of ``body`` with every placeholder replaced by the base64 of its synthesized image (a data
+    URL's placeholder by the data URL, its recorded prefix kept), references resolved within the body."""
     if "json" in body:
-        return {"json": _expand_json(body["json"])}
+        known: dict[str, Mapping[str, Any]] = {}
+        _collect_facts(body["json"], known)
+        return {"json": _expand_json(body["json"], known)}
     if "sse" in body:
-        return {"sse": [{**ev, "data": _expand_json(ev.get("data"))} for ev in body["sse"]]}
+        known = {}
+        for ev in body["sse"]:
+            _collect_facts(ev.get("data"), known)
+        return {"sse": [{**ev, "data": _expand_json(ev.get("data"), known)} for ev in body["sse"]]}
     if "multipart" in body:
         return {
             "multipart": [
@@ -263,42 +372,57 @@ def expand_body(body: Body) -> Body:
 # ----------------------------------------------------------------------------------------- facts and digests
 
 
-def _iter_json_placeholders(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _iter_json_placeholders(
+    value: Any, path: str, known: Mapping[str, Mapping[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any], Any]]:
     if is_placeholder(value):
-        yield path, value["placeholder"]
+        facts = value["placeholder"]
+        yield path, (_resolve(facts, known) if is_image_ref(value) else facts), value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _iter_json_placeholders(item, f"{path}.{key}")
+            yield from _iter_json_placeholders(item, f"{path}.{key}", known)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _iter_json_placeholders(item, f"{path}[{i}]")
+            yield from _iter_json_placeholders(item, f"{path}[{i}]", known)
 
 
-def iter_image_facts(body: Body) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every placeholder in a body as ``(path, facts)``; paths follow the stored form, e.g.
-    ``json.data[0].b64_json``, ``sse[2].data.b64_json``, ``multipart[1].file``, ``image``."""
+def _iter_stored(body: Body) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """``(path, facts, stored value)`` of every placeholder in a body, references resolved."""
+    known: dict[str, Mapping[str, Any]] = {}
     if "json" in body:
-        yield from _iter_json_placeholders(body["json"], "json")
+        _collect_facts(body["json"], known)
+        yield from _iter_json_placeholders(body["json"], "json", known)
     elif "sse" in body:
+        for ev in body["sse"]:
+            _collect_facts(ev.get("data"), known)
         for i, ev in enumerate(body["sse"]):
-            yield from _iter_json_placeholders(ev.get("data"), f"sse[{i}].data")
+            yield from _iter_json_placeholders(ev.get("data"), f"sse[{i}].data", known)
     elif "multipart" in body:
         for i, part in enumerate(body["multipart"]):
             if "file" in part and is_placeholder(part["file"]):
-                yield f"multipart[{i}].file", part["file"]["placeholder"]
+                yield f"multipart[{i}].file", part["file"]["placeholder"], part["file"]
     elif "image" in body and is_placeholder(body["image"]):
-        yield "image", body["image"]["placeholder"]
+        yield "image", body["image"]["placeholder"], body["image"]
+
+
+def iter_image_facts(body: Body) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every placeholder in a body as ``(path, facts)`` (a reference yields the facts it stands for);
+    paths follow the stored form, e.g. ``json.data[0].b64_json``, ``sse[2].data.b64_json``,
+    ``json.input[0].content[1].image_url``, ``multipart[1].file``, ``image``."""
+    for path, facts, _ in _iter_stored(body):
+        yield path, facts
 
 
 def trimmed_bytes(interaction: Mapping[str, Any]) -> int:
-    """Bytes the placeholders save in the stored form: the original's base64 length minus the
-    placeholder's compact JSON length, summed over request and response (negative for tiny images)."""
+    """Bytes the placeholders save in the stored form: the original's base64 length (and data URL prefix)
+    minus the placeholder's compact JSON length, summed over request and response (negative for tiny
+    images). A reference saves the whole repeated image, less its own length."""
     saved = 0
     for side in ("request", "response"):
         body = (interaction.get(side) or {}).get("body") or {}
-        for _, facts in iter_image_facts(body):
-            original = 4 * ((int(facts["bytes"]) + 2) // 3)
-            saved += original - len(json.dumps({"placeholder": facts}, separators=(",", ":")))
+        for _, facts, stored in _iter_stored(body):
+            original = 4 * ((int(facts["bytes"]) + 2) // 3) + len(str(facts.get("prefix", "")))
+            saved += original - len(json.dumps(stored, separators=(",", ":")))
     return saved
 
 

@@ -8,6 +8,10 @@ A request the contract rejects is fine when the service rejected it too (a recor
 problem when the service answered 2xx. The leak scan runs over all interactions of a file with the
 default credential patterns and any literal secrets the caller passes.
 
+Each interaction is dispatched by its API shape (``pytest_imagegen.shapes.shape_of`` on the request URI):
+Images API calls to the checks above, Responses API calls (``POST .../responses``) to
+``validate_request("responses", ...)`` and the Responses reply checks; a call in no known shape passes.
+
 Pure: interactions in, problems out. ``verify_file`` alone reads a file.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +37,9 @@ from pytest_imagegen.contract import (
     check_reply,
     validate_request,
 )
+from pytest_imagegen.contract.responses import ResponsesRequest
 from pytest_imagegen.errors import CassetteError, RequestValidationError, SchemaAssertionError
+from pytest_imagegen.shapes import IMAGES, RESPONSES, shape_of
 
 __all__ = [
     "FileReport",
@@ -93,7 +99,8 @@ def request_inputs(body: Mapping[str, Any]) -> tuple[dict[str, Any], FilesInput 
     if not body:
         return {}, None
     if "json" in body:
-        document = body["json"]
+        # Images the request sent inline (data URLs) are placeholders on disk: put real ones back.
+        document = trim.expand_body({"json": body["json"]})["json"]
         if not isinstance(document, dict):
             raise ValueError(f"the request body is JSON but not an object ({type(document).__name__})")
         return document, None
@@ -127,16 +134,25 @@ def _schema_problems(exc: SchemaAssertionError, side: str) -> list[tuple[str, st
 
 def check_interaction(interaction: Mapping[str, Any], *, strict: bool = False) -> list[tuple[str, str]]:
     """Contract problems of one stored interaction as ``(where, message)``; ``[]`` when it is sound or is
-    not an Images API call."""
+    not a call in an API shape this plugin knows (``pytest_imagegen.shapes``).
+
+    Pure and deterministic: the verdict depends only on the interaction (and ``strict``), so it may be
+    cached by the interaction's content.
+    """
+    request = interaction["request"]
+    shape = shape_of(str(request.get("uri", "")))
+    if shape is None:
+        return []
+    return _CHECKS[shape.name](interaction, strict)
+
+
+def _check_images(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
     request, response = interaction["request"], interaction["response"]
     endpoint = endpoint_of(request)
     if endpoint is None:
         return []
-    problems: list[tuple[str, str]] = []
-    if str(request.get("method", "")).upper() != "POST":
-        problems.append(("request method", f"{request.get('method')!r}, but the Images API takes POST"))
+    problems = _method_problems(request, "the Images API")
     status = int(response["status"]["code"])
-    success = 200 <= status < 300
     validated: ValidatedRequest | None = None
     try:
         params, files = request_inputs(request.get("body") or {})
@@ -145,32 +161,68 @@ def check_interaction(interaction: Mapping[str, Any], *, strict: bool = False) -
             params = {**params, "model": deployment.group(1)}
         validated = validate_request(endpoint, params, files, strict=strict)
     except RequestValidationError as exc:
-        if success:
-            field = exc.param or exc.field
-            where = f"request {field}" if field else "request"
-            problems.append(
-                (where, f"{exc.message} (the contract rejects it, but the reply was HTTP {status})")
-            )
+        problems += _rejected(exc, status)
     except ValueError as exc:
         problems.append(("request body", str(exc)))
+    return problems + _reply_problems(validated, response, strict)
 
+
+def _check_responses(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+    request, response = interaction["request"], interaction["response"]
+    problems = _method_problems(request, "the Responses API")
+    status = int(response["status"]["code"])
+    validated: ResponsesRequest | None = None
+    try:
+        params, _ = request_inputs(request.get("body") or {})
+        validated = validate_request("responses", params, strict=strict)
+    except RequestValidationError as exc:
+        problems += _rejected(exc, status)
+    except ValueError as exc:
+        problems.append(("request body", str(exc)))
+    return problems + _reply_problems(validated, response, strict)
+
+
+_CHECKS: dict[str, Callable[[Mapping[str, Any], bool], list[tuple[str, str]]]] = {
+    IMAGES.name: _check_images,
+    RESPONSES.name: _check_responses,
+}
+
+
+def _method_problems(request: Mapping[str, Any], api: str) -> list[tuple[str, str]]:
+    if str(request.get("method", "")).upper() != "POST":
+        return [("request method", f"{request.get('method')!r}, but {api} takes POST")]
+    return []
+
+
+def _rejected(exc: RequestValidationError, status: int) -> list[tuple[str, str]]:
+    """A request the contract rejects is fine when the service rejected it too (a recorded error case)."""
+    if not 200 <= status < 300:
+        return []
+    field = exc.param or exc.field
+    where = f"request {field}" if field else "request"
+    return [(where, f"{exc.message} (the contract rejects it, but the reply was HTTP {status})")]
+
+
+def _reply_problems(
+    validated: ValidatedRequest | ResponsesRequest | None, response: Mapping[str, Any], strict: bool
+) -> list[tuple[str, str]]:
+    status = int(response["status"]["code"])
     body = response.get("body") or {}
     try:
         document = _reply_document(body)
     except (KeyError, TypeError, ValueError) as exc:
-        return [*problems, ("reply body", f"cannot be expanded: {exc}")]
+        return [("reply body", f"cannot be expanded: {exc}")]
     if document is None:
         kind = next(iter(body), "empty")
-        problems.append(("reply body", f"HTTP {status} with a {kind} body, not the API's JSON"))
-        return problems
+        return [("reply body", f"HTTP {status} with a {kind} body, not the API's JSON")]
     try:
-        if success:
+        if 200 <= status < 300:
             check_reply(validated, document, strict=strict)
         else:
             check_error_reply(document, strict=strict)
     except SchemaAssertionError as exc:
-        problems += _schema_problems(exc, "reply")
-    return problems
+        return _schema_problems(exc, "reply")
+    return []
 
 
 def check_interactions(

@@ -1,5 +1,9 @@
 """The Images API contract: request validation, reply checks, pydantic models, per-model capabilities.
 
+Other API shapes live in sub-packages named after them and read the same capability table: the Responses
+API's image tool is ``contract.responses`` (``validate_request("responses", body)`` and ``check_reply``
+dispatch to it).
+
 Pure: no pytest, no I/O beyond reading the bytes it is handed, no mutable globals. The emulator
 validates requests with ``validate_request`` and answers ``exc.to_error_body()``; the client validates
 before sending and runs ``check_reply`` on every reply and stream event.
@@ -52,6 +56,11 @@ from pytest_imagegen.contract.request_models import (
     SvgOptions,
     SvgReasoning,
 )
+from pytest_imagegen.contract.responses import (
+    ResponsesRequest,
+    check_responses_reply,
+    validate_responses_request,
+)
 from pytest_imagegen.contract.uploads import FileInput, FilesInput, UploadedFile, sniff_format
 from pytest_imagegen.contract.validate import ValidatedRequest, validate_request
 
@@ -85,6 +94,7 @@ __all__ = [
     "ModelCapability",
     "OutputFormatRule",
     "OutputTokensDetails",
+    "ResponsesRequest",
     "StreamEvent",
     "SvgOptions",
     "SvgReasoning",
@@ -95,10 +105,12 @@ __all__ = [
     "capability_for",
     "check_error_reply",
     "check_reply",
+    "check_responses_reply",
     "json_path",
     "parse_reply",
     "parse_stream_event",
     "resolve_model",
     "sniff_format",
     "validate_request",
+    "validate_responses_request",
 ]

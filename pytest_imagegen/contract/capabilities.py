@@ -11,6 +11,7 @@ Also here: which model an endpoint defaults to (``resolve_model``), how gateway 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -19,11 +20,13 @@ from typing import Any, Final, Literal
 __all__ = [
     "CAPABILITIES",
     "DEFAULT_MODELS",
+    "DEFAULT_TOOL_MODEL",
     "ENDPOINTS",
     "GENERIC",
     "GPT_FALLBACK_MODEL",
     "MIME_TYPES",
     "OUTPUT_FORMAT_RULES",
+    "RESPONSES_MODELS",
     "EditInputRule",
     "Endpoint",
     "FreeFormSizeRule",
@@ -34,6 +37,7 @@ __all__ = [
     "gpt_only_params",
     "is_known_model",
     "resolve_model",
+    "responses_model_known",
     "supports",
 ]
 
@@ -144,6 +148,13 @@ class ModelCapability:
     input_fidelities: tuple[str, ...] | None = ("high", "low")
     #: ``markup`` (a PNG overlay steering an edit) is GPT Image 2.5 only.
     markup: bool = False
+    #: Whether the Responses API's ``image_generation`` tool takes the model (its ``model`` option; the
+    #: SDK's ``ImageGeneration.model`` lists the GPT image models, no dall-e).
+    image_tool: bool = True
+    #: The tool's ``action`` values. DISPUTED: one version of the tool guide offers ``action`` for
+    #: gpt-image-1.5 and chatgpt-image-latest only, a later one for "supported GPT Image models", and the
+    #: SDK types it for every model: lenient, every GPT image row takes all three.
+    tool_actions: tuple[str, ...] | None = ("generate", "edit", "auto")
 
     @property
     def variations(self) -> bool:
@@ -174,6 +185,8 @@ _DALL_E_2: Final = ModelCapability(
     partial_images_max=0,
     edit=EditInputRule(max_images=1, formats=("png",), max_bytes=4 * MB, square=True, json_form=False),
     input_fidelities=(),
+    image_tool=False,
+    tool_actions=(),
 )
 
 _DALL_E_3: Final = replace(
@@ -244,6 +257,7 @@ GENERIC: Final = ModelCapability(
     edit=EditInputRule(max_images=16, formats=("png", "jpeg", "webp", "gif"), max_bytes=50 * MB),
     input_fidelities=None,
     markup=True,
+    tool_actions=None,
 )
 
 #: The model each endpoint uses when the request names none (reference §1.1-§1.4).
@@ -255,6 +269,41 @@ DEFAULT_MODELS: Final[Mapping[str, str]] = MappingProxyType(
 #: unspecified. gpt-image-1.5: it is the edits default and the model of the reference's own examples
 #: (gpt-image-1 is shut down), so a request without ``model`` gets the same model on both endpoints.
 GPT_FALLBACK_MODEL: Final = "gpt-image-1.5"
+
+
+# --- the Responses API ----------------------------------------------------------------------------
+
+#: The image model the ``image_generation`` tool uses when it names none (the SDK's ``ImageGeneration.model``
+#: docstring; a forum copy of an older reference says gpt-image-1, which is shut down: the SDK wins).
+DEFAULT_TOOL_MODEL: Final = "gpt-image-2.6-sunburst"
+
+#: Mainline models that can call the ``image_generation`` tool (the tool guide's "supported models"
+#: list). Dated snapshots (``gpt-5-2025-08-07``) follow their base id. A model not listed passes (the
+#: list grows with every release); ``strict=True`` rejects it.
+RESPONSES_MODELS: Final = frozenset(
+    {
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "o3",
+        "gpt-5",
+        "gpt-5-nano",
+        "gpt-5.2",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.5",
+    }
+)
+
+_SNAPSHOT_SUFFIX: Final = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+def responses_model_known(model: str) -> bool:
+    """Whether ``model`` (provider prefix and snapshot date dropped) is a listed mainline model."""
+    return _SNAPSHOT_SUFFIX.sub("", base_model_id(model)) in RESPONSES_MODELS
 
 
 def base_model_id(model: str) -> str:

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,7 +25,20 @@ from pytest_imagegen.contract.uploads import decode_image_header
 from pytest_imagegen.contract.validate import ValidatedRequest
 from pytest_imagegen.errors import SchemaAssertionError
 
-__all__ = ["check_error_reply", "check_reply", "json_path", "parse_reply", "parse_stream_event"]
+if TYPE_CHECKING:
+    from pytest_imagegen.contract.responses.validate import ResponsesRequest
+
+__all__ = [
+    "check_error_reply",
+    "check_reply",
+    "concrete_size",
+    "image_problems",
+    "json_path",
+    "parse_reply",
+    "parse_stream_event",
+    "schema_problems",
+    "to_json",
+]
 
 Problems = list[tuple[str, str]]
 
@@ -55,7 +68,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _schema_problems(model: type[BaseModel], data: Any, base: str, strict: bool) -> tuple[Any, Problems]:
+def schema_problems(model: type[BaseModel], data: Any, base: str, strict: bool) -> tuple[Any, Problems]:
+    """The parsed model (or None) and every schema problem of ``data`` with its JSON path under ``base``."""
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
@@ -84,7 +98,7 @@ def _extras(obj: Any, path: str) -> Problems:
     return problems
 
 
-def _to_json(value: Any) -> Any:
+def to_json(value: Any) -> Any:
     """A reply given as a pydantic model (ours or the openai SDK's) as plain JSON."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_unset=True)
@@ -96,7 +110,7 @@ def _to_json(value: Any) -> Any:
 
 def parse_reply(mapping: Any, *, strict: bool = False) -> ImagesResponse:
     """An ``ImagesResponse`` from JSON; every schema problem raised with its JSON path."""
-    obj, problems = _schema_problems(ImagesResponse, _to_json(mapping), "$", strict)
+    obj, problems = schema_problems(ImagesResponse, to_json(mapping), "$", strict)
     if problems:
         raise SchemaAssertionError(problems, context="images reply")
     assert isinstance(obj, ImagesResponse)
@@ -115,7 +129,7 @@ def _event_problems(data: Any, base: str, strict: bool) -> tuple[StreamEvent | N
         return None, [
             (json_path(["type"], base), f"unknown event type {_short(kind)}; expected one of {known}")
         ]
-    obj, problems = _schema_problems(model, data, base, strict)
+    obj, problems = schema_problems(model, data, base, strict)
     if strict and obj is not None:
         problems += [
             (json_path([name], base), "required by SPEC but absent (strict mode)")
@@ -127,7 +141,7 @@ def _event_problems(data: Any, base: str, strict: bool) -> tuple[StreamEvent | N
 
 def parse_stream_event(mapping: Any, *, strict: bool = False) -> StreamEvent:
     """One stream event (any of the four types) from JSON; problems raised with their JSON paths."""
-    obj, problems = _event_problems(_to_json(mapping), "$", strict)
+    obj, problems = _event_problems(to_json(mapping), "$", strict)
     if problems or obj is None:
         raise SchemaAssertionError(problems, context="stream event")
     return obj
@@ -135,8 +149,8 @@ def parse_stream_event(mapping: Any, *, strict: bool = False) -> StreamEvent:
 
 def check_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check an error envelope ``{"error": {message, type, param, code}}`` (all four keys present)."""
-    data = _to_json(body)
-    _, problems = _schema_problems(ErrorResponse, data, "$", strict)
+    data = to_json(body)
+    _, problems = schema_problems(ErrorResponse, data, "$", strict)
     if problems:
         raise SchemaAssertionError(problems, context="error reply")
 
@@ -144,21 +158,36 @@ def check_error_reply(body: Any, *, strict: bool = False) -> None:
 # --- check_reply ---------------------------------------------------------------------------------
 
 
-def check_reply(request: ValidatedRequest | None, reply: Any, *, strict: bool = False) -> None:
+def check_reply(
+    request: ValidatedRequest | ResponsesRequest | None, reply: Any, *, strict: bool = False
+) -> None:
     """Check a reply's schema and, when ``request`` is given, that it answers that request.
 
     ``reply`` is the JSON of an ``ImagesResponse`` (mapping or model) or a sequence of stream events
     (mappings or models). Raises one ``SchemaAssertionError`` listing every problem.
+
+    A Responses API reply (the response object or its events) is checked by
+    ``contract.responses.check_responses_reply``: chosen by ``request`` when it is a ``ResponsesRequest``,
+    else by the reply's own shape.
     """
     __tracebackhide__ = True
+    # Imported here: the Responses checks build on this module's helpers.
+    from pytest_imagegen.contract.responses.replies import check_responses_reply, is_responses_reply
+    from pytest_imagegen.contract.responses.validate import ResponsesRequest
+
+    if isinstance(request, ResponsesRequest) or (request is None and is_responses_reply(reply)):
+        check_responses_reply(
+            request if isinstance(request, ResponsesRequest) else None, reply, strict=strict
+        )
+        return
     problems: Problems = []
-    data = _to_json(reply)
+    data = to_json(reply)
     if isinstance(data, Mapping):
-        _, problems = _schema_problems(ImagesResponse, data, "$", strict)
+        _, problems = schema_problems(ImagesResponse, data, "$", strict)
         if request is not None:
             problems += _response_vs_request(request, data)
     elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        events = [_to_json(e) for e in data]
+        events = [to_json(e) for e in data]
         for i, event in enumerate(events):
             problems += _event_problems(event, f"$[{i}]", strict)[1]
         if request is not None:
@@ -177,15 +206,18 @@ def _context(request: ValidatedRequest | None) -> str:
     return f"reply to POST /v1/images/{request.endpoint} (model {request.model})"
 
 
-def _concrete(size: Any) -> tuple[int, int] | None:
+def concrete_size(size: Any) -> tuple[int, int] | None:
     match = _SIZE.fullmatch(size) if isinstance(size, str) else None
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _check_b64(path: str, value: Any, fmt: Any, size: Any) -> Problems:
-    """That a base64 string holds an image of the expected format and size (header read only)."""
+def image_problems(path: str, value: Any, fmt: Any, size: Any) -> Problems:
+    """That a base64 string (or an image data URL) holds an image of the expected format and size
+    (header read only)."""
     if not isinstance(value, str):
         return []
+    if value[:5].lower() == "data:" and ";base64," in value[:200]:
+        value = value.split(",", 1)[1]
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -197,7 +229,7 @@ def _check_b64(path: str, value: Any, fmt: Any, size: Any) -> Problems:
     problems: Problems = []
     if isinstance(fmt, str) and fmt != "svg" and got_format != fmt:
         problems.append((path, f"image is {got_format}, expected {fmt}"))
-    expected_size = _concrete(size)
+    expected_size = concrete_size(size)
     if expected_size is not None and got_size != expected_size:
         problems.append((path, f"image is {got_size[0]}x{got_size[1]}, expected {size}"))
     return problems
@@ -212,7 +244,7 @@ def _echo_problems(request: ValidatedRequest, body: Mapping[str, Any], base: str
             (f"{base}.output_format", f"{got_format!r}, but the request asked {request.output_format!r}")
         )
     got_size = body.get("size")
-    if request.concrete_size is not None and _concrete(got_size) is not None and got_size != request.size:
+    if request.concrete_size is not None and concrete_size(got_size) is not None and got_size != request.size:
         problems.append((f"{base}.size", f"{got_size!r}, but the request asked {request.size!r}"))
     got_bg = body.get("background")
     if (
@@ -231,7 +263,7 @@ def _expected_format(request: ValidatedRequest, body: Mapping[str, Any]) -> Any:
 
 def _expected_size(request: ValidatedRequest, body: Mapping[str, Any]) -> Any:
     echoed = body.get("size")
-    return echoed if _concrete(echoed) is not None else request.size
+    return echoed if concrete_size(echoed) is not None else request.size
 
 
 def _response_vs_request(request: ValidatedRequest, body: Mapping[str, Any]) -> Problems:
@@ -253,7 +285,7 @@ def _response_vs_request(request: ValidatedRequest, body: Mapping[str, Any]) -> 
             continue
         path = f"$.data[{i}]"
         problems += _image_kind_problems(request, image, path)
-        problems += _check_b64(f"{path}.b64_json", image.get("b64_json"), fmt, size)
+        problems += image_problems(f"{path}.b64_json", image.get("b64_json"), fmt, size)
     return problems
 
 
@@ -345,7 +377,7 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
         else:
             continue
         problems += _echo_problems(request, event, path)
-        problems += _check_b64(
+        problems += image_problems(
             f"{path}.b64_json",
             event.get("b64_json"),
             _expected_format(request, event),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -42,7 +42,10 @@ from pytest_imagegen.contract.request_models import (
 from pytest_imagegen.contract.uploads import FilesInput, UploadedFile, read_uploads
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["ValidatedRequest", "validate_request"]
+if TYPE_CHECKING:
+    from pytest_imagegen.contract.responses.validate import ResponsesRequest
+
+__all__ = ["ValidatedRequest", "check_option", "translate_validation_error", "validate_request"]
 
 #: Model-independent API limits (reference §1.1, §1.2, PY-NEW).
 OUTPUT_COMPRESSION_RANGE: Final = (0, 100)
@@ -114,20 +117,52 @@ class ValidatedRequest:
         return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+# The Responses shape answers a request of its own kind. A literal "responses" picks the first overload;
+# mypy calls the pair unsafe because a plain str could also hold "responses", which no caller passes.
+@overload
+def validate_request(  # type: ignore[overload-overlap]
+    endpoint: Literal["responses"],
+    params: Mapping[str, Any],
+    files: FilesInput | None = None,
+    *,
+    strict: bool = False,
+) -> ResponsesRequest: ...
+
+
+@overload
 def validate_request(
     endpoint: str,
     params: Mapping[str, Any],
     files: FilesInput | None = None,
     *,
     strict: bool = False,
-) -> ValidatedRequest:
+) -> ValidatedRequest: ...
+
+
+def validate_request(
+    endpoint: str,
+    params: Mapping[str, Any],
+    files: FilesInput | None = None,
+    *,
+    strict: bool = False,
+) -> ValidatedRequest | ResponsesRequest:
     """Check one request against the contract and the model's capability row.
 
     ``endpoint`` is ``generations``, ``edits`` or ``variations``; ``params`` the JSON body or the
     multipart text fields (an explicit ``None`` means "not given", as the SDK sends JSON nulls);
     ``files`` maps a part name (``image``, ``image[]``, ``mask``) to one file or a list. With
     ``strict=True`` unknown models and unknown fields are errors too.
+
+    ``endpoint="responses"`` checks a ``POST /v1/responses`` JSON body (its ``image_generation`` tool and
+    input images) and returns a ``ResponsesRequest`` (see ``contract.responses``).
     """
+    if endpoint == "responses":
+        # Imported here: the Responses validator builds on this module's option checks.
+        from pytest_imagegen.contract.responses.validate import validate_responses_request
+
+        if files:
+            raise messages.unknown_parameter(next(iter(files)))
+        return validate_responses_request(params, strict=strict)
     if endpoint not in ENDPOINTS:
         raise RequestValidationError(
             f"Invalid URL (POST /v1/images/{endpoint})", field=None, code=None, status=404
@@ -284,10 +319,17 @@ def _check_types(
         raise _translate(exc) from None
 
 
-def _translate(exc: ValidationError) -> RequestValidationError:
+def translate_validation_error(exc: ValidationError, prefix: str = "") -> RequestValidationError:
+    """pydantic's first error as the API words it; ``prefix`` names where the model sits (``tools[0]``)."""
+    return _translate(exc, prefix)
+
+
+def _translate(exc: ValidationError, prefix: str = "") -> RequestValidationError:
     err = exc.errors()[0]
     loc = err["loc"]
     name = _api_field_name(loc)
+    if prefix:
+        name = f"{prefix}.{name}" if name else prefix
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -345,6 +387,20 @@ class _Context:
     endpoint: Endpoint
     cap: ModelCapability
     given: dict[str, Any]
+
+
+def _key(label: str) -> str:
+    """The parameter a message label names: ``tools[0].partial_images`` -> ``partial_images``."""
+    return label.rsplit(".", 1)[-1]
+
+
+def check_option(cap: ModelCapability, label: str, value: Any) -> None:
+    """Check one option against a capability row the way ``validate_request`` checks that parameter, for
+    other API shapes that take the same options (the Responses API's image tool); ``label`` names it in
+    the error (``tools[0].quality``). Options without a per-model rule pass."""
+    check = _PARAM_CHECKS.get(_key(label))
+    if check is not None:
+        check(_Context("generations", cap, {}), label, value)
 
 
 def _range(name: str, value: int, low: int, high: int | None) -> None:
@@ -417,7 +473,7 @@ def _check_free_form(name: str, value: str, width: int, height: int, rule: FreeF
 
 def _check_supported_int(low: int, high: int | None) -> Callable[[_Context, str, Any], None]:
     def check(ctx: _Context, name: str, value: int) -> None:
-        if not supports(ctx.cap, name):
+        if not supports(ctx.cap, _key(name)):
             raise messages.unknown_parameter(name)
         _range(name, value, low, high)
 
@@ -426,26 +482,26 @@ def _check_supported_int(low: int, high: int | None) -> Callable[[_Context, str,
 
 def _check_stream(ctx: _Context, name: str, value: bool) -> None:
     # stream=false asks nothing a non-streaming model lacks: lenient, accepted everywhere.
-    if value and not supports(ctx.cap, name):
+    if value and not supports(ctx.cap, _key(name)):
         raise messages.unknown_parameter(name)
 
 
 def _check_partial_images(ctx: _Context, name: str, value: int) -> None:
-    if not supports(ctx.cap, name):
+    if not supports(ctx.cap, _key(name)):
         raise messages.unknown_parameter(name)
     # partial_images without stream=true: unspecified, lenient (accepted, no effect).
     _range(name, value, 0, ctx.cap.partial_images_max)
 
 
 def _check_complexity(ctx: _Context, name: str, value: str) -> None:
-    if not supports(ctx.cap, name):
+    if not supports(ctx.cap, _key(name)):
         raise messages.unknown_parameter(name)
     if value not in COMPLEXITIES:
         raise messages.invalid_value(name, value, COMPLEXITIES)
 
 
 def _check_supported(ctx: _Context, name: str, value: Any) -> None:
-    if not supports(ctx.cap, name):
+    if not supports(ctx.cap, _key(name)):
         raise messages.unknown_parameter(name)
 
 
@@ -454,6 +510,7 @@ _PARAM_CHECKS: Final[Mapping[str, Callable[[_Context, str, Any], None]]] = {
     "n": _check_n,
     "size": _check_size,
     "quality": _enum("qualities"),
+    "action": _enum("tool_actions"),
     "style": _enum("styles"),
     "response_format": _enum("response_formats"),
     "background": _enum("backgrounds"),

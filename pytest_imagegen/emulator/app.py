@@ -1,5 +1,9 @@
 """The emulator's ASGI app (starlette): routes, auth, faults, validation, JSON and SSE replies.
 
+Routes per API shape: the Images API (``/v1/images/...``, its Azure form, and the signed dall-e blob
+URLs) here, the Responses API (``/v1/responses``) in ``responses.py``; both share authentication,
+faults, the service's headers and cookies, the request log and the error envelope.
+
 ``create_app(state)`` builds the app for one ``EmulatorState``; ``server.Emulator`` serves it with
 uvicorn. Request parsing (JSON, multipart) is starlette's and python-multipart's; request rules are
 the contract package's (through ``jobs.make_job``); this module only wires them to the wire format of
@@ -28,7 +32,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from pytest_imagegen.emulator import error_replies
+from pytest_imagegen.emulator import error_replies, responses
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.headers import service_headers
 from pytest_imagegen.emulator.identity import random_token, request_id
@@ -122,6 +126,37 @@ class _Handler:
         if endpoint not in _AZURE_ENDPOINTS:
             return await self.not_found(request, HTTPException(404))
         return await self._serve(request, endpoint, deployment=request.path_params["deployment"])
+
+    async def responses_route(self, request: Request) -> Response:
+        """``POST /v1/responses``: the Responses API with the image tool (``emulator/responses.py``)."""
+        started = time.perf_counter()
+        rid = request_id()
+        parsed = await _parse_body(request)
+        params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
+
+        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+            return self._finish(request, started, rid, params, (), reply, azure=False, fault=fault)
+
+        auth_error = self._authenticate(request, azure=False)
+        if auth_error is not None:
+            return finish(self._error(auth_error))
+        fault = self.state.take_fault()
+        if fault is not None and fault.kind != "disconnect":
+            return finish(self._fault_reply(fault), fault)
+        if isinstance(parsed, ErrorReply) or parsed[1] is not None:  # the Responses API takes JSON only
+            return finish(
+                self._error(parsed if isinstance(parsed, ErrorReply) else error_replies.bad_json()), fault
+            )
+        try:
+            job = responses.make_responses_job(params, self.state)
+        except RequestValidationError as exc:
+            return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
+        if job.request.stream:
+            frames = responses.stream_frames(job, self.state)
+            return finish(
+                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
+            )
+        return finish(_Reply(200, await responses.json_reply(job, self.state)), fault)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         started = time.perf_counter()
@@ -396,6 +431,7 @@ def create_app(state: EmulatorState) -> Starlette:
     app = Starlette(
         routes=[
             Route("/v1/images/{endpoint}", handler.openai_route, methods=["POST"]),
+            Route("/v1/responses", handler.responses_route, methods=["POST"]),
             Route(
                 "/openai/deployments/{deployment}/images/{endpoint}", handler.azure_route, methods=["POST"]
             ),

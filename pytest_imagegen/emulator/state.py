@@ -25,6 +25,8 @@ FAULT_KINDS: tuple[FaultKind, ...] = ("rate_limit", "server_error", "disconnect"
 
 # The number of minted dall-e URLs whose image recipe is remembered (oldest forgotten first).
 _MAX_REMEMBERED_URLS = 1024
+# The number of Responses API replies remembered for ``previous_response_id`` (oldest forgotten first).
+_MAX_REMEMBERED_RESPONSES = 1024
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class EmulatorState:
         self._faults: deque[Fault] = deque()
         self._log: list[LoggedRequest] = []
         self._urls: dict[str, ImageSpec] = {}
+        self._responses: dict[str, ImageSpec | None] = {}
         self._served = 0
         self.signer = UrlSigner(self.signing_key, self.organization, self.user)
 
@@ -128,6 +131,19 @@ class EmulatorState:
     def url_image(self, image_name: str) -> ImageSpec | None:
         with self._lock:
             return self._urls.get(image_name)
+
+    # -- Responses API conversations ---------------------------------------------------------------
+    def remember_response(self, response_id: str, image: ImageSpec | None) -> None:
+        """A response a later request may continue (``previous_response_id``), with the image it made."""
+        with self._lock:
+            self._responses[response_id] = image
+            while len(self._responses) > _MAX_REMEMBERED_RESPONSES:
+                del self._responses[next(iter(self._responses))]
+
+    def previous_response(self, response_id: str) -> tuple[bool, ImageSpec | None]:
+        """Whether ``response_id`` is a response this emulator made, and the image it made (if any)."""
+        with self._lock:
+            return response_id in self._responses, self._responses.get(response_id)
 
     def reset(self) -> None:
         """Forget pending faults and the request log (minted URLs stay valid until they expire)."""
