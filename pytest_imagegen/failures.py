@@ -68,8 +68,11 @@ def _is_users(path: Path) -> bool:
 def _frames(excinfo: Any) -> list[str]:
     lines: list[str] = []
     entries = [e for e in excinfo.traceback if _is_users(Path(str(e.path)))]
+    here = Path.cwd()
     for entry in entries[-_SHOWN_FRAMES:]:
-        lines.append(f"{entry.path}:{entry.lineno + 1}: in {entry.name}")
+        path = Path(str(entry.path))
+        shown = path.relative_to(here) if path.is_relative_to(here) else path  # as pytest shows it
+        lines.append(f"{shown}:{entry.lineno + 1}: in {entry.name}")
         try:
             statement = str(entry.statement).strip().splitlines()
         except Exception:  # a frame without source (a generated module): its location is enough

@@ -153,4 +153,8 @@ def test_the_example_suite_rerecorded_twice_is_byte_identical(pytester: pytest.P
         again = files()
         assert again.keys() == committed.keys()
         changed = sorted(str(p) for p in committed if again[p] != committed[p])
-        assert changed == [], "re-recording the examples changed their cassettes"
+        assert changed == [], (
+            "re-recording the examples changed their cassettes: after a change to the plugin's matching or "
+            "contract code, re-record them with `pytest examples --imagegen-base-url=emulator "
+            "--imagegen-record=all` and commit the result"
+        )
