@@ -180,6 +180,8 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # Recording from the bundled emulator: where requests to other hosts are sent instead.
         self.redirect_to: str | None = None
         self.meta: dict[str, Any] = {}
+        # Reply ids recorded in this run -> the stable ids stored for them (normalize.py).
+        self.ids: dict[str, str] = {}
         self.digest: str | None = None  # of the file as loaded
         self.rules = redact.RedactionRules(
             headers=config.redact_headers,
@@ -269,7 +271,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         keep = self.config.payloads == "keep"
         trimmed = trim.trim_interaction(cleaned, keep=keep)
         return normalize.normalize_interaction(
-            trimmed, seed=seed, keep_offsets=self.config.replay_timing == "recorded"
+            trimmed, seed=seed, keep_offsets=self.config.replay_timing == "recorded", ids=self.ids
         )
 
     def record(

@@ -11,10 +11,11 @@ checkout. So the recorder writes them into the file, once, as a compact index on
 with a third element, the contract problems ``[[where, message], ...]``, for an interaction whose reply
 breaks the contract (and ``"match_on"`` when the match keys were made for other matchers than the
 default ones). ``digest`` hashes the plugin code the keys and verdicts come from together with the file's
-text before the index. The index is trusted only when that digest is current: a hand-edited cassette, a
-reformatted file or another plugin version simply recomputes them (and nothing the index says can make
-one request get another's reply, because an index whose digest does not match the interactions is never
-read).
+text before the index and the index's own entries. The index is trusted only when that digest is
+current: a hand-edited cassette or index, a reformatted file or another plugin version simply recomputes
+them. The digest guards against accidents, not forgery: whoever can edit a cassette can change its
+replies anyway, and ``imagegen-cassettes verify`` recomputes every match key and verdict and reports an
+index that disagrees with its interactions.
 
 - raw key: a digest of the request as the client sent it (method, operation path, query, framing
   headers, body bytes), so a request byte-identical to the recorded one is found without parsing,
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,9 +68,11 @@ def rules_digest() -> str:
     return digest.hexdigest()[:_KEY_LENGTH]
 
 
-def _text_digest(text: str) -> str:
-    """The index's ``digest``: the rules and the file's text before the index, together."""
-    return hashlib.sha256(f"{rules_digest()}\0{text}".encode()).hexdigest()[:32]
+def _digest(text: str, entries: Any, match_on: Any) -> str:
+    """The index's ``digest``: the rules, the file's text before the index and the index's own entries,
+    together (so an index edited by hand, or mangled by a merge, is not trusted either)."""
+    listed = json.dumps([entries, match_on], separators=(",", ":"))
+    return hashlib.sha256(f"{rules_digest()}\0{listed}\0{text}".encode()).hexdigest()[:32]
 
 
 def raw_key(method: str, path: str, query: str, framing: str, body: bytes) -> str:
@@ -118,7 +122,7 @@ def read_index(
     entries = index.get("interactions")
     if not isinstance(entries, list) or len(entries) != count:
         return None
-    if index.get("digest") != _text_digest(covered_text):
+    if index.get("digest") != _digest(covered_text, entries, index.get("match_on")):
         return None
     raw_keys: list[str | None] = []
     match_keys: list[str] = []
@@ -144,10 +148,12 @@ def build_index(
 ) -> dict[str, Any]:
     """The index for a file whose text before the index is ``covered_text``; ``entries`` give each
     interaction's raw key, match key and contract problems."""
-    built: dict[str, Any] = {"digest": _text_digest(covered_text)}
-    if tuple(match_on) != DEFAULT_MATCH_ON:
-        built["match_on"] = list(match_on)
-    built["interactions"] = [
+    listed = [
         [raw, key, [list(p) for p in problems]] if problems else [raw, key] for raw, key, problems in entries
     ]
+    matchers = list(match_on) if tuple(match_on) != DEFAULT_MATCH_ON else None
+    built: dict[str, Any] = {"digest": _digest(covered_text, listed, matchers)}
+    if matchers is not None:
+        built["match_on"] = matchers
+    built["interactions"] = listed
     return built

@@ -10,7 +10,13 @@ client parses still shaped as it expects) and fixes what differs between two rec
   when it is not 0: it marks a retry), and reply headers that count or time
   (``openai-processing-ms``, ``x-ratelimit-remaining-*`` set to their limit, ``x-ratelimit-reset-*`` to
   ``0s``, ``x-request-id`` to an id derived from the request it answers);
-- cookie expiry dates (``expires=`` in ``set-cookie``; the cookie's name and other attributes stay);
+- cookie expiry dates (``expires=`` in ``set-cookie``; the cookie's name and other attributes stay), and
+  the CDN's own cookies (Cloudflare's ``__cf_bm``, ``_cfuvid``, ...: bot-management tokens that mean
+  nothing to a client under test, like the ``cf-ray`` header that is not stored either);
+- the ids a reply gives its objects (``resp_…``, ``ig_…``, ``msg_…``, ``chatcmpl-…``: values of ``id``,
+  ``*_id`` and ``*Id`` fields shaped like ids), replaced by ids derived from the request they answer,
+  the same replacement wherever the id appears later in the cassette (``previous_response_id`` in the
+  next request of a conversation);
 - ``created`` and ``created_at`` (integers in Images and Responses replies): one fixed time,
   ``FIXED_TIME``, still an integer;
 - the start and expiry times (``st``, ``se``) of signed URLs (their signature is redacted anyway);
@@ -115,16 +121,62 @@ def _response_headers(headers: Mapping[str, list[str]], seed: str) -> dict[str, 
         elif name.startswith("x-ratelimit-reset-"):
             values = ["0s"]
         elif name == "set-cookie":
-            values = [_EXPIRES.sub("", v) for v in values]
+            values = _cookies(values)
+            if not values:
+                continue
         else:
             values = [_text(v) for v in values]
         out[name] = list(values)
     return out
 
 
-def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
+_ID_VALUE = re.compile(r"^([a-z][a-z0-9]*)([_-])([A-Za-z0-9]{16,})$")
+_ID_LENGTH = 24
+_CDN_COOKIES = frozenset({"__cf_bm", "_cfuvid", "cf_clearance", "__cflb", "__cfruid", "__cfseq"})
+
+
+def _is_id_key(key: str) -> bool:
+    return key == "id" or key.endswith(("_id", "Id"))
+
+
+def _replace_ids(value: Any, ids: dict[str, str], seed: str | None) -> Any:
+    """``value`` with the ids in ``ids`` replaced; with a ``seed``, ids not seen yet get a replacement
+    derived from it (in the order they appear) and are added to ``ids``."""
+    if isinstance(value, list):
+        return [_replace_ids(item, ids, seed) for item in value]
+    if not isinstance(value, dict) or ("placeholder" in value and len(value) == 1):
+        return value
+    out = {}
+    for key, item in value.items():
+        if isinstance(item, str) and _is_id_key(key):
+            known = ids.get(item)
+            found = _ID_VALUE.match(item) if known is None and seed is not None else None
+            if found is not None and len(found.group(3)) != _ID_LENGTH:
+                digest = hashlib.sha256(f"{seed}:{len(ids)}".encode()).hexdigest()[:_ID_LENGTH]
+                known = ids[item] = f"{found.group(1)}{found.group(2)}{digest}"
+            out[key] = item if known is None else known
+        else:
+            out[key] = _replace_ids(item, ids, seed)
+    return out
+
+
+def _body_ids(body: Mapping[str, Any], ids: dict[str, str], seed: str | None) -> dict[str, Any]:
+    if "json" in body:
+        return {**body, "json": _replace_ids(body["json"], ids, seed)}
+    if "sse" in body:
+        return {**body, "sse": [{**e, "data": _replace_ids(e.get("data"), ids, seed)} for e in body["sse"]]}
+    return dict(body)
+
+
+def _cookies(values: list[str]) -> list[str]:
+    kept = [v for v in values if v.split("=", 1)[0].strip() not in _CDN_COOKIES]
+    return [_EXPIRES.sub("", v) for v in kept]
+
+
+def normalize_request(request: Mapping[str, Any], ids: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A stored (or live, cleaned) request without volatile values: replay normalizes each live request
-    the same way before matching it, so the two compare equal."""
+    the same way before matching it, so the two compare equal. ``ids`` maps reply ids seen while
+    recording to their replacements (see ``normalize_interaction``)."""
     out = dict(request)
     out["uri"] = normalize_uri(str(request["uri"]))
     if "headers" in request:
@@ -136,16 +188,25 @@ def normalize_request(request: Mapping[str, Any]) -> dict[str, Any]:
         }
     if isinstance(request.get("body"), dict):
         out["body"] = _body(request["body"], keep_offsets=False)
+        if ids:
+            out["body"] = _body_ids(out["body"], dict(ids), None)
     return out
 
 
 def normalize_interaction(
-    interaction: Mapping[str, Any], *, seed: str, keep_offsets: bool = False
+    interaction: Mapping[str, Any],
+    *,
+    seed: str,
+    keep_offsets: bool = False,
+    ids: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``interaction`` (stored form) without its volatile values; replacement ids are derived from
-    ``seed``, which the caller makes the same in every recording of the same call."""
-    request, response = normalize_request(interaction["request"]), dict(interaction["response"])
+    ``seed``, which the caller makes the same in every recording of the same call. ``ids`` is the
+    cassette's map of reply ids to their replacements: ids in the request are looked up in it, ids in
+    the reply are added to it."""
+    ids = {} if ids is None else ids
+    request, response = normalize_request(interaction["request"], ids), dict(interaction["response"])
     response["headers"] = _response_headers(response.get("headers") or {}, seed)
     if isinstance(response.get("body"), dict):
-        response["body"] = _body(response["body"], keep_offsets=keep_offsets)
+        response["body"] = _body_ids(_body(response["body"], keep_offsets=keep_offsets), ids, seed)
     return {**interaction, "request": request, "response": response}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_imagegen.cassette import fileformat
+from pytest_imagegen.cassette import fileformat, packing
 from pytest_imagegen.cassette.fileformat import FORMAT_VERSION, Document
 from pytest_imagegen.errors import CassetteError
 
@@ -67,25 +67,8 @@ class Stored:
 # --------------------------------------------------------------------------------------------- the format
 
 
-def _with_headers(interaction: Mapping[str, Any], change: Callable[[Any], Any]) -> dict[str, Any]:
-    out = dict(interaction)
-    for side in ("request", "response"):
-        if isinstance(out.get(side), dict) and isinstance(out[side].get("headers"), dict):
-            out[side] = {**out[side], "headers": {k: change(v) for k, v in out[side]["headers"].items()}}
-    return out
-
-
-def _compact(values: Any) -> Any:
-    """One header value is written as a string, several as a list: half the lines of a cassette."""
-    return values[0] if isinstance(values, list) and len(values) == 1 else values
-
-
-def _as_list(values: Any) -> Any:
-    return [values] if isinstance(values, str) else values
-
-
 def _covered(interactions: Sequence[Mapping[str, Any]], meta: Mapping[str, Any] | None = None) -> str:
-    return fileformat.dump_covered([_with_headers(i, _compact) for i in interactions], meta=meta)
+    return fileformat.dump_covered([packing.pack(i) for i in interactions], meta=meta)
 
 
 def dump_cassette(interactions: Sequence[Mapping[str, Any]]) -> str:
@@ -93,7 +76,7 @@ def dump_cassette(interactions: Sequence[Mapping[str, Any]]) -> str:
     return fileformat.finish(_covered(interactions))
 
 
-def _check_interactions(interactions: list[Any], path: str) -> list[Interaction]:
+def _check_interactions(interactions: list[Any], path: str, *, shared: bool) -> list[Interaction]:
     # migrate.py holds the one rule for telling vcrpy's raw form apart (and imports this module).
     from pytest_imagegen.cassette.migrate import is_vcrpy_interaction
 
@@ -113,15 +96,22 @@ def _check_interactions(interactions: list[Any], path: str) -> list[Interaction]
                 "not parsed ones); this plugin reads only its own format",
                 hint=f"Convert it with `imagegen-cassettes scrub {path}`, which also redacts and trims it.",
             )
-    # In memory every header holds a list of values, whatever the file says.
-    return [_with_headers(i, _as_list) for i in interactions]
+    # In memory every interaction is whole (every header a list, every SSE event named, nothing shared).
+    unpacked = []
+    for index, interaction in enumerate(interactions):
+        try:
+            unpacked.append(packing.unpack(interaction, shared=shared))
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise CassetteError(path, f"interaction {index}: {exc}") from None
+    return unpacked
 
 
 def parse_document(text: str, path: str) -> Document | None:
     """The document in a cassette's text, its interactions checked; None for an empty file."""
     document = fileformat.parse_document(text, path)
     if document is not None:
-        document.interactions = _check_interactions(document.interactions, path)
+        shared = packing.REF_KEY in text
+        document.interactions = _check_interactions(document.interactions, path, shared=shared)
     return document
 
 

@@ -71,6 +71,11 @@ def stored(tape: Tape) -> list[dict[str, Any]]:
     return storage.load_cassette(path) or []
 
 
+def stored_ids(tape: Tape) -> list[str]:
+    """The response ids the cassette holds: stable replacements of the live ones (normalize.py)."""
+    return [str(i["response"]["body"]["json"]["id"]) for i in stored(tape) if "json" in i["response"]["body"]]
+
+
 def assert_every_image_trimmed(interactions: list[dict[str, Any]]) -> None:
     """No base64 image anywhere on disk, and every place the shape puts one holds a placeholder."""
     text = json.dumps(interactions)
@@ -99,7 +104,8 @@ def test_json_reply_recorded_trimmed_and_replayed(tape: Tape, emulator: Emulator
             )
 
     recorded, replayed = record_then_replay(tape, emulator.base_url, call)
-    assert replayed.id == recorded.id
+    assert replayed.id == stored_ids(tape)[0] != recorded.id  # ids are volatile: stored stable
+    assert replayed.id.startswith("resp_")
     assert replayed.output[0].type == "image_generation_call"
     assert shape(replayed.output[0].result) == shape(recorded.output[0].result) == ("WEBP", (64, 64), "RGB")
     assert replayed.tool_usage == recorded.tool_usage
@@ -176,7 +182,8 @@ def test_stream_helper_gets_the_final_response(tape: Tape, emulator: Emulator) -
 
     (recorded_kinds, recorded), (kinds, final) = record_then_replay(tape, emulator.base_url, call)
     assert kinds == recorded_kinds
-    assert final.id == recorded.id
+    assert final.id.startswith("resp_")
+    assert recorded.id.startswith("resp_")
     assert shape(final.output[0].result) == ("PNG", (64, 64), "RGB")
 
 
@@ -199,7 +206,7 @@ async def test_async_json_and_stream(tape: Tape, emulator: Emulator) -> None:
     with tape.open("none") as cassette:
         replayed = await call(DEAD_BASE_URL)
         assert cassette.all_played
-    assert replayed[0].id == recorded[0].id
+    assert replayed[0].id == stored_ids(tape)[0]
     assert [getattr(e, "type", None) for e in replayed[1]] == [getattr(e, "type", None) for e in recorded[1]]
     assert shape(replayed[1][-1].output[0].result) == ("PNG", (64, 64), "RGB")
     assert_contract_clean(stored(tape))
@@ -231,8 +238,9 @@ def test_two_turn_edit_with_an_input_image(tape: Tape, emulator: Emulator) -> No
             return first, second
 
     (first, second), (again_first, again_second) = record_then_replay(tape, emulator.base_url, call)
-    assert (again_first.id, again_second.id) == (first.id, second.id)
-    assert again_second.previous_response_id == again_first.id
+    assert second.previous_response_id == first.id  # live: the service's own ids
+    assert again_second.previous_response_id == again_first.id  # replayed: the stored ids, still linked
+    assert [again_first.id, again_second.id] == stored_ids(tape)
     assert [first.output[0].action, second.output[0].action] == ["edit", "edit"]
     assert shape(again_second.output[0].result) == shape(second.output[0].result)
     interactions = stored(tape)

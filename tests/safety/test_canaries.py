@@ -174,7 +174,8 @@ def test_cookies_come_back_in_a_cookie_header(imagegen_openai, imagegen_cassette
     with httpx.Client(base_url=str(imagegen_openai.base_url), headers=plain_headers(imagegen_openai)) as client:
         first = client.post("images/generations", json=body)
         cookies = "; ".join(v.split(";")[0] for v in first.headers.get_list("set-cookie"))
-        assert cookies.startswith("__cf_bm=")
+        # The CDN's bot-management cookies are not stored (normalize.py): they come back only live.
+        assert cookies.startswith("__cf_bm=") if recording(imagegen_cassette) else cookies == ""
         second = client.post("images/generations", json={**body, "prompt": "cookies again"}, headers={"Cookie": cookies})
     assert first.status_code == second.status_code == 200
     if recording(imagegen_cassette):

@@ -121,7 +121,7 @@ def test_the_key_pasted_into_instructions(imagegen_openai):
     assert reply.output[0].type == "image_generation_call"
 
 
-def test_cookies_come_back_in_a_cookie_header(imagegen_openai):
+def test_cookies_come_back_in_a_cookie_header(imagegen_openai, imagegen_cassette):
     headers = {
         "Authorization": f"Bearer {imagegen_openai.api_key}",
         "OpenAI-Organization": imagegen_openai.organization or "org-none",
@@ -131,7 +131,8 @@ def test_cookies_come_back_in_a_cookie_header(imagegen_openai):
     with httpx.Client(base_url=str(imagegen_openai.base_url), headers=headers) as client:
         first = client.post("responses", json=body)
         cookies = "; ".join(v.split(";")[0] for v in first.headers.get_list("set-cookie"))
-        assert cookies.startswith("__cf_bm=")
+        # The CDN's bot-management cookies are not stored (normalize.py): they come back only live.
+        assert cookies.startswith("__cf_bm=") if recording(imagegen_cassette) else cookies == ""
         second = client.post("responses", json={**body, "input": "cookies again"}, headers={"Cookie": cookies})
     assert first.status_code == second.status_code == 200
 """

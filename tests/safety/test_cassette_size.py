@@ -28,27 +28,13 @@ EXPECTED_IMAGES = {
     "responses_edit": 1,
 }
 
-# These two Responses recordings are over their issue-13 targets (2.8 KB of 2.5 and 7.7 KB of 6 in the
-# JSON format 2): every byte left is the service's own data, not images (the response object, which a
-# stream sends three times; ids; the lifecycle events, each stored with its SSE event name and its data's
-# type). Strict xfail: the day they fit (a leaner stored form of SSE events, or another target), this
-# mark has to go.
-_OVER_TARGET = pytest.mark.xfail(
-    strict=True,
-    reason="over the issue-13 target: the response object, not images; see benchmarks/cassette_size.py",
-)
-SIZE_CASES = [
-    pytest.param(name, marks=_OVER_TARGET) if name in ("responses", "responses_stream") else name
-    for name in CALLS
-]
-
 
 @pytest.fixture(scope="module")
 def recordings(imagegen_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Recording]:
     return record(imagegen_emulator, tmp_path_factory.mktemp("sizes"), "placeholder")
 
 
-@pytest.mark.parametrize("name", SIZE_CASES)
+@pytest.mark.parametrize("name", CALLS)
 def test_placeholder_cassette_within_its_target(recordings: dict[str, Recording], name: str) -> None:
     recording = recordings[name]
     assert recording.size <= TARGETS[name], (

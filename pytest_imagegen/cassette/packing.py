@@ -1,0 +1,145 @@
+"""A stored interaction as it is written to a file, more compactly, and read back exactly.
+
+Every other part of the plugin sees interactions in their full stored form; only the file holds them
+packed, so nothing but ``storage`` needs to know these rules:
+
+- a header with one value is written as a string, several as a list (half the lines of a cassette);
+- an SSE event whose ``event`` name is its data's ``type`` (every event of OpenAI's streams) is written
+  without the name; one whose name differs, or that had none (``"event": null``), keeps it;
+- within one SSE body, an object that repeats an earlier one exactly (a Responses stream sends the whole
+  response in ``response.created`` and again in ``response.in_progress``, and the finished item once in
+  ``response.output_item.done`` and again inside ``response.completed``) is written as
+  ``{"$same_as": [event index, key, ...]}``, the path of its first occurrence. Only objects whose JSON
+  is at least ``MIN_SHARED`` characters are shared, so small records stay where a reader expects them.
+
+Pure: dicts in, dicts out. ``unpack`` raises ``ValueError`` for a reference that points nowhere.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["MIN_SHARED", "REF_KEY", "pack", "unpack"]
+
+REF_KEY = "$same_as"
+MIN_SHARED = 160
+
+Path = list[str | int]
+
+
+def _headers(side: Mapping[str, Any], change: Any) -> dict[str, Any]:
+    out = dict(side)
+    if isinstance(out.get("headers"), dict):
+        out["headers"] = {k: change(v) for k, v in out["headers"].items()}
+    return out
+
+
+def _one_value(values: Any) -> Any:
+    return values[0] if isinstance(values, list) and len(values) == 1 else values
+
+
+def _as_list(values: Any) -> Any:
+    return [values] if isinstance(values, str) else values
+
+
+def _share(value: Any, path: Path, seen: dict[str, Path]) -> Any:
+    """``value`` with objects already ``seen`` (by their canonical JSON) replaced by references."""
+    if isinstance(value, dict):
+        # Key order is kept in the comparison: a shared object is replayed in its first occurrence's order.
+        text = json.dumps(value, separators=(",", ":"))
+        if len(text) >= MIN_SHARED:
+            first = seen.get(text)
+            if first is not None:
+                return {REF_KEY: first}
+            seen[text] = path
+        return {k: _share(v, [*path, k], seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_share(v, [*path, i], seen) for i, v in enumerate(value)]
+    return value
+
+
+def _pack_sse(events: list[Any]) -> list[Any]:
+    seen: dict[str, Path] = {}
+    out = []
+    for number, event in enumerate(events):
+        if not isinstance(event, dict):
+            out.append(event)
+            continue
+        packed = dict(event)
+        data = event.get("data")
+        if isinstance(data, dict) and "event" in event and event["event"] == data.get("type") is not None:
+            del packed["event"]
+        packed["data"] = _share(data, [number], seen)
+        out.append(packed)
+    return out
+
+
+def pack(interaction: Mapping[str, Any]) -> dict[str, Any]:
+    """The form of ``interaction`` written to a file."""
+    out = dict(interaction)
+    for side in ("request", "response"):
+        if isinstance(out.get(side), dict):
+            out[side] = _headers(out[side], _one_value)
+    body = (out.get("response") or {}).get("body") if isinstance(out.get("response"), dict) else None
+    if isinstance(body, dict) and isinstance(body.get("sse"), list):
+        out["response"] = {**out["response"], "body": {**body, "sse": _pack_sse(body["sse"])}}
+    return out
+
+
+def _lookup(events: list[Any], path: Any) -> Any:
+    if not isinstance(path, list) or not path or not isinstance(path[0], int):
+        raise ValueError(f"{REF_KEY} {path!r} is not a path of an earlier event")
+    node: Any = events[path[0]]["data"] if 0 <= path[0] < len(events) else None
+    for step in path[1:]:
+        if isinstance(node, dict) and isinstance(step, str) and step in node:
+            node = node[step]
+            continue
+        if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+            continue
+        raise ValueError(f"{REF_KEY} {path!r} points at nothing")
+    return node
+
+
+def _resolve(value: Any, events: list[Any]) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and REF_KEY in value:
+            return copy.deepcopy(_lookup(events, value[REF_KEY]))
+        return {k: _resolve(v, events) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, events) for v in value]
+    return value
+
+
+def _unpack_sse(events: list[Any], shared: bool) -> list[Any]:
+    out: list[Any] = []
+    for event in events:
+        if not isinstance(event, dict):
+            out.append(event)
+            continue
+        full = dict(event)
+        data = event.get("data")
+        if shared:
+            data = full["data"] = _resolve(data, out)
+        if "event" not in full:
+            full = {"event": data.get("type") if isinstance(data, dict) else None, **full}
+        out.append(full)
+    return out
+
+
+def unpack(interaction: Mapping[str, Any], *, shared: bool = True) -> dict[str, Any]:
+    """The full stored form of an ``interaction`` read from a file (``shared=False``: the file holds no
+    references, so none are looked for)."""
+    out = dict(interaction)
+    for side in ("request", "response"):
+        if isinstance(out.get(side), dict):
+            out[side] = _headers(out[side], _as_list)
+    response = out.get("response")
+    if isinstance(response, dict):
+        body = response.get("body")
+        if isinstance(body, dict) and isinstance(body.get("sse"), list):
+            out["response"] = {**response, "body": {**body, "sse": _unpack_sse(body["sse"], shared)}}
+    return out
