@@ -387,7 +387,27 @@ def sse_event_offsets(chunks: Iterable[tuple[float, bytes]]) -> list[float]:
     return result
 
 
-def _render_sse_event(ev: Mapping[str, Any]) -> bytes:
+#: Marks where an image goes back into rendered JSON (see ``trim.expand_body(spliced=...)``).
+SPLICE_MARK = "\ue000"
+
+
+def _dumps(value: Any, spliced: Sequence[str] | None) -> str:
+    """Compact JSON text of ``value``, its splice marks replaced by ``spliced`` texts (which need no
+    escaping: base64 and data URLs). ValueError when the marks do not line up (a mark in the data)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if not spliced:
+        return text
+    pieces = text.split(SPLICE_MARK)
+    if len(pieces) % 2 == 0:
+        raise ValueError("unpaired splice mark")
+    for n in range(1, len(pieces), 2):
+        if not pieces[n].isdigit() or int(pieces[n]) >= len(spliced):
+            raise ValueError("a splice mark that names no image")
+        pieces[n] = spliced[int(pieces[n])]
+    return "".join(pieces)
+
+
+def _render_sse_event(ev: Mapping[str, Any], spliced: Sequence[str] | None = None) -> bytes:
     lines: list[str] = []
     if ev.get("event") is not None:
         lines.append(f"event: {ev['event']}")
@@ -396,18 +416,19 @@ def _render_sse_event(ev: Mapping[str, Any]) -> bytes:
     if "retry" in ev:
         lines.append(f"retry: {int(ev['retry'])}")
     data = ev.get("data", "")
-    if _contains_placeholder(data):
+    if spliced is None and _contains_placeholder(data):
         raise ValueError("SSE event data still holds an image placeholder: call trim.expand_body first")
-    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    text = data if isinstance(data, str) else _dumps(data, spliced)
     lines.extend(f"data: {part}" for part in re.split(r"\r\n|\r|\n", text))
     return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
-def render_sse_events(body: Body) -> list[bytes]:
-    """One framed chunk per event of an ``{"sse": [...]}`` body, for replay event by event."""
+def render_sse_events(body: Body, spliced: Sequence[str] | None = None) -> list[bytes]:
+    """One framed chunk per event of an ``{"sse": [...]}`` body, for replay event by event (``spliced``:
+    the images of a body expanded with splice marks, see ``trim.expand_body``)."""
     if "sse" not in body:
         raise ValueError(f"not an SSE body: {sorted(body)}")
-    return [_render_sse_event(ev) for ev in body["sse"]]
+    return [_render_sse_event(ev, spliced) for ev in body["sse"]]
 
 
 # ------------------------------------------------------------------------------------------------- multipart
@@ -579,11 +600,14 @@ def _contains_placeholder(value: Any) -> bool:
     return False
 
 
-def render_body(body: Body, headers: Mapping[str, str | Sequence[str]] | None) -> tuple[bytes, Headers]:
+def render_body(
+    body: Body, headers: Mapping[str, str | Sequence[str]] | None, *, spliced: Sequence[str] | None = None
+) -> tuple[bytes, Headers]:
     """Bytes a client can consume, and headers with content-type and content-length to match.
 
     JSON is compact, SSE is framed ``event: X\\ndata: <json>\\n\\n``, multipart gets a fresh boundary.
     Placeholders must have been expanded (``trim.expand_body``); one left in raises ValueError.
+    ``spliced``: the images of a body expanded with splice marks.
     """
     out = normalize_headers(headers)
     for name in ("content-encoding", "content-length", "transfer-encoding"):
@@ -592,12 +616,12 @@ def render_body(body: Body, headers: Mapping[str, str | Sequence[str]] | None) -
     if not body:
         data = b""
     elif "json" in body:
-        if _contains_placeholder(body["json"]):
+        if spliced is None and _contains_placeholder(body["json"]):
             raise ValueError("JSON body still holds an image placeholder: call trim.expand_body first")
-        data = json.dumps(body["json"], separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = _dumps(body["json"], spliced).encode("utf-8")
         ctype = "application/json"
     elif "sse" in body:
-        data = b"".join(render_sse_events(body))
+        data = b"".join(render_sse_events(body, spliced))
         ctype = "text/event-stream"
     elif "multipart" in body:
         data, boundary = _render_multipart(body["multipart"])

@@ -445,6 +445,16 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     # --- replay ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _render(
+        body: dict[str, Any], headers: Headers, spliced: list[str] | None
+    ) -> tuple[list[bytes], Headers]:
+        if "sse" in body:
+            headers.pop("content-length", None)
+            return bodies.render_sse_events(body, spliced), headers
+        content, headers = bodies.render_body(body, headers, spliced=spliced)
+        return [content], headers
+
     def rendered(self, index: int) -> Rendered:
         """The replayable form of interaction ``index`` (placeholders expanded), cached."""
         cached = self._rendered.get(index)
@@ -452,14 +462,17 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             return cached
         response = self.data[index][1]
         headers: Headers = {k: list(v) for k, v in (response.get("headers") or {}).items()}
-        body = trim.expand_body(response.get("body") or {})
-        if "sse" in body:
-            chunks = bodies.render_sse_events(body)
-            offsets = [float(e.get("offset_ms") or 0.0) for e in body["sse"]]
-            headers.pop("content-length", None)
-        else:
-            content, headers = bodies.render_body(body, headers)
-            chunks, offsets = [content], [0.0]
+        stored = response.get("body") or {}
+        try:
+            # Images are put into the rendered text, not passed through the JSON encoder (trim.py).
+            spliced: list[str] | None = []
+            body = trim.expand_body(stored, spliced=spliced)
+            chunks, headers = self._render(body, headers, spliced)
+        except ValueError:  # a splice mark in the data itself: render the plain way
+            spliced = None
+            body = trim.expand_body(stored)
+            chunks, headers = self._render(body, headers, spliced)
+        offsets = [float(e.get("offset_ms") or 0.0) for e in body["sse"]] if "sse" in body else [0.0]
         if self.config.replay_timing == "instant":
             for name, value in _NO_WAIT_HEADERS.items():
                 if name in headers:
