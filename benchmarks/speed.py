@@ -7,7 +7,8 @@ cache of any kind, a fresh TMPDIR), every recorded interaction played once, pyte
 subprocess. It prints medians and the spread (min–max) of ``--runs`` interleaved runs:
 
 (a) start-up: the cost of importing the plugin (what every pytest start pays where it is installed),
-    and the wall time of pytest on a one-test project that never uses it, against ``-p no:imagegen``;
+    the wall time of pytest on a one-test project that never uses it, against ``-p no:imagegen``, and
+    the cost per test of 1,000 tests that never use it (what an unmarked test pays);
 (b) per test: a suite of ``--tests`` tests, each replaying its own one-interaction cassette through a
     plain ``httpx.Client``, against the same tests on ``httpx.MockTransport`` returning the same bytes,
     in the same pytest run; from a fresh copy (cold) and again in that copy (warm). The per-test cost is
@@ -122,6 +123,25 @@ def startup(tmp: Path, runs: int) -> None:
     print(f"  pytest, 1 test not using the plugin: {spread(plain)}")
     print(f"  the same with -p no:imagegen:        {spread(without)}")
     print(f"  ratio (plugin loaded / not loaded):  {ratio(plain, without)}")
+
+    many = tmp / "many"
+    many.mkdir()
+    (many / "pytest.ini").write_text("[pytest]\n")
+    (many / "test_many.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('i', range(1000))\ndef test_x(i):\n    pass\n"
+    )
+    (many / "conftest.py").write_text(CONFTEST)
+    per_test = []
+    for _ in range(runs):
+        medians = []
+        for args in ([], ["-p", "no:imagegen"]):
+            out = tmp / f"many-{time.monotonic_ns()}.json"
+            env = clean_env(tmp, BENCH_DURATIONS=str(out))
+            run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=many, env=env)
+            durations = json.loads(out.read_text())
+            medians.append(statistics.mean(durations.values()))
+        per_test.append(medians[0] - medians[1])
+    print(f"  per unmarked test, plugin loaded vs not (mean over 1,000): {spread(per_test, 1e3, 'us', 1)}")
 
 
 # ------------------------------------------------------------------------------------------ (b) per test

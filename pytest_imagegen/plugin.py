@@ -178,15 +178,20 @@ def imagegen_cassette(
         emulator: Emulator = request.getfixturevalue("imagegen_emulator")
         return emulator.base_url
 
-    with open_cassette(
-        config,
-        request.node.nodeid,
-        cache_dir=_cache_dir(request.config),
-        emulator_url=emulator_url,
-        location=_location(request),
-    ) as cassette:
-        yield cassette
-        request.node.user_properties.append(("imagegen", cassette.outcome()))
+    opened: list[ImagegenCassette] = []
+    try:
+        with open_cassette(
+            config,
+            request.node.nodeid,
+            cache_dir=_cache_dir(request.config),
+            emulator_url=emulator_url,
+            location=_location(request),
+        ) as cassette:
+            opened.append(cassette)
+            yield cassette
+    finally:  # after the save, which may have been refused: the summary says what reached disk
+        if opened:
+            request.node.user_properties.append(("imagegen", opened[0].outcome()))
 
 
 _ROOTS = pytest.StashKey[dict[Path, Path]]()

@@ -109,7 +109,11 @@ def open_cassette(
             yield cassette
     finally:
         stubs.deactivate(cassette)
-        cassette._save()
+        try:
+            cassette._save()
+        except BaseException:
+            cassette.write_refused = True
+            raise
 
 
 def service_for(cassette: ImagegenCassette, *, emulator_url: Callable[[], str]) -> tuple[str, str]:

@@ -35,5 +35,7 @@ def summary_lines(outcomes: Sequence[Mapping[str, Any]]) -> list[str]:
         f"{len(unplayed)} with unplayed interactions"
     ]
     lines += [f"  recorded: {p}" for p in recorded_paths]
+    refused = sorted({str(o["path"]) for o in outcomes if o.get("refused")})
+    lines += [f"  not written (see the error at its test's teardown): {p}" for p in refused]
     lines += [f"  unplayed: {p} ({n} interaction(s) never played)" for p, n in unplayed]
     return lines

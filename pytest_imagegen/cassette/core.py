@@ -183,6 +183,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # Reply ids recorded in this run -> the stable ids stored for them (normalize.py).
         self.ids: dict[str, str] = {}
         self.digest: str | None = None  # of the file as loaded
+        self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
         self.rules = redact.RedactionRules(
             headers=config.redact_headers,
             query_keys=config.redact_query,
@@ -219,7 +220,8 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "path": str(self.file_path),
             "loaded": self.loaded_count,
             "played": sorted(i for i in range(self._loaded_count) if self.play_counts[i]),
-            "recorded": self.recorded_count,
+            "recorded": 0 if self.write_refused else self.recorded_count,
+            "refused": self.write_refused,
             "digest": self.digest,
         }
 
