@@ -89,8 +89,14 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY = re.compile(r'  ((?:\.?[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])+): (.*)')
 _SUMMARY_LIMIT = 12
 #: Keys that hold base64 images in some API shape (``b64_json``, ``result``, ``partial_image_b64``): shown
-#: as facts, or as what they are when they are not images (an SVG). Data URL fields are found by content.
-_IMAGE_KEYS = frozenset(field[-1] for shape in SHAPES for field in shape.image_fields) - {"image_url"}
+#: as facts, or as what they are when they are not images (an SVG). Data URL fields (``image_url``, a chat
+#: image's ``url``) and Gemini's ``inlineData.data`` are found by content: those names hold other values
+#: elsewhere (an https image URL, the Images API's ``data`` list).
+_IMAGE_KEYS = frozenset(field[-1] for shape in SHAPES for field in shape.image_fields) - {
+    "image_url",
+    "url",
+    "data",
+}
 
 
 # ----------------------------------------------------------------------------------------- normalizing
