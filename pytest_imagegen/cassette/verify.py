@@ -132,9 +132,7 @@ def _reply_document(body: Mapping[str, Any], *, keep_done: bool = False) -> Any:
     if "json" in expanded:
         return expanded["json"]
     if "sse" in expanded:
-        return [
-            event.get("data") for event in expanded["sse"] if keep_done or event.get("data") != DONE
-        ]
+        return [event.get("data") for event in expanded["sse"] if keep_done or event.get("data") != DONE]
     return None
 
 

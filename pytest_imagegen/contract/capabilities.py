@@ -38,6 +38,7 @@ __all__ = [
     "aspect_size",
     "base_model_id",
     "capability_for",
+    "drawn_size",
     "gpt_only_params",
     "is_known_model",
     "resolve_model",
@@ -499,3 +500,11 @@ def aspect_size(
     w, h = int(match.group(1)), int(match.group(2))
     scale = (1024 * 1024 / (w * h)) ** 0.5
     return round(w * scale / 16) * 16 * factor, round(h * scale / 16) * 16 * factor
+
+
+def drawn_size(row: ModelCapability, aspect_ratio: str | None) -> tuple[int, int] | None:
+    """The 1K size the row's table gives for ``aspect_ratio``, or None (no table, or not in it)."""
+    for name, width, height in row.aspect_sizes or ():
+        if name == aspect_ratio:
+            return width, height
+    return None

@@ -112,26 +112,38 @@ def _short(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
-def aspect_problem(path: str, width: int, height: int, aspect_ratio: str | None) -> tuple[str, str] | None:
+def aspect_problem(
+    path: str, width: int, height: int, aspect_ratio: str | None, drawn: tuple[int, int] | None = None
+) -> tuple[str, str] | None:
     """A problem when a ``width`` x ``height`` image is not in the ``W:H`` ratio asked (None: it is, or
-    nothing concrete was asked)."""
+    nothing concrete was asked). ``drawn`` is the size the model's row says it draws for that ratio: an
+    image in exactly its proportions passes too (Imagen draws 4:3 as 1280x896, 1.43:1)."""
     match = _RATIO.fullmatch(aspect_ratio or "")
     if match is None:
+        return None
+    if drawn is not None and width * drawn[1] == height * drawn[0]:
         return None
     wanted = int(match.group(1)) / int(match.group(2))
     got = width / height
     if abs(got - wanted) <= ASPECT_TOLERANCE * wanted:
         return None
+    model = f" (the model draws {drawn[0]}x{drawn[1]} for it)" if drawn is not None else ""
     return (
         path,
-        f"image is {width}x{height} ({got:.2f}:1), but the request asked aspect ratio {aspect_ratio}",
+        f"image is {width}x{height} ({got:.2f}:1), but the request asked aspect ratio {aspect_ratio}{model}",
     )
 
 
 def inline_image_problems(
-    path: str, b64: str, declared: str | None, *, aspect_ratio: str | None = None
+    path: str,
+    b64: str,
+    declared: str | None,
+    *,
+    aspect_ratio: str | None = None,
+    drawn: tuple[int, int] | None = None,
 ) -> Problems:
-    """Problems of one inline image: base64, an image, the declared type its real one, the ratio asked.
+    """Problems of one inline image: base64, an image, the declared type its real one, the ratio asked
+    (``drawn``: the size the model's row draws for it, see ``aspect_problem``).
 
     ``declared`` of None (a field left out) is not compared; a declared type that is not ``image/*`` is
     not an image place (audio, a PDF) and only its base64 is checked.
@@ -150,7 +162,7 @@ def inline_image_problems(
     if mime is not None and mime != real:
         problems.append((path, f"declares {mime}, but the bytes are a {facts.format} image ({real})"))
     if facts.width and facts.height:
-        problem = aspect_problem(path, facts.width, facts.height, aspect_ratio)
+        problem = aspect_problem(path, facts.width, facts.height, aspect_ratio, drawn)
         if problem is not None:
             problems.append(problem)
     return problems

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from pytest_imagegen.contract.capabilities import drawn_size
 from pytest_imagegen.contract.chat.models import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -101,6 +102,7 @@ def _images_problems(request: ChatRequest | None, images: Any, path: str) -> tup
         return 0, []
     problems: Problems = []
     aspect = request.aspect_ratio if request is not None else None
+    drawn = drawn_size(request.capability, aspect) if request is not None else None
     for j, image in enumerate(images):
         if not isinstance(image, Mapping):
             continue  # the schema reports it
@@ -116,7 +118,7 @@ def _images_problems(request: ChatRequest | None, images: Any, path: str) -> tup
             elif not split[0].lower().startswith("image/"):
                 problems.append((where, f"a data URL of type {split[0]!r}, not an image type"))
             else:
-                problems += inline_image_problems(where, split[1], split[0], aspect_ratio=aspect)
+                problems += inline_image_problems(where, split[1], split[0], aspect_ratio=aspect, drawn=drawn)
         elif not url.startswith(("https://", "http://")):
             problems.append((where, f"neither a data URL nor an http(s) URL ({url[:40]!r})"))
     return len(images), problems

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from pytest_imagegen.contract.capabilities import drawn_size
 from pytest_imagegen.contract.gemini.models import (
     FINISH_REASONS,
     GenerateContentResponse,
@@ -118,6 +119,7 @@ def _parts_problems(
         return []
     problems: Problems = []
     aspect = request.aspect_ratio if request is not None else None
+    drawn = drawn_size(request.capability, aspect) if request is not None else None
     for j, part in enumerate(parts):
         if not isinstance(part, Mapping):
             continue
@@ -133,7 +135,7 @@ def _parts_problems(
             continue  # audio, a document: not an image place
         known.images += 1
         problems += inline_image_problems(
-            f"{path}.content.parts[{j}].{key}.data", data, declared, aspect_ratio=aspect
+            f"{path}.content.parts[{j}].{key}.data", data, declared, aspect_ratio=aspect, drawn=drawn
         )
     return problems
 
@@ -247,6 +249,7 @@ def _predict_problems(request: GeminiRequest | None, body: Mapping[str, Any], st
     predictions = body.get("predictions")
     predictions = predictions if isinstance(predictions, list) else []
     aspect = request.aspect_ratio if request is not None else None
+    drawn = drawn_size(request.capability, aspect) if request is not None else None
     wanted = normal_mime(request.output_mime or "image/png") if request is not None else None
     images = filtered = 0
     for i, prediction in enumerate(predictions):
@@ -258,7 +261,7 @@ def _predict_problems(request: GeminiRequest | None, body: Mapping[str, Any], st
             images += 1
             declared = mime if isinstance(mime, str) else None
             problems += inline_image_problems(
-                f"{path}.bytesBase64Encoded", data, declared, aspect_ratio=aspect
+                f"{path}.bytesBase64Encoded", data, declared, aspect_ratio=aspect, drawn=drawn
             )
             if wanted is not None and declared is not None and normal_mime(declared) != wanted:
                 problems.append((f"{path}.mimeType", f"{declared!r}, but the request asked {wanted!r}"))
