@@ -112,11 +112,11 @@ def field_of(mapping: Mapping[str, Any], name: str) -> tuple[str, Any]:
 
 
 def validate_gemini_request(
-    params: Mapping[str, Any], *, path: str | None = None, strict: bool = False
+    params: Mapping[str, Any], *, path: str | None = None, strict: bool = False, method: str | None = None
 ) -> GeminiRequest:
-    """Check a Gemini API request; see the module docstring for what is checked."""
+    """Check a Gemini API request; see the module docstring for what is checked. Without ``path``,
+    ``method`` (else the body) says which method was called, and the model is unknown."""
     model: str | None = None
-    method: str | None = None
     if path is not None:
         parsed = parse_path(path)
         if parsed is None:
