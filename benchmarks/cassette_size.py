@@ -11,7 +11,11 @@ a cassette of its own, and prints a table of the bytes on disk:
   most 3 KB);
 - the Responses API's image tool (issue 13): a 1024x1024 image in one JSON reply (target: at most 2.5 KB),
   a stream with two partial images and the service's lifecycle events (at most 6 KB), and an edit turn
-  that sends a 1024x1024 noisy PNG as an ``input_image`` data URL (at most 3.5 KB).
+  that sends a 1024x1024 noisy PNG as an ``input_image`` data URL (at most 3.5 KB);
+- chat completions with image output through a gateway (issue 14, the openai SDK with ``modalities`` in
+  ``extra_body``): a reply with one 1024x1024 image as a data URL (at most 2.5 KB) and the same streamed
+  (at most 5 KB); and a Gemini ``generateContent`` reply with one 1024x1024 ``inlineData`` image, through
+  raw httpx (at most 2.5 KB).
 
 Then it replays every placeholder cassette with the network blocked and checks that each image the
 client receives decodes with Pillow to the format, size and mode of the image received while recording.
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 from PIL import Image
 
@@ -57,7 +62,8 @@ __all__ = [
 KEY = "sk-test-cassette-size"
 # Nothing listens here: replay must not need the network (record mode "none" also blocks sockets).
 DEAD_BASE_URL = "http://127.0.0.1:9/v1"
-# Bytes on disk a placeholder cassette may take, per call (issue 5; the responses_* ones: issue 13).
+# Bytes on disk a placeholder cassette may take, per call (issue 5; the responses_* ones: issue 13; chat,
+# chat_stream and gemini: issue 14).
 TARGETS = {
     "generation": 2048,
     "stream": 4096,
@@ -65,7 +71,12 @@ TARGETS = {
     "responses": 2560,
     "responses_stream": 6144,
     "responses_edit": 3584,
+    "chat": 2560,
+    "chat_stream": 5120,
+    "gemini": 2560,
 }
+# The Gemini API's key shape (AIza + 35), made of pieces; the emulator takes any such key.
+GOOGLE_KEY = "AIza" + "CassetteSizeBenchmarkKey" + "0" * 11
 # The kept generation must be over this many times larger than its placeholder cassette.
 GENERATION_RATIO = 1000
 
@@ -148,6 +159,47 @@ def _responses_edit(client: openai.OpenAI) -> list[str]:
     return [item.result or "" for item in reply.output if item.type == "image_generation_call"]
 
 
+_CHAT = {
+    "model": "google/gemini-2.5-flash-image",
+    "messages": [{"role": "user", "content": "a lighthouse"}],
+    "extra_body": {"modalities": ["image", "text"]},
+}
+
+
+def _b64_of(url: str) -> str:
+    """The base64 of a ``data:image/...;base64,`` URL."""
+    return url.split(",", 1)[1]
+
+
+def _chat(client: openai.OpenAI) -> list[str]:
+    reply = client.chat.completions.create(**_CHAT)
+    message = reply.choices[0].message
+    return [_b64_of(image["image_url"]["url"]) for image in getattr(message, "images", None) or []]
+
+
+def _chat_stream(client: openai.OpenAI) -> list[str]:
+    images = []
+    for chunk in client.chat.completions.create(**_CHAT, stream=True):
+        for choice in chunk.choices:
+            images += [
+                _b64_of(image["image_url"]["url"]) for image in getattr(choice.delta, "images", None) or []
+            ]
+    return images
+
+
+def _gemini(client: openai.OpenAI) -> list[str]:
+    # Raw httpx, as code calling the Gemini API does; the emulator's root is the SDK's base URL less /v1.
+    root = str(client.base_url).rstrip("/").removesuffix("/v1")
+    body = {
+        "contents": [{"parts": [{"text": "a lighthouse"}]}],
+        "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+    }
+    url = f"{root}/v1beta/models/gemini-2.5-flash-image:generateContent"
+    reply = httpx.post(url, json=body, headers={"x-goog-api-key": GOOGLE_KEY}, timeout=60).json()
+    parts = reply["candidates"][0]["content"]["parts"]
+    return [part["inlineData"]["data"] for part in parts if "inlineData" in part]
+
+
 # Each call returns the base64 of every image the client received, in order (stream: partials, then final).
 CALLS: dict[str, Callable[[openai.OpenAI], list[str]]] = {
     "generation": _generation,
@@ -156,6 +208,9 @@ CALLS: dict[str, Callable[[openai.OpenAI], list[str]]] = {
     "responses": _responses,
     "responses_stream": _responses_stream,
     "responses_edit": _responses_edit,
+    "chat": _chat,
+    "chat_stream": _chat_stream,
+    "gemini": _gemini,
 }
 
 

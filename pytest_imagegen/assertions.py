@@ -1,4 +1,4 @@
-"""``assert_valid_reply``: check any Images API or Responses API reply a test holds against the contract.
+"""``assert_valid_reply``: check any reply a test holds against the contract, in any API shape.
 
 The fixtures' clients check every reply on their own; this is for replies that came some other way: the
 openai SDK (``client.images.generate(...)``, a list of its stream events), a raw ``httpx`` call, a JSON
@@ -19,13 +19,19 @@ from pydantic import BaseModel
 
 from pytest_imagegen._uploads import to_upload_files
 from pytest_imagegen.contract import FileInput, ValidatedRequest, check_reply, validate_request
+from pytest_imagegen.contract.chat import ChatRequest
+from pytest_imagegen.contract.gemini import GeminiRequest, validate_gemini_request
 from pytest_imagegen.contract.responses import ResponsesRequest
 
 __all__ = ["assert_valid_reply"]
 
-_ENDPOINTS: Final = ("generations", "edits", "variations", "responses")
+_ENDPOINTS: Final = ("generations", "edits", "variations", "responses", "chat", "gemini")
 #: Parameters only a Responses API request has: a dict with one of them is a ``responses.create`` call.
 _RESPONSES_PARAMS: Final = ("input", "tools", "previous_response_id", "instructions")
+#: ``messages``: a chat completions request; ``contents`` / ``instances``: a Gemini API (Imagen) body.
+_CHAT_PARAMS: Final = ("messages",)
+_GEMINI_PARAMS: Final = ("contents", "instances")
+_Request = ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest
 #: The image parameters of the multipart endpoints, sent as files rather than form fields.
 _FILE_PARAMS: Final = ("image", "mask")
 #: Request options of the openai SDK's methods: not part of the request body, dropped before validating.
@@ -34,7 +40,7 @@ _SDK_OPTIONS: Final = ("extra_headers", "extra_query", "timeout")
 
 def assert_valid_reply(
     reply: Any,
-    request: ValidatedRequest | ResponsesRequest | Mapping[str, Any] | None = None,
+    request: _Request | Mapping[str, Any] | None = None,
     *,
     endpoint: str | None = None,
     strict: bool | None = None,
@@ -70,6 +76,13 @@ def assert_valid_reply(
     makes it a Responses API request. Each image call's ``result`` and partial images are checked
     against the tool's options, and a stream's event order (see ``contract.responses``).
 
+    Chat completions with image output and the Gemini API work the same way: a ``ChatCompletion`` (the
+    SDK's ``client.chat.completions.create(...)``, ``modalities`` in ``extra_body``) or its list of chunks
+    with the keyword arguments of ``chat.completions.create`` (a dict with ``messages``, or
+    ``endpoint="chat"``), or a ``ChatRequest``; a Gemini reply's JSON (or its list of stream chunks) with the
+    request body (a dict with ``contents`` or Imagen's ``instances``, or ``endpoint="gemini"``; the model is
+    in the URL, so pass ``validate_request("gemini", body, path=url_path)`` to check against its row).
+
     ``strict=True`` also fails unknown fields, and SPEC-required stream fields that the service leaves
     out; left out, it is the ``ValidatedRequest``'s own ``strict``, else ``False``.
 
@@ -102,19 +115,19 @@ def _reply_data(reply: Any) -> Mapping[str, Any] | BaseModel | list[Any]:
 
 
 def _validated_request(
-    request: ValidatedRequest | ResponsesRequest | Mapping[str, Any] | None,
+    request: _Request | Mapping[str, Any] | None,
     *,
     endpoint: str | None,
     stream: bool,
     strict: bool | None,
-) -> ValidatedRequest | ResponsesRequest | None:
+) -> _Request | None:
     if endpoint is not None and endpoint not in _ENDPOINTS:
         raise TypeError(f"endpoint={endpoint!r}: expected one of {', '.join(_ENDPOINTS)}")
     if request is None:
         if endpoint is not None:
             raise TypeError("endpoint= describes request=, which is missing")
         return None
-    if isinstance(request, ValidatedRequest | ResponsesRequest):
+    if isinstance(request, ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest):
         if endpoint is not None and endpoint != request.endpoint:
             raise TypeError(
                 f"endpoint={endpoint!r} disagrees with the ValidatedRequest's endpoint {request.endpoint!r}"
@@ -131,10 +144,16 @@ def _validated_request(
         )
     params = _body_params(request)
     chosen = endpoint or _infer_endpoint(params)
+    if chosen == "gemini":
+        # A stream is the method's business, not a body field's.
+        method = (
+            "predict" if "instances" in params else ("streamGenerateContent" if stream else "generateContent")
+        )
+        return validate_gemini_request(params, strict=bool(strict), method=method)
     if stream:
         params.setdefault("stream", True)
-    if chosen == "responses":
-        return validate_request("responses", params, strict=bool(strict))
+    if chosen in ("responses", "chat"):
+        return validate_request(chosen, params, strict=bool(strict))
     files = _files(chosen, params) if chosen != "generations" and "images" not in params else None
     return validate_request(chosen, params, files, strict=bool(strict))
 
@@ -149,6 +168,10 @@ def _body_params(request: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _infer_endpoint(params: Mapping[str, Any]) -> str:
+    if any(name in params for name in _CHAT_PARAMS):
+        return "chat"
+    if any(name in params for name in _GEMINI_PARAMS):
+        return "gemini"
     if any(name in params for name in _RESPONSES_PARAMS):
         return "responses"
     if "images" in params:

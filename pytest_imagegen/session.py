@@ -6,10 +6,11 @@ The layer between the thin pytest wiring in ``plugin.py`` and the cassette core:
 Application code builds its own clients from the environment (``openai.OpenAI()``, ``AzureOpenAI(...)``,
 an ``httpx.Client``), so for the duration of a test that uses a cassette:
 
-- a missing ``OPENAI_API_KEY`` / ``AZURE_OPENAI_API_KEY`` is set to ``DUMMY_API_KEY``, an obvious dummy
-  (the SDK refuses to build a client without a key, and replay needs none). The dummy never leaves the
-  machine: a recording that would send it to a real service stops with ``RecordingNeedsKeyError``
-  before anything is sent (``stubs.py``);
+- a missing ``OPENAI_API_KEY`` / ``AZURE_OPENAI_API_KEY`` / ``GEMINI_API_KEY`` / ``GOOGLE_API_KEY`` is set
+  to ``DUMMY_API_KEY``, an obvious dummy (the SDKs refuse to build a client without a key, and replay
+  needs none; of the two Google names, only while neither holds a key). The dummy never leaves the
+  machine: a recording that would send it to a real service, in a header or in the query (the Gemini
+  API's ``?key=``), stops with ``RecordingNeedsKeyError`` before anything is sent (``stubs.py``);
 - when recording from the bundled emulator, ``OPENAI_BASE_URL`` and ``AZURE_OPENAI_ENDPOINT`` point at
   it, the keys are the dummy whatever the environment holds, and requests to any other host (clients
   built before the test, or with a base URL of their own) are sent to it instead;
@@ -42,8 +43,18 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-#: The variables the openai SDK reads a key from (``OpenAI`` and ``AzureOpenAI``).
-KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
+#: The variables clients read a key from: the openai SDK (``OpenAI`` and ``AzureOpenAI``) and Gemini
+#: clients (google-genai reads ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``).
+KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+#: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
+#: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).
+_ALTERNATIVES = (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
+
+
+def _missing_keys(env: MutableMapping[str, str]) -> list[str]:
+    """The key variables a client may find empty, less those whose alternative holds a key."""
+    taken = {name for group in _ALTERNATIVES if any(env.get(n) for n in group) for name in group}
+    return [name for name in KEY_VARIABLES if not env.get(name) and name not in taken]
 
 
 @contextlib.contextmanager
@@ -55,7 +66,7 @@ def client_environment(
 ) -> Iterator[None]:
     """The environment application code meets while ``cassette`` is open (see the module docstring)."""
     env = os.environ if environ is None else environ
-    changes: dict[str, str] = {name: DUMMY_API_KEY for name in KEY_VARIABLES if not env.get(name)}
+    changes: dict[str, str] = dict.fromkeys(_missing_keys(env), DUMMY_API_KEY)
     base_url = cassette.config.base_url
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()

@@ -1,19 +1,22 @@
 """The API shapes that carry images, and where each one puts them.
 
 An API shape is one wire format that carries images: the Images API, the Responses API's
-``image_generation`` tool, and (issue 14) chat completions with image output and Gemini
-``generateContent``. Every layer has the same parts for each shape, named after it:
+``image_generation`` tool, chat completions with image output (``chat``: a gateway's
+``/chat/completions``) and the Gemini API (``gemini``: ``generateContent``, ``streamGenerateContent`` and
+Imagen's ``predict``). Every layer has the same parts for each shape, named after it:
 
 ==================  =====================================================================================
 layer               part, for shape ``NAME``
 ==================  =====================================================================================
 here                a ``Shape`` row: the request path that carries it, where its base64 images sit
 ``contract/``       request validation (``validate_request(NAME, ...)`` or the Images endpoints) and reply
-                    checks (``check_reply``); the Responses shape is the ``contract/responses`` package
+                    checks (``check_reply``); each later shape is a package named after it
+                    (``contract/responses``, ``contract/chat``, ``contract/gemini``)
 ``cassette/``       nothing per shape: trimming (``trim.py``), redaction, the leak scan and matching find
                     images by content, wherever a shape puts them; ``verify.check_interaction`` dispatches
                     a stored interaction to its shape's contract checks through ``shape_of``
-``emulator/``       the shape's routes, in a module named after it (``emulator/responses.py``)
+``emulator/``       the shape's routes, in a module named after it (``emulator/responses.py``,
+                    ``emulator/chat.py``, ``emulator/gemini.py``)
 ``assertions.py``   ``assert_valid_reply`` picks the shape from the reply (or ``endpoint=``)
 ``snapshot.py``     images shown as facts wherever they sit, a heading per shape
 ==================  =====================================================================================
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-__all__ = ["IMAGES", "RESPONSES", "SHAPES", "Shape", "declared_images", "shape_of"]
+__all__ = ["CHAT", "GEMINI", "IMAGES", "RESPONSES", "SHAPES", "Shape", "declared_images", "shape_of"]
 
 #: A JSON path as steps: a key, or ``"*"`` for every element of an array.
 FieldPath = tuple[str, ...]
@@ -84,8 +87,40 @@ RESPONSES: Final = Shape(
     ),
 )
 
+CHAT: Final = Shape(
+    name="chat",
+    # A gateway's OpenAI-compatible chat completions (``/v1/chat/completions``, ``/api/v1/...``).
+    path=re.compile(r"/chat/completions/?$"),
+    image_fields=(
+        # Request: input images as data URLs in content parts; an earlier assistant turn passed back with
+        # the images it drew.
+        ("messages", "*", "content", "*", "image_url", "url"),
+        ("messages", "*", "images", "*", "image_url", "url"),
+        # JSON reply, and stream chunks.
+        ("choices", "*", "message", "images", "*", "image_url", "url"),
+        ("choices", "*", "delta", "images", "*", "image_url", "url"),
+    ),
+)
+
+GEMINI: Final = Shape(
+    name="gemini",
+    # ``/v1beta/models/{model}:generateContent`` and ``:streamGenerateContent`` (Gemini), ``:predict``
+    # (Imagen); Vertex AI's ``.../publishers/google/models/{model}:{method}`` ends the same way.
+    path=re.compile(r"/models/[^/:]+:(?:generateContent|streamGenerateContent|predict)/?$"),
+    image_fields=(
+        # Request parts: the REST API takes proto field names in camelCase and in snake_case.
+        ("contents", "*", "parts", "*", "inlineData", "data"),
+        ("contents", "*", "parts", "*", "inline_data", "data"),
+        # Reply (JSON, each stream chunk, each element of a JSON-array stream).
+        ("candidates", "*", "content", "parts", "*", "inlineData", "data"),
+        ("candidates", "*", "content", "parts", "*", "inline_data", "data"),
+        # Imagen predict.
+        ("predictions", "*", "bytesBase64Encoded"),
+    ),
+)
+
 #: Every shape, in the order requests are matched against them.
-SHAPES: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES)
+SHAPES: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI)
 
 
 def shape_of(uri: str) -> Shape | None:

@@ -81,16 +81,26 @@ VOLATILE_KEYS = {
 }
 _REQUEST_ID_KEYS = frozenset({"request_id", "x-request-id"})
 _REQUEST_ID = re.compile(r"\breq_[A-Za-z0-9]{8,}\b")
-# Responses API ids (response, image call, message, reasoning item): new on every recording.
+# Responses API ids (response, image call, message, reasoning item), chat completion ids (``chatcmpl-``,
+# a gateway's ``gen-``) and Gemini's ``responseId``: new on every recording.
 _RESPONSE_ID_KEYS = frozenset({"id", "item_id", "previous_response_id"})
 _RESPONSE_ID = re.compile(r"(?:resp|ig|msg|rs)_[A-Za-z0-9]{8,}")
+_CHAT_ID = re.compile(r"(chatcmpl|gen)-[A-Za-z0-9-]{8,}")
+#: Keys only a Gemini API (or Imagen) reply has at its top.
+_GEMINI_KEYS = frozenset({"candidates", "predictions", "promptFeedback"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # One entry line of the snapshot text: a path of .name / [index] / ["key"] steps, then ": value".
 _ENTRY = re.compile(r'  ((?:\.?[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])+): (.*)')
 _SUMMARY_LIMIT = 12
 #: Keys that hold base64 images in some API shape (``b64_json``, ``result``, ``partial_image_b64``): shown
-#: as facts, or as what they are when they are not images (an SVG). Data URL fields are found by content.
-_IMAGE_KEYS = frozenset(field[-1] for shape in SHAPES for field in shape.image_fields) - {"image_url"}
+#: as facts, or as what they are when they are not images (an SVG). Data URL fields (``image_url``, a chat
+#: image's ``url``) and Gemini's ``inlineData.data`` are found by content: those names hold other values
+#: elsewhere (an https image URL, the Images API's ``data`` list).
+_IMAGE_KEYS = frozenset(field[-1] for shape in SHAPES for field in shape.image_fields) - {
+    "image_url",
+    "url",
+    "data",
+}
 
 
 # ----------------------------------------------------------------------------------------- normalizing
@@ -140,11 +150,16 @@ def _describe(data: Any) -> tuple[str, Any]:
     if isinstance(data, Mapping):
         if data.get("object") == "response":
             return "responses reply", data
+        if data.get("object") == "chat.completion":
+            return "chat reply", data
+        if "error" not in data and _GEMINI_KEYS & data.keys():
+            return "gemini reply", data
         return ("error reply" if "error" in data else "images reply"), data
     if isinstance(data, str | bytes | bytearray) or not isinstance(data, Iterable):
         raise TypeError(
-            "imagegen_snapshot takes an Images API reply: an ImagesResponse, its JSON mapping, a list of "
-            f"stream events or an ImagegenAPIError; got {type(data).__name__}. "
+            "imagegen_snapshot takes a reply of an API shape: an ImagesResponse (or a Responses, chat or Gemini "
+            "reply), its JSON mapping, a list of stream events or an ImagegenAPIError; got "
+            f"{type(data).__name__}. "
             "Use syrupy's plain `snapshot` fixture for other values."
         )
     events = [_to_json(event) for event in data]
@@ -152,6 +167,10 @@ def _describe(data: Any) -> tuple[str, Any]:
     first = events[0] if events and isinstance(events[0], Mapping) else {}
     if str(first.get("type", "")).startswith("response."):
         kind = "responses stream"
+    elif first.get("object") == "chat.completion.chunk":
+        kind = "chat stream"
+    elif _GEMINI_KEYS & first.keys():
+        kind = "gemini stream"
     return f"{kind} ({len(events)} event{'s' if len(events) != 1 else ''})", events
 
 
@@ -270,6 +289,10 @@ class _Flattener:
             return VOLATILE_KEYS[key]
         if key in _RESPONSE_ID_KEYS and isinstance(value, str) and _RESPONSE_ID.fullmatch(value):
             return f"<{value.split('_', 1)[0]}_ id>"
+        if key == "id" and isinstance(value, str) and (chat_id := _CHAT_ID.fullmatch(value)):
+            return f"<{chat_id.group(1)}- id>"
+        if key == "responseId" and isinstance(value, str):
+            return "<responseId>"
         if key in _REQUEST_ID_KEYS and isinstance(value, str):
             return "<request id>"
         if key in _IMAGE_KEYS and (isinstance(value, str) or is_placeholder(value)):

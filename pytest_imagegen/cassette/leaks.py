@@ -9,7 +9,8 @@ URIs, JSON keys and values, SSE fields, multipart fields and file names) and loo
 - credential-shaped text (``DEFAULT_PATTERNS``, defined next to the redaction rules in ``redact.py`` as
   ``DEFAULT_LEAK_PATTERNS`` so the two stay in step): OpenAI keys and masked key echoes, bearer tokens,
   Cloudflare cookie values, URL signatures, org/project ids of realistic length, JWTs, AWS access key ids,
-  Azure keys (32 hex) next to a key-like name, in text or as the value of a field named like a key.
+  Google API keys (``AIza…``), Azure keys (32 hex) next to a key-like name, in text or as the value of a
+  field named like a key.
 
 Non-image base64 (an uploaded text file, an unknown binary body) is decoded and searched for the literal
 secrets; image payloads (``b64_json``, and any base64 image or image data URL wherever an API shape puts

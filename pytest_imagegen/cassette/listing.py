@@ -19,7 +19,8 @@ from pytest_imagegen.cassette import trim
 from pytest_imagegen.cassette.verify import endpoint_of
 from pytest_imagegen.contract import resolve_model
 from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
-from pytest_imagegen.shapes import RESPONSES, shape_of
+from pytest_imagegen.contract.gemini import parse_path
+from pytest_imagegen.shapes import CHAT, GEMINI, RESPONSES, shape_of
 
 __all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "model_of", "path_of"]
 
@@ -58,9 +59,16 @@ def _params(request: Mapping[str, Any]) -> dict[str, Any]:
 def model_of(request: Mapping[str, Any]) -> str:
     """The model a stored request asked for, ``<default> (default)`` when it named none, ``-`` for calls
     that are not Images API calls. A Responses API call names its mainline model and the image tool's
-    model: ``gpt-5 + gpt-image-1.5``."""
-    if shape_of(str(request.get("uri", ""))) is RESPONSES:
+    model: ``gpt-5 + gpt-image-1.5``; a chat completion names its model, a Gemini API call the model of its
+    URL (``gemini-2.5-flash-image``)."""
+    shape = shape_of(str(request.get("uri", "")))
+    if shape is RESPONSES:
         return _responses_models(_params(request))
+    if shape is CHAT:
+        return str(_params(request).get("model") or "-")
+    if shape is GEMINI:
+        parsed = parse_path(urlsplit(str(request.get("uri", ""))).path)
+        return parsed[0] if parsed else "-"
     endpoint = endpoint_of(request)
     if endpoint is None:
         return "-"
@@ -105,6 +113,11 @@ def _events_text(events: list[Any]) -> str:
         data = event.get("data")
         if isinstance(data, Mapping) and data.get("type"):
             kind = str(data["type"])
+        elif isinstance(data, Mapping) and data.get("object"):  # a chat completion chunk
+            kind = str(data["object"])
+        elif isinstance(data, Mapping) and "candidates" in data:  # a Gemini stream chunk
+            finished = any(isinstance(c, Mapping) and c.get("finishReason") for c in data["candidates"] or ())
+            kind = "candidates (finished)" if finished else "candidates"
         else:
             kind = str(event.get("event") or (data if isinstance(data, str) else "?"))
         if runs and runs[-1][0] == kind:

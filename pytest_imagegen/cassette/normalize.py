@@ -8,8 +8,9 @@ client parses still shaped as it expects) and fixes what differs between two rec
   emulator listens on a random port; a real service's port is kept;
 - request headers that name the client build (``user-agent``), ``x-stainless-retry-count: 0`` (kept
   when it is not 0: it marks a retry), and reply headers that count or time
-  (``openai-processing-ms``, ``x-ratelimit-remaining-*`` set to their limit, ``x-ratelimit-reset-*`` to
-  ``0s``, ``x-request-id`` to an id derived from the request it answers);
+  (``openai-processing-ms`` and Google's ``server-timing`` dropped, ``x-ratelimit-remaining-*`` set to
+  their limit, ``x-ratelimit-reset-*`` to ``0s``, ``x-request-id`` to an id derived from the request it
+  answers);
 - cookie expiry dates (``expires=`` in ``set-cookie``; the cookie's name and other attributes stay), and
   the CDN's own cookies (Cloudflare's ``__cf_bm``, ``_cfuvid``, ...: bot-management tokens that mean
   nothing to a client under test, like the ``cf-ray`` header that is not stored either);
@@ -43,7 +44,7 @@ _FIXED_SAS_TIME = "2025-01-01T00:00:00Z"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _TIME_KEYS = frozenset({"created", "created_at"})
 _DROPPED_REQUEST = frozenset({"user-agent"})
-_DROPPED_RESPONSE = frozenset({"openai-processing-ms"})
+_DROPPED_RESPONSE = frozenset({"openai-processing-ms", "server-timing"})
 _LOOPBACK_URL = re.compile(r"(https?://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
 _SAS_TIME = re.compile(
     r"([?&](?:st|se)=)[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}Z"

@@ -26,7 +26,8 @@ What counts as a secret, and why:
 - Body fields named like credentials (``api_key``, ``token``, ``client_secret``, ...) holding one token.
 - Body text: ``sk-…`` keys and masked key echoes (401 ``Incorrect API key provided: sk-te****1234.``),
   ``org-…``/``proj_…`` ids (429 messages), ``Bearer`` tokens, JWTs, Cloudflare cookies, ``sig=`` values,
-  AWS access key ids, Azure keys (32 hex) after ``api-key:``/``api-key=``;
+  AWS access key ids, Azure keys (32 hex) after ``api-key:``/``api-key=``, Google API keys (``AIza…``: a
+  gateway's error that quotes the Gemini call it made);
   optionally ``user``/``safety_identifier`` values (``RedactionRules.redact_user``).
 - Literal values: every value taken out of a header or query parameter above, and the user's own
   ``RedactionRules.values``, are also replaced wherever else they appear (a key echoed in a body, an
@@ -134,6 +135,10 @@ _ID = r"(?:[A-Za-z0-9]{20,}|(?=[A-Za-z]*[0-9])[A-Za-z0-9]{4,})(?![A-Za-z0-9])"
 _URL = re.compile(r"https?://[^\s\"'<>\\`]+", re.IGNORECASE)
 _PATH_ID = re.compile(r"(org|user)-" + _ID + r"$")
 
+# A Google API key (the Gemini API's, sent as x-goog-api-key or ?key=): "AIza" and 35 more characters.
+_GOOGLE_KEY_SHAPE = r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"
+_GOOGLE_KEY = re.compile(_GOOGLE_KEY_SHAPE)
+
 # (pattern, replacement) for credential-shaped text; every pattern skips its own marker (idempotence).
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
@@ -154,6 +159,7 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]],
     ),
     (re.compile(r"([?&]sig=)(?!REDACTED-SIG(?![^&\s\"'#]))[^&\s\"'#]+"), lambda m: m.group(1) + SIG_MARKER),
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),
+    (_GOOGLE_KEY, REDACTED),
     (
         re.compile(
             r"(?i)((?:api[-_ ]?key|subscription[-_ ]?key)[\"']?\s*[:=]\s*[\"']?)[0-9a-f]{32}(?![0-9a-f])"
@@ -165,7 +171,7 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]],
 # Literal pieces (lower case) of every text a _TEXT_RULES pattern matches, so a superset: text without
 # any of them skips the rules. Replay redacts every live request before matching it, and most strings
 # (prompts, sizes, model ids) hold none.
-_SHAPE_PIECES = ("key", "sk-", "org-", "proj_", "bearer", "eyj", "_cf", "cf_", "sig=", "akia", "asia")
+_SHAPE_PIECES = ("key", "sk-", "org-", "proj_", "bearer", "eyj", "_cf", "cf_", "sig=", "akia", "asia", "aiza")
 # What _redact_url can change: userinfo, org-/user- path ids, the query, the fragment.
 _URL_MAY_HOLD = re.compile(r"[@?#]|org-|user-")
 
@@ -190,6 +196,7 @@ _LEAK_SHAPES: dict[str, str] = {
     r"(?<![A-Za-z0-9])proj_[A-Za-z0-9]{20,}(?![A-Za-z0-9])": "OpenAI project id (proj_…)",
     r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*": "JSON Web Token",
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b": "AWS access key id",
+    _GOOGLE_KEY_SHAPE: "Google API key (AIza…)",
     r"(?i)(?:api[-_ ]?key|subscription[-_ ]?key)[\"']?\s*[:=]\s*[\"']?[0-9a-f]{32}(?![0-9a-f])": (
         "Azure-style API key (32 hex)"
     ),
@@ -238,7 +245,7 @@ class RedactionRules:
 # text-rule shapes, what _redact_url rewrites, credential-named fields. A superset, so a miss is safe.
 # Substring tests on lower-cased text: an IGNORECASE alternation costs several times more in ``re``.
 _REQUEST_GATE = (
-    *("key", "sk-", "org-", "proj_", "bearer", "eyj", "_cf", "cf_", "sig=", "akia", "asia"),
+    *("key", "sk-", "org-", "proj_", "bearer", "eyj", "_cf", "cf_", "sig=", "akia", "asia", "aiza"),
     *("@", "?", "#", "user-", "secret", "token", "passw", "credential", "auth"),
 )
 

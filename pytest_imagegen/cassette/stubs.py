@@ -238,9 +238,9 @@ def _outgoing(module: ModuleType, cassette: ImagegenCassette, real_request: Any)
         return
     if url.host in _LOOPBACK:
         return
-    for _, value in real_request.headers.raw:
-        if DUMMY_KEY_BYTES in value:
-            raise RecordingNeedsKeyError(real_request.method, str(url), cassette.test_id)
+    # The key may travel in a header or in the query (the Gemini API's ``?key=``).
+    if any(DUMMY_KEY_BYTES in value for _, value in real_request.headers.raw) or DUMMY_KEY_BYTES in url.query:
+        raise RecordingNeedsKeyError(real_request.method, str(url), cassette.test_id)
 
 
 _ACTIVE: list[ImagegenCassette] = []

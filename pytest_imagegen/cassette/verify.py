@@ -10,7 +10,12 @@ default credential patterns and any literal secrets the caller passes.
 
 Each interaction is dispatched by its API shape (``pytest_imagegen.shapes.shape_of`` on the request URI):
 Images API calls to the checks above, Responses API calls (``POST .../responses``) to
-``validate_request("responses", ...)`` and the Responses reply checks; a call in no known shape passes.
+``validate_request("responses", ...)`` and the Responses reply checks, chat completions
+(``POST .../chat/completions``) to ``validate_request("chat", ...)`` and the chat reply checks on the
+stream as sent (its final ``data: [DONE]`` included, so a cut stream shows), Gemini API calls
+(``.../models/{model}:{method}``) to ``validate_request("gemini", ..., path=...)`` and the Gemini reply
+checks; each shape's error replies are checked against its own error envelope. A call in no known shape
+passes.
 
 Pure: interactions in, problems out. ``verify_file`` alone reads a file.
 """
@@ -37,9 +42,11 @@ from pytest_imagegen.contract import (
     check_reply,
     validate_request,
 )
+from pytest_imagegen.contract.chat import DONE, ChatRequest, check_chat_error_reply, check_chat_reply
+from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_error_reply
 from pytest_imagegen.contract.responses import ResponsesRequest
 from pytest_imagegen.errors import CassetteError, RequestValidationError, SchemaAssertionError
-from pytest_imagegen.shapes import IMAGES, RESPONSES, shape_of
+from pytest_imagegen.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
 
 __all__ = [
     "FileReport",
@@ -118,13 +125,14 @@ def request_inputs(body: Mapping[str, Any]) -> tuple[dict[str, Any], FilesInput 
     raise ValueError(f"the request body is stored as {kind!r}, but the Images API takes JSON or multipart")
 
 
-def _reply_document(body: Mapping[str, Any]) -> Any:
-    """The JSON a client would check: a JSON document, or the data of each SSE event."""
+def _reply_document(body: Mapping[str, Any], *, keep_done: bool = False) -> Any:
+    """The JSON a client would check: a JSON document, or the data of each SSE event (the closing
+    ``[DONE]`` only with ``keep_done``: the chat shape checks that its stream ends with it)."""
     expanded = trim.expand_body(dict(body))
     if "json" in expanded:
         return expanded["json"]
     if "sse" in expanded:
-        return [event.get("data") for event in expanded["sse"] if event.get("data") != "[DONE]"]
+        return [event.get("data") for event in expanded["sse"] if keep_done or event.get("data") != DONE]
     return None
 
 
@@ -182,9 +190,48 @@ def _check_responses(interaction: Mapping[str, Any], strict: bool) -> list[tuple
     return problems + _reply_problems(validated, response, strict)
 
 
+def _check_chat(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+    request, response = interaction["request"], interaction["response"]
+    problems = _method_problems(request, "chat completions")
+    status = int(response["status"]["code"])
+    validated: ChatRequest | None = None
+    try:
+        params, _ = request_inputs(request.get("body") or {})
+        validated = validate_request("chat", params, strict=strict)
+    except RequestValidationError as exc:
+        problems += _rejected(exc, status)
+    except ValueError as exc:
+        problems.append(("request body", str(exc)))
+
+    def check(document: Any) -> None:
+        check_chat_reply(validated, document, strict=strict, wire=True)
+
+    return problems + _reply_problems(
+        validated, response, strict, check=check, check_error=check_chat_error_reply, keep_done=True
+    )
+
+
+def _check_gemini(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+    request, response = interaction["request"], interaction["response"]
+    problems = _method_problems(request, "the Gemini API")
+    status = int(response["status"]["code"])
+    validated: GeminiRequest | None = None
+    try:
+        params, _ = request_inputs(request.get("body") or {})
+        path = urlsplit(str(request.get("uri", ""))).path
+        validated = validate_request("gemini", params, strict=strict, path=path)
+    except RequestValidationError as exc:
+        problems += _rejected(exc, status)
+    except ValueError as exc:
+        problems.append(("request body", str(exc)))
+    return problems + _reply_problems(validated, response, strict, check_error=check_gemini_error_reply)
+
+
 _CHECKS: dict[str, Callable[[Mapping[str, Any], bool], list[tuple[str, str]]]] = {
     IMAGES.name: _check_images,
     RESPONSES.name: _check_responses,
+    CHAT.name: _check_chat,
+    GEMINI.name: _check_gemini,
 }
 
 
@@ -204,12 +251,20 @@ def _rejected(exc: RequestValidationError, status: int) -> list[tuple[str, str]]
 
 
 def _reply_problems(
-    validated: ValidatedRequest | ResponsesRequest | None, response: Mapping[str, Any], strict: bool
+    validated: ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest | None,
+    response: Mapping[str, Any],
+    strict: bool,
+    *,
+    check: Callable[[Any], None] | None = None,
+    check_error: Callable[..., None] = check_error_reply,
+    keep_done: bool = False,
 ) -> list[tuple[str, str]]:
+    """The reply's problems: ``check`` (default ``check_reply`` against ``validated``) for a 2xx reply,
+    ``check_error`` (the shape's error envelope) for any other status."""
     status = int(response["status"]["code"])
     body = response.get("body") or {}
     try:
-        document = _reply_document(body)
+        document = _reply_document(body, keep_done=keep_done)
     except (KeyError, TypeError, ValueError) as exc:
         return [("reply body", f"cannot be expanded: {exc}")]
     if document is None:
@@ -217,9 +272,12 @@ def _reply_problems(
         return [("reply body", f"HTTP {status} with a {kind} body, not the API's JSON")]
     try:
         if 200 <= status < 300:
-            check_reply(validated, document, strict=strict)
+            if check is not None:
+                check(document)
+            else:
+                check_reply(validated, document, strict=strict)
         else:
-            check_error_reply(document, strict=strict)
+            check_error(document, strict=strict)
     except SchemaAssertionError as exc:
         return _schema_problems(exc, "reply")
     return []

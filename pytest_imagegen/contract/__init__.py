@@ -1,8 +1,9 @@
 """The Images API contract: request validation, reply checks, pydantic models, per-model capabilities.
 
 Other API shapes live in sub-packages named after them and read the same capability table: the Responses
-API's image tool is ``contract.responses`` (``validate_request("responses", body)`` and ``check_reply``
-dispatch to it).
+API's image tool is ``contract.responses``, chat completions with image output ``contract.chat``, the
+Gemini API (and Imagen) ``contract.gemini``; ``validate_request(NAME, body)`` and ``check_reply`` dispatch
+to them.
 
 Pure: no pytest, no I/O beyond reading the bytes it is handed, no mutable globals. The emulator
 validates requests with ``validate_request`` and answers ``exc.to_error_body()``; the client validates
@@ -22,6 +23,8 @@ from pytest_imagegen.contract.capabilities import (
     capability_for,
     resolve_model,
 )
+from pytest_imagegen.contract.chat import ChatRequest, check_chat_reply, validate_chat_request
+from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_reply, validate_gemini_request
 from pytest_imagegen.contract.replies import (
     check_error_reply,
     check_reply,
@@ -69,6 +72,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "GENERIC",
     "GPT_FALLBACK_MODEL",
+    "ChatRequest",
     "CreateImageEditRequest",
     "CreateImageRequest",
     "CreateImageVariationRequest",
@@ -79,6 +83,7 @@ __all__ = [
     "FileInput",
     "FilesInput",
     "FreeFormSizeRule",
+    "GeminiRequest",
     "Image",
     "ImageEditCompletedEvent",
     "ImageEditPartialImageEvent",
@@ -103,7 +108,9 @@ __all__ = [
     "ValidatedRequest",
     "base_model_id",
     "capability_for",
+    "check_chat_reply",
     "check_error_reply",
+    "check_gemini_reply",
     "check_reply",
     "check_responses_reply",
     "json_path",
@@ -111,6 +118,8 @@ __all__ = [
     "parse_stream_event",
     "resolve_model",
     "sniff_format",
+    "validate_chat_request",
+    "validate_gemini_request",
     "validate_request",
     "validate_responses_request",
 ]

@@ -22,8 +22,11 @@ __all__ = [
     "DEFAULT_MODELS",
     "DEFAULT_TOOL_MODEL",
     "ENDPOINTS",
+    "GEMINI_3_ASPECTS",
+    "GEMINI_25_ASPECTS",
     "GENERIC",
     "GPT_FALLBACK_MODEL",
+    "IMAGEN_ASPECTS",
     "MIME_TYPES",
     "OUTPUT_FORMAT_RULES",
     "RESPONSES_MODELS",
@@ -32,8 +35,10 @@ __all__ = [
     "FreeFormSizeRule",
     "ModelCapability",
     "OutputFormatRule",
+    "aspect_size",
     "base_model_id",
     "capability_for",
+    "drawn_size",
     "gpt_only_params",
     "is_known_model",
     "resolve_model",
@@ -155,6 +160,18 @@ class ModelCapability:
     #: gpt-image-1.5 and chatgpt-image-latest only, a later one for "supported GPT Image models", and the
     #: SDK types it for every model: lenient, every GPT image row takes all three.
     tool_actions: tuple[str, ...] | None = ("generate", "edit", "auto")
+    # --- the multimodal shapes (issue 14): chat completions with image output, the Gemini API -------
+    #: Whether chat completions draw with the model when ``modalities`` holds ``"image"`` (a gateway's
+    #: ``/chat/completions``: the reply's ``message.images``).
+    chat_images: bool = False
+    #: The Gemini API methods the model answers (``POST .../models/{model}:{method}``): ``generateContent``
+    #: and ``streamGenerateContent`` for Gemini image models, ``predict`` for Imagen.
+    gemini_methods: tuple[str, ...] | None = ()
+    #: ``aspectRatio`` values (Gemini ``imageConfig``, Imagen ``parameters``, a gateway's ``image_config``)
+    #: with the pixel size each gives at ``1K``; ``None``: any ``W:H`` ratio (unknown models).
+    aspect_sizes: tuple[tuple[str, int, int], ...] | None = ()
+    #: ``imageSize`` values (``1K``, ``2K``, ``4K``: the 1K size times 1, 2, 4); ``None``: any of them.
+    image_sizes: tuple[str, ...] | None = ()
 
     @property
     def variations(self) -> bool:
@@ -214,6 +231,70 @@ _GPT_2_5: Final = replace(
 )
 
 
+# --- multimodal models: chat completions with image output, the Gemini API (issue 14) ---------------
+# Their rows have no Images API endpoint: a gateway's Images API page says "for multimodal models like
+# gemini-2.5-flash-image, use /v1/chat/completions instead", and Gemini's native methods are its own.
+
+#: gemini-2.5-flash-image's aspect ratios and their sizes (Google's image generation guide; a gateway's
+#: image_config page lists the same ten).
+GEMINI_25_ASPECTS: Final = (
+    ("1:1", 1024, 1024),
+    ("2:3", 832, 1248),
+    ("3:2", 1248, 832),
+    ("3:4", 864, 1184),
+    ("4:3", 1184, 864),
+    ("4:5", 896, 1152),
+    ("5:4", 1152, 896),
+    ("9:16", 768, 1344),
+    ("16:9", 1344, 768),
+    ("21:9", 1536, 672),
+)
+#: gemini-3-pro-image-preview's ten ratios at 1K (2K and 4K are twice and four times each edge).
+GEMINI_3_ASPECTS: Final = (
+    ("1:1", 1024, 1024),
+    ("2:3", 848, 1264),
+    ("3:2", 1264, 848),
+    ("3:4", 896, 1200),
+    ("4:3", 1200, 896),
+    ("4:5", 928, 1152),
+    ("5:4", 1152, 928),
+    ("9:16", 768, 1376),
+    ("16:9", 1376, 768),
+    ("21:9", 1584, 672),
+)
+#: Imagen's five ratios (``parameters.aspectRatio``) at 1K.
+IMAGEN_ASPECTS: Final = (
+    ("1:1", 1024, 1024),
+    ("3:4", 896, 1280),
+    ("4:3", 1280, 896),
+    ("9:16", 768, 1408),
+    ("16:9", 1408, 768),
+)
+
+_MULTIMODAL: Final = ModelCapability(
+    id="gemini-2.5-flash-image",
+    endpoints=(),
+    image_tool=False,
+    tool_actions=(),
+    chat_images=True,
+    gemini_methods=("generateContent", "streamGenerateContent"),
+    aspect_sizes=GEMINI_25_ASPECTS,
+    # imageSize is documented for the Gemini 3 image models; whether 2.5 rejects it is unspecified:
+    # lenient, any value passes (and the image stays 1K).
+    image_sizes=None,
+)
+_IMAGEN: Final = replace(
+    _MULTIMODAL,
+    id="imagen-4.0-generate-001",
+    chat_images=False,
+    gemini_methods=("predict",),
+    # sampleCount: "from 1 to 4".
+    n_max=4,
+    aspect_sizes=IMAGEN_ASPECTS,
+    image_sizes=("1K", "2K"),
+)
+
+
 def _rows(*rows: ModelCapability) -> Mapping[str, ModelCapability]:
     return MappingProxyType({row.id: row for row in rows})
 
@@ -238,6 +319,23 @@ CAPABILITIES: Final[Mapping[str, ModelCapability]] = _rows(
     replace(_GPT_2_5, id="gpt-image-2.5-flare-2026-09-08"),
     replace(_GPT_2_5, id="gpt-image-2.6-sunburst"),
     replace(_GPT_2_5, id="gpt-image-2.6-flare"),
+    _MULTIMODAL,
+    replace(_MULTIMODAL, id="gemini-2.5-flash-image-preview"),
+    replace(
+        _MULTIMODAL,
+        id="gemini-3-pro-image-preview",
+        aspect_sizes=GEMINI_3_ASPECTS,
+        image_sizes=("1K", "2K", "4K"),
+    ),
+    # A gateway's GPT-5 image models answer chat completions only; their aspect ratios are unspecified:
+    # lenient, any ratio.
+    replace(_MULTIMODAL, id="gpt-5-image", gemini_methods=(), aspect_sizes=None),
+    replace(_MULTIMODAL, id="gpt-5-image-mini", gemini_methods=(), aspect_sizes=None),
+    _IMAGEN,
+    replace(_IMAGEN, id="imagen-4.0-ultra-generate-001"),
+    # imageSize is documented for Standard and Ultra; for Fast and Imagen 3 it is unspecified: lenient.
+    replace(_IMAGEN, id="imagen-4.0-fast-generate-001", image_sizes=None),
+    replace(_IMAGEN, id="imagen-3.0-generate-002", image_sizes=None),
 )
 
 #: Rules for a model the table does not know: everything the API might accept passes (the API moves
@@ -258,6 +356,10 @@ GENERIC: Final = ModelCapability(
     input_fidelities=None,
     markup=True,
     tool_actions=None,
+    chat_images=True,
+    gemini_methods=None,
+    aspect_sizes=None,
+    image_sizes=None,
 )
 
 #: The model each endpoint uses when the request names none (reference §1.1-§1.4).
@@ -373,3 +475,36 @@ def resolve_model(endpoint: str, params: Mapping[str, Any]) -> str:
     if endpoint == "generations" and gpt_only_params(params):
         return GPT_FALLBACK_MODEL
     return DEFAULT_MODELS.get(endpoint, DEFAULT_MODELS["generations"])
+
+
+# --- the multimodal shapes ------------------------------------------------------------------------
+
+_RATIO: Final = re.compile(r"([1-9][0-9]?):([1-9][0-9]?)")
+_SIZE_FACTORS: Final = {"1K": 1, "2K": 2, "4K": 4}
+
+
+def aspect_size(
+    row: ModelCapability, aspect_ratio: str | None, image_size: str | None = None
+) -> tuple[int, int]:
+    """The pixel size a multimodal model draws for ``aspect_ratio`` (default ``1:1``) at ``image_size``
+    (default ``1K``): from the row's table, else (a model without one) about one megapixel in that ratio,
+    each edge a multiple of 16. Raises ValueError for a ratio that is not ``W:H``."""
+    ratio = aspect_ratio or "1:1"
+    factor = _SIZE_FACTORS.get((image_size or "1K").upper(), 1)
+    for name, width, height in row.aspect_sizes or ():
+        if name == ratio:
+            return width * factor, height * factor
+    match = _RATIO.fullmatch(ratio)
+    if match is None:
+        raise ValueError(f"aspect ratio {ratio!r} is not W:H")
+    w, h = int(match.group(1)), int(match.group(2))
+    scale = (1024 * 1024 / (w * h)) ** 0.5
+    return round(w * scale / 16) * 16 * factor, round(h * scale / 16) * 16 * factor
+
+
+def drawn_size(row: ModelCapability, aspect_ratio: str | None) -> tuple[int, int] | None:
+    """The 1K size the row's table gives for ``aspect_ratio``, or None (no table, or not in it)."""
+    for name, width, height in row.aspect_sizes or ():
+        if name == aspect_ratio:
+            return width, height
+    return None

@@ -26,6 +26,8 @@ from pytest_imagegen.contract.validate import ValidatedRequest
 from pytest_imagegen.errors import SchemaAssertionError
 
 if TYPE_CHECKING:
+    from pytest_imagegen.contract.chat.validate import ChatRequest
+    from pytest_imagegen.contract.gemini.validate import GeminiRequest
     from pytest_imagegen.contract.responses.validate import ResponsesRequest
 
 __all__ = [
@@ -159,19 +161,28 @@ def check_error_reply(body: Any, *, strict: bool = False) -> None:
 
 
 def check_reply(
-    request: ValidatedRequest | ResponsesRequest | None, reply: Any, *, strict: bool = False
+    request: ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest | None,
+    reply: Any,
+    *,
+    strict: bool = False,
 ) -> None:
     """Check a reply's schema and, when ``request`` is given, that it answers that request.
 
     ``reply`` is the JSON of an ``ImagesResponse`` (mapping or model) or a sequence of stream events
     (mappings or models). Raises one ``SchemaAssertionError`` listing every problem.
 
-    A Responses API reply (the response object or its events) is checked by
-    ``contract.responses.check_responses_reply``: chosen by ``request`` when it is a ``ResponsesRequest``,
-    else by the reply's own shape.
+    A reply of another API shape is checked by that shape's package, chosen by ``request`` when it is a
+    ``ResponsesRequest``, ``ChatRequest`` or ``GeminiRequest``, else by the reply's own shape: the
+    Responses API's response object or events (``contract.responses.check_responses_reply``), a chat
+    completion or its chunks (``contract.chat.check_chat_reply``), a Gemini API reply or its chunks
+    (``contract.gemini.check_gemini_reply``).
     """
     __tracebackhide__ = True
-    # Imported here: the Responses checks build on this module's helpers.
+    # Imported here: the other shapes' checks build on this module's helpers.
+    from pytest_imagegen.contract.chat.replies import check_chat_reply, is_chat_reply
+    from pytest_imagegen.contract.chat.validate import ChatRequest
+    from pytest_imagegen.contract.gemini.replies import check_gemini_reply, is_gemini_reply
+    from pytest_imagegen.contract.gemini.validate import GeminiRequest
     from pytest_imagegen.contract.responses.replies import check_responses_reply, is_responses_reply
     from pytest_imagegen.contract.responses.validate import ResponsesRequest
 
@@ -179,6 +190,12 @@ def check_reply(
         check_responses_reply(
             request if isinstance(request, ResponsesRequest) else None, reply, strict=strict
         )
+        return
+    if isinstance(request, ChatRequest) or (request is None and is_chat_reply(reply)):
+        check_chat_reply(request if isinstance(request, ChatRequest) else None, reply, strict=strict)
+        return
+    if isinstance(request, GeminiRequest) or (request is None and is_gemini_reply(reply)):
+        check_gemini_reply(request if isinstance(request, GeminiRequest) else None, reply, strict=strict)
         return
     problems: Problems = []
     data = to_json(reply)

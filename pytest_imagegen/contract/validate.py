@@ -43,6 +43,8 @@ from pytest_imagegen.contract.uploads import FilesInput, UploadedFile, read_uplo
 from pytest_imagegen.errors import RequestValidationError
 
 if TYPE_CHECKING:
+    from pytest_imagegen.contract.chat.validate import ChatRequest
+    from pytest_imagegen.contract.gemini.validate import GeminiRequest
     from pytest_imagegen.contract.responses.validate import ResponsesRequest
 
 __all__ = ["ValidatedRequest", "check_option", "translate_validation_error", "validate_request"]
@@ -117,8 +119,8 @@ class ValidatedRequest:
         return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-# The Responses shape answers a request of its own kind. A literal "responses" picks the first overload;
-# mypy calls the pair unsafe because a plain str could also hold "responses", which no caller passes.
+# Each later API shape answers a request of its own kind. A literal shape name picks its overload; mypy
+# calls the set unsafe because a plain str could also hold one of the names, which no caller passes.
 @overload
 def validate_request(  # type: ignore[overload-overlap]
     endpoint: Literal["responses"],
@@ -126,7 +128,30 @@ def validate_request(  # type: ignore[overload-overlap]
     files: FilesInput | None = None,
     *,
     strict: bool = False,
+    path: str | None = None,
 ) -> ResponsesRequest: ...
+
+
+@overload
+def validate_request(  # type: ignore[overload-overlap]
+    endpoint: Literal["chat"],
+    params: Mapping[str, Any],
+    files: FilesInput | None = None,
+    *,
+    strict: bool = False,
+    path: str | None = None,
+) -> ChatRequest: ...
+
+
+@overload
+def validate_request(  # type: ignore[overload-overlap]
+    endpoint: Literal["gemini"],
+    params: Mapping[str, Any],
+    files: FilesInput | None = None,
+    *,
+    strict: bool = False,
+    path: str | None = None,
+) -> GeminiRequest: ...
 
 
 @overload
@@ -136,6 +161,7 @@ def validate_request(
     files: FilesInput | None = None,
     *,
     strict: bool = False,
+    path: str | None = None,
 ) -> ValidatedRequest: ...
 
 
@@ -145,7 +171,8 @@ def validate_request(
     files: FilesInput | None = None,
     *,
     strict: bool = False,
-) -> ValidatedRequest | ResponsesRequest:
+    path: str | None = None,
+) -> ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest:
     """Check one request against the contract and the model's capability row.
 
     ``endpoint`` is ``generations``, ``edits`` or ``variations``; ``params`` the JSON body or the
@@ -153,16 +180,27 @@ def validate_request(
     ``files`` maps a part name (``image``, ``image[]``, ``mask``) to one file or a list. With
     ``strict=True`` unknown models and unknown fields are errors too.
 
-    ``endpoint="responses"`` checks a ``POST /v1/responses`` JSON body (its ``image_generation`` tool and
-    input images) and returns a ``ResponsesRequest`` (see ``contract.responses``).
+    The other API shapes take their name and a JSON body, and return a request of their own kind:
+    ``"responses"`` (``POST /v1/responses``, its ``image_generation`` tool: ``ResponsesRequest``),
+    ``"chat"`` (``POST /chat/completions`` with image output: ``ChatRequest``), ``"gemini"`` (the Gemini
+    API; ``path`` is the URL path that names the model and the method, ``.../models/{model}:{method}``:
+    ``GeminiRequest``). ``path`` is ignored by the other shapes.
     """
-    if endpoint == "responses":
-        # Imported here: the Responses validator builds on this module's option checks.
-        from pytest_imagegen.contract.responses.validate import validate_responses_request
-
+    if endpoint in ("responses", "chat", "gemini"):
         if files:
             raise messages.unknown_parameter(next(iter(files)))
-        return validate_responses_request(params, strict=strict)
+        # Imported here: the other shapes' validators build on this module's option checks.
+        if endpoint == "responses":
+            from pytest_imagegen.contract.responses.validate import validate_responses_request
+
+            return validate_responses_request(params, strict=strict)
+        if endpoint == "chat":
+            from pytest_imagegen.contract.chat.validate import validate_chat_request
+
+            return validate_chat_request(params, strict=strict)
+        from pytest_imagegen.contract.gemini.validate import validate_gemini_request
+
+        return validate_gemini_request(params, path=path, strict=strict)
     if endpoint not in ENDPOINTS:
         raise RequestValidationError(
             f"Invalid URL (POST /v1/images/{endpoint})", field=None, code=None, status=404

@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         "--api-key", default=None, help="accept only this key (default: any key starting with sk-)"
     )
     parser.add_argument(
+        "--google-api-key",
+        default=None,
+        help="accept only this key on the Gemini API routes (default: any key starting with AIza)",
+    )
+    parser.add_argument(
         "--organization", default=None, help="organization id to report (default: random org-…)"
     )
     parser.add_argument("--project", default=None, help="project id to report (default: random proj_…)")
@@ -44,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.host,
         args.port,
         api_key=args.api_key,
+        google_api_key=args.google_api_key,
         organization=args.organization,
         project=args.project,
         log_level=args.log_level,

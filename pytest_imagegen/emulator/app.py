@@ -1,8 +1,11 @@
 """The emulator's ASGI app (starlette): routes, auth, faults, validation, JSON and SSE replies.
 
 Routes per API shape: the Images API (``/v1/images/...``, its Azure form, and the signed dall-e blob
-URLs) here, the Responses API (``/v1/responses``) in ``responses.py``; both share authentication,
-faults, the service's headers and cookies, the request log and the error envelope.
+URLs) here, the Responses API (``/v1/responses``) in ``responses.py``, chat completions with image output
+(``/v1/chat/completions``, and a gateway's ``/api/v1/...``) in ``chat.py``, the Gemini API
+(``/v1beta/models/{model}:{method}``) in ``gemini.py``. The OpenAI-style ones share authentication, faults,
+the service's headers and cookies, the request log and the error envelope; the Gemini routes share the log
+and the faults, with Google's key placements, headers and error envelope.
 
 ``create_app(state)`` builds the app for one ``EmulatorState``; ``server.Emulator`` serves it with
 uvicorn. Request parsing (JSON, multipart) is starlette's and python-multipart's; request rules are
@@ -32,7 +35,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from pytest_imagegen.emulator import error_replies, responses
+from pytest_imagegen.emulator import chat, error_replies, gemini, responses
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.headers import service_headers
 from pytest_imagegen.emulator.identity import random_token, request_id
@@ -158,6 +161,78 @@ class _Handler:
             )
         return finish(_Reply(200, await responses.json_reply(job, self.state)), fault)
 
+    async def chat_route(self, request: Request) -> Response:
+        """``POST /v1/chat/completions``: image output through a gateway (``emulator/chat.py``)."""
+        started = time.perf_counter()
+        rid = request_id()
+        parsed = await _parse_body(request)
+        params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
+
+        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+            return self._finish(request, started, rid, params, (), reply, azure=False, fault=fault)
+
+        auth_error = self._authenticate(request, azure=False)
+        if auth_error is not None:
+            return finish(self._error(auth_error))
+        fault = self.state.take_fault()
+        if fault is not None and fault.kind != "disconnect":
+            return finish(self._fault_reply(fault), fault)
+        if isinstance(parsed, ErrorReply) or parsed[1] is not None:  # chat completions take JSON only
+            return finish(
+                self._error(parsed if isinstance(parsed, ErrorReply) else error_replies.bad_json()), fault
+            )
+        provider_error = chat.provider_key_error(request.headers, params, self.state)
+        if provider_error is not None:
+            return finish(self._error(provider_error), fault)
+        try:
+            job = chat.make_chat_job(params, self.state)
+        except RequestValidationError as exc:
+            return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
+        if job.request.stream:
+            frames = chat.stream_frames(job)
+            return finish(
+                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
+            )
+        return finish(_Reply(200, await chat.json_reply(job)), fault)
+
+    async def gemini_route(self, request: Request) -> Response:
+        """``POST /v1beta/models/{model}:{method}``: the Gemini API and Imagen (``emulator/gemini.py``)."""
+        if request.path_params["version"] not in gemini.VERSIONS:
+            return await self.not_found(request, HTTPException(404))
+        started = time.perf_counter()
+        rid = request_id()
+        parsed = await _parse_body(request)
+        params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
+
+        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+            return self._finish(
+                request, started, rid, params, (), reply, azure=False, fault=fault, google=True
+            )
+
+        auth_error = gemini.authenticate(request.headers, request.query_params, self.state)
+        if auth_error is not None:
+            return finish(self._error(auth_error))
+        fault = self.state.take_fault()
+        if fault is not None and fault.kind != "disconnect":
+            return finish(self._error(gemini.fault_error(fault.kind)), fault)
+        if isinstance(parsed, ErrorReply) or parsed[1] is not None:
+            return finish(self._error(gemini.bad_json()), fault)
+        try:
+            job = gemini.make_gemini_job(request.url.path, params)
+        except RequestValidationError as exc:
+            return finish(self._error(gemini.validation_error(exc)), fault)
+        json_type = gemini.JSON_MEDIA_TYPE
+        if job.request.method == "predict":
+            return finish(_Reply(200, await gemini.predict_reply(job), media_type=json_type), fault)
+        if job.request.stream and request.query_params.get("alt") == "sse":
+            frames = gemini.sse_frames(job)
+            return finish(
+                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
+            )
+        if job.request.stream:
+            return finish(_Reply(200, await gemini.json_array_reply(job), media_type=json_type), fault)
+        return finish(_Reply(200, await gemini.json_reply(job), media_type=json_type), fault)
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         started = time.perf_counter()
         reply = error_replies.invalid_url(request.method, request.url.path)
@@ -273,18 +348,24 @@ class _Handler:
         *,
         azure: bool,
         fault: Fault | None = None,
+        google: bool = False,
     ) -> Response:
-        """Log the request and turn ``reply`` into a Response carrying the service's headers."""
-        headers = service_headers(
-            request_id=rid,
-            organization=self.state.organization,
-            project=self.state.project,
-            cookie_secret=self.state.cookie_secret,
-            processing_ms=max(1, round((time.perf_counter() - started) * 1000)),
-            served_before=self.state.next_request_number(),
-            now=self.state.clock(),
-            azure=azure,
-        )
+        """Log the request and turn ``reply`` into a Response carrying the service's headers (Google's,
+        with ``google``)."""
+        processing_ms = max(1, round((time.perf_counter() - started) * 1000))
+        if google:
+            headers = gemini.google_headers(processing_ms)
+        else:
+            headers = service_headers(
+                request_id=rid,
+                organization=self.state.organization,
+                project=self.state.project,
+                cookie_secret=self.state.cookie_secret,
+                processing_ms=processing_ms,
+                served_before=self.state.next_request_number(),
+                now=self.state.clock(),
+                azure=azure,
+            )
         headers += reply.headers
         self.state.log(
             LoggedRequest(
@@ -432,6 +513,9 @@ def create_app(state: EmulatorState) -> Starlette:
         routes=[
             Route("/v1/images/{endpoint}", handler.openai_route, methods=["POST"]),
             Route("/v1/responses", handler.responses_route, methods=["POST"]),
+            Route("/v1/chat/completions", handler.chat_route, methods=["POST"]),
+            Route("/api/v1/chat/completions", handler.chat_route, methods=["POST"]),
+            Route("/{version}/models/{target}", handler.gemini_route, methods=["POST"]),
             Route(
                 "/openai/deployments/{deployment}/images/{endpoint}", handler.azure_route, methods=["POST"]
             ),

@@ -58,6 +58,8 @@ class Emulator:
     """An emulator of the Images API on ``host:port`` (``port=0``: a free port).
 
     ``api_key=None`` accepts any key starting with ``sk-``; a string accepts exactly that key.
+    ``google_api_key`` is the same for the Gemini API routes (None: any ``AIza...`` key, or the plugin's
+    dummy key).
     ``organization``, ``project`` and ``cookie_secret`` default to random values in the real shapes;
     set them to canary strings to prove they never reach a cassette. ``clock`` replaces ``time.time``
     for ``created`` and signed-URL expiry.
@@ -69,6 +71,7 @@ class Emulator:
         port: int = 0,
         *,
         api_key: str | None = None,
+        google_api_key: str | None = None,
         organization: str | None = None,
         project: str | None = None,
         cookie_secret: str | None = None,
@@ -79,6 +82,7 @@ class Emulator:
     ) -> None:
         self.state = EmulatorState(
             api_key=api_key,
+            google_api_key=google_api_key,
             organization=organization or organization_id(),
             project=project or project_id(),
             cookie_secret=cookie_secret or random_token(32),

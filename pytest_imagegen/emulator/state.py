@@ -74,6 +74,9 @@ class EmulatorState:
     """
 
     api_key: str | None = None
+    #: The Gemini API's key (``x-goog-api-key`` or ``?key=``); None accepts any ``AIza...`` key and the
+    #: plugin's dummy key (what a recording from the emulator sends).
+    google_api_key: str | None = None
     organization: str = field(default_factory=organization_id)
     project: str = field(default_factory=project_id)
     cookie_secret: str = field(default_factory=lambda: random_token(32))

@@ -31,7 +31,7 @@ from pytest_imagegen.cassette.trim import (
     trim_interaction,
     trimmed_bytes,
 )
-from pytest_imagegen.shapes import IMAGES, RESPONSES, SHAPES, declared_images, shape_of
+from pytest_imagegen.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
 
 MakeImage = Callable[..., bytes]
 
@@ -227,7 +227,13 @@ def test_shapes_are_told_by_path() -> None:
     assert shape_of("https://api.openai.com/v1/images/edits") is IMAGES
     assert shape_of("https://api.openai.com/v1/responses/resp_1/input_items") is None
     assert shape_of("https://blob.example.com/private/img.png") is None
-    assert [shape.name for shape in SHAPES] == ["images", "responses"]
+    assert shape_of("https://openrouter.ai/api/v1/chat/completions") is CHAT
+    gemini = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash-image"
+    assert shape_of(f"{gemini}:generateContent") is GEMINI
+    assert shape_of(f"{gemini}:streamGenerateContent?alt=sse&key=REDACTED") is GEMINI
+    assert shape_of(f"{gemini}:countTokens") is None
+    assert shape_of(gemini.replace("gemini-2.5-flash-image", "imagen-4.0-generate-001:predict")) is GEMINI
+    assert [shape.name for shape in SHAPES] == ["images", "responses", "chat", "gemini"]
 
 
 # --- redaction and the leak scan -------------------------------------------------------------------------

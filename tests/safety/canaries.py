@@ -14,6 +14,9 @@ __all__ = [
     "CANARIES",
     "COOKIE_SECRET",
     "END_USER",
+    "GATEWAY_TOKEN",
+    "GOOGLE_API_KEY",
+    "GOOGLE_WRONG_KEY",
     "ORGANIZATION",
     "PATH_USER",
     "PROJECT",
@@ -30,6 +33,12 @@ PATH_USER = "user-CANARYUSERw1X2y3Z4a5B6c"  # the account's user id in dall-e UR
 END_USER = "CANARYENDUSER-d7E8f9G0h1"  # the ``user`` field: an id of the caller's own end user
 SAFETY_ID = "CANARYSAFETYID-i2J3k4L5m6"  # ``safety_identifier``: the same, by its newer name
 
+# The Gemini API's key shape is "AIza" and 35 more characters; built from pieces so that no scanner takes
+# this file for a leak. A gateway's own token travels in a header of its own (cf-aig-token, x-...-key).
+GOOGLE_API_KEY = "AIza" + "Sy" + "CANARYGOOGLEKEYb7Q2wE5rT8yU1iO4pA"
+GOOGLE_WRONG_KEY = "AIza" + "Sy" + "CANARYGOOGLEWRONGd3F6gH9jK2lZ5xRk"
+GATEWAY_TOKEN = "CANARYGATEWAYTOKEN-" + "n1M4b7V0c3X6z9L2"
+
 CANARIES: dict[str, str] = {
     "api key": API_KEY,
     "wrong api key": WRONG_KEY,
@@ -41,4 +50,7 @@ CANARIES: dict[str, str] = {
     "dall-e path user": PATH_USER,
     "end user": END_USER,
     "safety identifier": SAFETY_ID,
+    "google api key": GOOGLE_API_KEY,
+    "wrong google api key": GOOGLE_WRONG_KEY,
+    "gateway token": GATEWAY_TOKEN,
 }

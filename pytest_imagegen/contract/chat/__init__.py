@@ -1,0 +1,61 @@
+"""Chat completions with image output (``POST /chat/completions`` through a gateway): the ``chat`` shape.
+
+Built like the other shapes of the contract (``pytest_imagegen.shapes.CHAT``) and reading the same
+capability table (which models draw in chat completions, their aspect ratios and image sizes; a provider
+prefix such as ``google/`` is dropped to find the row):
+
+- ``validate_request("chat", body)`` (or ``validate_chat_request``) -> ``ChatRequest``;
+- ``check_reply(request, reply)`` (or ``check_chat_reply``): the chat completion or its chunks.
+
+Pure: no pytest, no I/O beyond reading the bytes it is handed.
+"""
+
+from pytest_imagegen.contract.chat.models import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChatErrorResponse,
+    ChatImage,
+    ChatImageURL,
+    ChatMessage,
+    Choice,
+    ChunkChoice,
+    ChunkDelta,
+    ImageConfig,
+    Usage,
+)
+from pytest_imagegen.contract.chat.replies import (
+    DONE,
+    check_chat_error_reply,
+    check_chat_reply,
+    is_chat_reply,
+)
+from pytest_imagegen.contract.chat.validate import (
+    MODALITIES,
+    ChatInputImage,
+    ChatRequest,
+    validate_chat_request,
+)
+
+__all__ = [
+    "DONE",
+    "MODALITIES",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionRequest",
+    "ChatErrorResponse",
+    "ChatImage",
+    "ChatImageURL",
+    "ChatInputImage",
+    "ChatMessage",
+    "ChatRequest",
+    "Choice",
+    "ChunkChoice",
+    "ChunkDelta",
+    "ImageConfig",
+    "Usage",
+    "check_chat_error_reply",
+    "check_chat_reply",
+    "is_chat_reply",
+    "validate_chat_request",
+]
