@@ -1,6 +1,6 @@
 """A storyboard panel drawn through a gateway's chat completions (``modalities`` in ``extra_body``).
 
-Recorded from the bundled emulator (``pytest examples --imagegen-base-url=emulator --imagegen-record=all``)
+Recorded from the bundled emulator (``pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite``)
 and replayed offline. On disk the image is a placeholder behind its ``data:image/png;base64,`` prefix: the
 cassette keeps what the URL declared and what the bytes were (format, size, mode, digest), and the
 contract checks both agree.

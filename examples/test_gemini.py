@@ -2,7 +2,7 @@
 
 The code under test builds its own client from ``GEMINI_API_KEY`` and Google's URL; while the cassette is
 open the plugin gives it a dummy key when none is set, and while recording from the emulator
-(``pytest examples --imagegen-base-url=emulator --imagegen-record=all``) its requests go to the emulator.
+(``pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite``) its requests go to the emulator.
 The cassette keeps Google's URL, the key redacted wherever it was placed, and each ``inlineData`` image
 as a placeholder; replay needs no key and no network.
 """

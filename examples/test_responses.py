@@ -1,6 +1,6 @@
 """The Responses API's image tool: a drawing, a stream, and an edit of the user's photo in two turns.
 
-Recorded from the bundled emulator (``pytest examples --imagegen-base-url=emulator --imagegen-record=all``)
+Recorded from the bundled emulator (``pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite``)
 and replayed offline. On disk every image is a placeholder, the user's photo included: the cassette keeps
 its data URL prefix and its digest, so the same photo replays and another one is a cassette miss.
 """

@@ -3,7 +3,7 @@
 Each test runs offline against its cassette in ``cassettes/examples/test_thumbnailer/``. To record them
 again from the bundled emulator (or from the real service, with OPENAI_API_KEY set and no base URL)::
 
-    pytest examples --imagegen-base-url=emulator --imagegen-record=all
+    pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import httpcore  # noqa: F401 - httpx maps its exceptions by class: a second copy would not be mapped
+import httpcore2  # noqa: F401 - the same for httpx2 (the openai SDK's transport)
 import hypothesis  # noqa: F401 - its pytest plugin's summary would import it in every inner run
 import openai  # noqa: F401
 import yaml  # noqa: F401

@@ -146,7 +146,7 @@ def test_the_example_suite_rerecorded_twice_is_byte_identical(pytester: pytest.P
 
     committed = files()
     # The README's command: what `git diff` shows after it must be nothing.
-    command = ["examples", "--imagegen-base-url=emulator", "--imagegen-record=all"]
+    command = ["examples", "--imagegen-base-url=emulator", "--imagegen-record=rewrite"]
     for _ in range(2):
         result = pytester.runpytest_subprocess(*command)
         assert result.ret == pytest.ExitCode.OK, result.stdout.str()
@@ -156,5 +156,5 @@ def test_the_example_suite_rerecorded_twice_is_byte_identical(pytester: pytest.P
         assert changed == [], (
             "re-recording the examples changed their cassettes: after a change to the plugin's matching or "
             "contract code, re-record them with `pytest examples --imagegen-base-url=emulator "
-            "--imagegen-record=all` and commit the result"
+            "--imagegen-record=rewrite` and commit the result"
         )
