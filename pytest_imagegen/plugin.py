@@ -81,6 +81,12 @@ def pytest_configure(config: pytest.Config) -> None:
             check_base_url(layer.get("base_url"))
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+    # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.
+    try:
+        config_from_ini(_ini_layer(config), rootdir=config.rootpath)
+    except ConfigError as exc:
+        where = f" in {config.inipath}" if config.inipath else ""
+        raise pytest.UsageError(f"pytest-imagegen: invalid imagegen_* setting{where}: {exc}") from None
 
 
 def _env_layer() -> dict[str, Any]:
