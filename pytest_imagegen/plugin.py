@@ -7,7 +7,7 @@ Everything here reads pytest's configuration and hands an ``ImagegenConfig`` to 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -330,11 +330,21 @@ def imagegen_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def imagegen_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """syrupy's ``snapshot`` with the imagegen extension: a reply becomes a stable, readable snapshot."""
-    from pytest_imagegen.snapshot import ImagegenSnapshotExtension
+def imagegen_snapshot(
+    request: pytest.FixtureRequest, snapshot: SnapshotAssertion, imagegen_config: ImagegenConfig
+) -> Iterator[SnapshotAssertion]:
+    """syrupy's ``snapshot`` with the imagegen extension: a reply becomes a stable, readable snapshot,
+    redacted like a cassette (this scope's rules, and the secrets the test's recording found)."""
+    from pytest_imagegen.snapshot import ImagegenSnapshotExtension, redaction_for
 
-    return snapshot.use_extension(ImagegenSnapshotExtension)
+    def secrets() -> Iterable[str]:
+        if "imagegen_cassette" in request.fixturenames:
+            cassette: ImagegenCassette = request.getfixturevalue("imagegen_cassette")
+            return cassette.secrets
+        return ()
+
+    with redaction_for(imagegen_config, secrets):
+        yield snapshot.use_extension(ImagegenSnapshotExtension)
 
 
 @pytest.hookimpl(wrapper=True)
