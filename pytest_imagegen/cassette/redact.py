@@ -298,7 +298,8 @@ class RedactionRules:
 # Substring tests on lower-cased text: an IGNORECASE alternation costs several times more in ``re``.
 _REQUEST_GATE = (
     *_TEXT_PIECES,
-    *("@", "?", "#", "user-", "credential", "auth", "sig", "pwd", "code"),
+    # Field names as the gate's JSON text spells them; a query parameter needs "?" or "=", both here.
+    *("@", "?", "#", "user-", "credential", "auth", '"sig"', "pwd", "passphrase", "private"),
 )
 
 

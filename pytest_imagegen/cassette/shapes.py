@@ -82,7 +82,8 @@ SHAPE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in CREDE
 #: Lower-case pieces, one of which is in any text a shape matches: text without all of them skips
 #: the shape search (most strings, prompts and sizes, hold none).
 SHAPE_PIECES: tuple[str, ...] = (
-    *("sk-", "bearer", "_cf", "cf_", "sig", "org-", "proj_", "eyj", "akia", "asia", "key", "aiza"),
+    *("sk-", "bearer", "_cf", "cf_", "sig=", "signature=", "org-", "proj_", "eyj", "akia", "asia", "key"),
+    "aiza",
     *("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "_live_", "_test_", "hf_", "private"),
 )
 
