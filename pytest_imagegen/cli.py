@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from pytest_imagegen.cassette.credentials import mask_text
 from pytest_imagegen.cassette.listing import Stats, describe_interaction, human_bytes, path_of
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.redact import RedactionRules
 from pytest_imagegen.cassette.scrub import ScrubResult, scrub_file
-from pytest_imagegen.cassette.shapes import mask_text
 from pytest_imagegen.cassette.verify import verify_file
 from pytest_imagegen.errors import CassetteError
 

@@ -17,7 +17,7 @@ secrets; of an image (``b64_json``, and any base64 image or image data URL where
 one: a Responses ``result``, ``partial_image_b64``, ``input_image.image_url``) only the text blocks inside
 it are searched (PNG text chunks, EXIF, XMP, comments: ``image_text.py``), never the pixels. Each finding names the interaction, the field, and the kind of
 secret, never the secret itself, so the error that reports it can be printed safely: a field path that
-holds a secret (a key used as a JSON key or header name) is shown masked (``shapes.mask``).
+holds a secret (a key used as a JSON key or header name) is shown masked (``credentials.mask``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pytest_imagegen.cassette.bodies import (
     is_placeholder,
     sniff_image_format,
 )
+from pytest_imagegen.cassette.credentials import mask
 from pytest_imagegen.cassette.image_text import metadata_texts
 from pytest_imagegen.cassette.redact import (
     DEFAULT_LEAK_PATTERNS,
@@ -41,7 +42,6 @@ from pytest_imagegen.cassette.redact import (
     REDACTED,
     is_secret_field_name,
 )
-from pytest_imagegen.cassette.shapes import mask
 
 __all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]
 

@@ -36,7 +36,7 @@ What counts as a secret, and why:
 - Fields named like credentials (``api_key``, ``apiKey``, ``token``, ``secret``, ``password``,
   ``signature``, ``hmac``, ...) anywhere in JSON, SSE data and multipart fields: every string under
   them. Counts named like ``max_tokens`` are not credentials and stay.
-- Body text: credential shapes (``shapes.py``: ``sk-…`` keys, masked key echoes, ``org-…``/``proj_…`` ids
+- Body text: credential shapes (``credentials.py``: ``sk-…`` keys, masked key echoes, ``org-…``/``proj_…`` ids
   of real length, bearer tokens, JWTs, cloud keys such as ``AIza…``, ``sig=`` values), and what the
   service's own messages name (``Incorrect API key provided: …``, ``organization org-…``). Ordinary words
   that share a prefix (``sk-learn``, ``org-2024``) are not secrets and stay.
@@ -66,7 +66,7 @@ from typing import Any
 
 from pytest_imagegen.cassette import image_text
 from pytest_imagegen.cassette.bodies import Body, b64decode_strict, image_payload, is_placeholder
-from pytest_imagegen.cassette.shapes import (
+from pytest_imagegen.cassette.credentials import (
     CREDENTIAL_SHAPES,
     MIN_LITERAL_LENGTH,
     QUERY_VALUE,
@@ -192,7 +192,7 @@ def _fixed(marker: str, _original: str) -> str:
 def distinct_marker(marker: str, original: str) -> str:
     """The marker of a secret removed from what a request is matched on: ``sk-REDACTED-1a2b3c4d``.
 
-    The digest keeps two requests that differed only in that secret apart; see ``shapes.digest``.
+    The digest keeps two requests that differed only in that secret apart; see ``credentials.digest``.
     """
     return f"{marker}-{digest(original)}"
 

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
+from pytest_imagegen.cassette.credentials import mask, mask_text
 from pytest_imagegen.cassette.leaks import scan_for_leaks
-from pytest_imagegen.cassette.shapes import mask, mask_text
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.errors import (
     CassetteError,
