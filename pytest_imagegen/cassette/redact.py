@@ -5,12 +5,14 @@ Every secret is replaced by a marker (``REDACTED``, ``sk-REDACTED``, ``org-REDAC
 changes nothing.
 
 Markers are fixed (so a re-recorded cassette diffs only where the service really changed), except in
-what a request is matched on. There a secret the test itself sent (a key pasted into a prompt, a
-credential-named field) becomes its marker plus a short digest of the value (``sk-REDACTED-1a2b3c4d``):
-two requests that differed only there must not match each other's replies, and the same request still
-redacts to the same text on every run. Values that come back from the service (URLs of images, their
-signatures, the ``org-``/``user-`` ids in their paths) keep fixed markers: a replayed client sends back
-the redacted URL it was given, and must find it.
+what a request is matched on. There a secret that belongs to the request (a credential-shaped value the
+test pasted into a prompt, a credential-named field) becomes its marker plus a short digest of the value
+(``sk-REDACTED-1a2b3c4d``): two requests that differed only there must not match each other's replies,
+and the same request still redacts to the same text on every run. Secrets that belong to the run keep
+fixed markers everywhere: its key, organization, project and cookies (a replay has a dummy key, or
+none), the user's configured values, and what comes back from the service (URLs of images, their
+signatures, the ``org-``/``user-`` ids in their paths: a replayed client sends back the redacted URL it
+was given, and must find it).
 
 What counts as a secret, and why:
 
@@ -89,6 +91,7 @@ __all__ = [
     "SIG_MARKER",
     "USER_MARKER",
     "RedactionRules",
+    "credential_values",
     "distinct_marker",
     "is_secret_field_name",
     "is_secret_header",
@@ -484,20 +487,43 @@ def redact_url(url: str, rules: RedactionRules = DEFAULT_RULES) -> tuple[str, se
 # ------------------------------------------------------------------------------------------------------ text
 
 
-class _Redactor:
-    """Text redaction with a fixed set of literal secrets and rules."""
+def _literal_regex(values: Iterable[str]) -> re.Pattern[str] | None:
+    usable = {v for v in values if len(v) >= MIN_LITERAL_LENGTH and not _is_marker_text(v)}
+    variants: set[str] = set()
+    for value in usable:
+        variants.update({value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)})
+    ordered = sorted(variants, key=lambda v: (-len(v), v))
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
-    def __init__(self, rules: RedactionRules, literals: Iterable[str]) -> None:
+
+_RUN_MARKERS = (("sk-", KEY_MARKER), ("org-", ORG_MARKER), ("proj_", PROJECT_MARKER), ("user-", USER_MARKER))
+
+
+def _run_marker(value: str) -> str:
+    """The fixed marker of one of the run's own secrets: a key still reads as a key, an organization
+    as an organization, whatever their values."""
+    for prefix, marker in _RUN_MARKERS:
+        if value.startswith(prefix):
+            return marker
+    return REDACTED
+
+
+class _Redactor:
+    """Text redaction with a fixed set of literal secrets and rules.
+
+    ``run_secrets`` belong to the run, not to any request: its key, organization, project and cookies,
+    the values of signed URLs the service handed out, the configured ``values``. A replay has other
+    values for them (a dummy key, no cookies), so they always become fixed markers, wherever they are,
+    before any other rule sees them. ``literals`` (values of credential-named fields) belong to the
+    request that carried them, and are marked like a credential shape.
+    """
+
+    def __init__(
+        self, rules: RedactionRules, literals: Iterable[str], run_secrets: Iterable[str] = ()
+    ) -> None:
         self.rules = rules
-        usable = sorted(
-            {v for v in literals if len(v) >= MIN_LITERAL_LENGTH and not _is_marker_text(v)},
-            key=lambda v: (-len(v), v),
-        )
-        variants: set[str] = set()
-        for value in usable:
-            variants.update({value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)})
-        ordered = sorted(variants, key=lambda v: (-len(v), v))
-        self.literals = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.run_secrets = _literal_regex(run_secrets)
+        self.literals = _literal_regex(literals)
 
     def _query_param(self, m: re.Match[str]) -> str:
         key, value = m.group("key"), m.group("value")
@@ -508,9 +534,12 @@ class _Redactor:
 
     def text(self, text: str, mark: Mark = _fixed) -> str:
         """``text`` redacted; ``mark(marker, secret)`` gives what replaces a secret the shapes, context
-        rules and literals find (URL parts always get fixed markers: see the module docstring)."""
+        rules and literals find (URL parts and the run's secrets always get fixed markers: see the module
+        docstring)."""
         if "://" in text:
             text = _URL.sub(lambda m: _redact_url(m.group(0), self.rules, set()), text)
+        if self.run_secrets is not None:
+            text = _replace_all(self.run_secrets, text, lambda m: _run_marker(m.group(0)))
         if _may_change(text, _TEXT_PIECES):
             if "=" in text:
                 text = _QUERY_PARAM.sub(self._query_param, text)
@@ -518,16 +547,23 @@ class _Redactor:
             for pattern, marker_of in _CONTEXT_RULES + _SHAPE_RULES:
                 text = pattern.sub(functools.partial(_replace, marker_of=marker_of, mark=mark), text)
         if self.literals is not None:
-            # Repeat: a marker next to leftover text can form the secret again; each round removes at least
-            # one original character, and the bound stops pathological values made of marker letters.
-            for _ in range(16):
-                new = self.literals.sub(lambda m: mark(REDACTED, m.group(0)), text)
-                if new == text:
-                    break
-                text = new
+            text = _replace_all(self.literals, text, lambda m: mark(REDACTED, m.group(0)))
         for pattern in self.rules.patterns:
-            text = pattern.sub(lambda m: _user_pattern_replacement(m, mark), text)
+            # A configured pattern names a kind of secret of the run (a token that changes every run):
+            # a fixed marker, as for the configured values, so a replay still matches.
+            text = pattern.sub(lambda m: _user_pattern_replacement(m, _fixed), text)
         return text
+
+
+def _replace_all(pattern: re.Pattern[str], text: str, replacement: Callable[[re.Match[str]], str]) -> str:
+    # Repeat: a marker next to leftover text can form the secret again; each round removes at least one
+    # original character, and the bound stops pathological values made of marker letters.
+    for _ in range(16):
+        new = pattern.sub(replacement, text)
+        if new == text:
+            break
+        text = new
+    return text
 
 
 def _replace(m: re.Match[str], marker_of: _MarkerOf, mark: Mark) -> str:
@@ -553,7 +589,7 @@ def _user_pattern_replacement(m: re.Match[str], mark: Mark) -> str:
 
 def redact_text(text: str, rules: RedactionRules = DEFAULT_RULES, *, literals: Iterable[str] = ()) -> str:
     """Free text with URLs, credential-shaped tokens, user patterns and ``literals`` redacted."""
-    return _Redactor(rules, [*literals, *rules.values]).text(text)
+    return _Redactor(rules, (), [*literals, *rules.values]).text(text)
 
 
 # --------------------------------------------------------------------------------------------------- walking
@@ -726,10 +762,14 @@ def _field_values(value: Any, *, users: bool) -> Iterable[str]:
                 yield from _field_values(item, users=users)
 
 
-def _collect(sides: Iterable[tuple[Mapping[str, Any], bool]], rules: RedactionRules) -> set[str]:
+def _collect(
+    sides: Iterable[tuple[Mapping[str, Any], bool]], rules: RedactionRules
+) -> tuple[set[str], set[str]]:
     """Every literal the structured rules remove anywhere in the interaction (first pass), so a value
-    taken from one place is also removed from all others, whatever their order."""
+    taken from one place is also removed from all others, whatever their order: the run's secrets
+    (headers, URLs) and the values of credential-named and user fields."""
     found: set[str] = set()
+    fields: set[str] = set()
     for side, response in sides:
         for name, values in (side.get("headers") or {}).items():
             if is_secret_header(name, response=response, rules=rules):
@@ -747,13 +787,13 @@ def _collect(sides: Iterable[tuple[Mapping[str, Any], bool]], rules: RedactionRu
         users = rules.redact_user
         documents = [body["json"]] if "json" in body else [ev.get("data") for ev in body.get("sse", [])]
         for document in documents:
-            found.update(v for v in _field_values(document, users=users) if not _is_marker_text(v))
+            fields.update(v for v in _field_values(document, users=users) if not _is_marker_text(v))
         for part in body.get("multipart", []):
             if "value" in part and not _is_marker_text(str(part["value"])):
                 name, value = str(part.get("name")), str(part["value"])
                 if (users and name in _USER_FIELDS) or is_secret_field_name(name):
-                    found.add(value)
-    return found
+                    fields.add(value)
+    return found, fields
 
 
 def _redact_side(
@@ -784,36 +824,68 @@ def redact_interaction(
     secret values it took out (plus ``rules.values``), for the leak scan. The input is not changed.
 
     ``literals`` are more values to remove wherever they appear: pass the ones an earlier call found
-    (say, when the request was redacted alone) so their echoes in the response go too.
+    (say, when the request was redacted alone) so their echoes in the response go too. They count as
+    the run's secrets (fixed markers).
     """
     sides = [
         (interaction[k], k == "response")
         for k in ("request", "response")
         if isinstance(interaction.get(k), dict)
     ]
-    found = _collect(sides, rules)
-    redactor = _Redactor(rules, [*found, *rules.values, *literals])
+    found, fields = _collect(sides, rules)
+    redactor = _Redactor(rules, fields, [*found, *rules.values, *literals])
     out = dict(interaction)
     for key in ("request", "response"):
         if isinstance(interaction.get(key), dict):
             out[key] = _redact_side(
                 interaction[key], response=key == "response", rules=rules, redactor=redactor
             )
-    return out, found | set(rules.values)
+    return out, found | fields | set(rules.values)
+
+
+def credential_values(headers: Iterable[tuple[str, str]], rules: RedactionRules = DEFAULT_RULES) -> set[str]:
+    """The run's secrets a request carries in its headers (its key, organization, project, cookies)."""
+    found: set[str] = set()
+    for name, value in headers:
+        lower = name.lower()
+        if is_secret_header(lower, rules=rules):
+            _redact_header_value(lower, value, found)
+    return found
 
 
 def redact_request(
-    request: Mapping[str, Any], rules: RedactionRules = DEFAULT_RULES
+    request: Mapping[str, Any],
+    rules: RedactionRules = DEFAULT_RULES,
+    *,
+    credentials: Iterable[tuple[str, str]] = (),
 ) -> tuple[dict[str, Any], set[str]]:
     """``redact_interaction`` for a request alone: redact a live request the same way before matching it
-    against recorded (redacted) ones."""
+    against recorded (redacted) ones.
+
+    ``credentials``: the live request's headers (name, value). They are not redacted here (headers are
+    never matched), but the run's secrets in them (its key, organization, ...) are removed from the URI
+    and body with the fixed markers the recording used, so a key pasted into a prompt matches on replay,
+    where the key is another (a dummy) one.
+    """
+    own = credential_values(credentials, rules)
     body = request.get("body")
     uploads = isinstance(body, dict) and ("multipart" in body or "image" in body)
     if rules.gate is not None and "headers" not in request and not uploads:
         # Replay's hot path: one search over the URI and body; most requests have nothing to redact.
         # (Uploads always go through: metadata inside an image is not visible in the JSON text.)
         text = json.dumps([request.get("uri"), body], ensure_ascii=False)
-        if not _may_change(text, rules.gate):
-            return dict(request), set(rules.values)
-    out, found = redact_interaction({"request": request}, rules)
-    return out["request"], found
+        if not _may_change(text, rules.gate) and not _holds_any(text, own):
+            return dict(request), set(rules.values) | own
+    out, found = redact_interaction({"request": request}, rules, literals=own)
+    return out["request"], found | own
+
+
+def _holds_any(text: str, values: Iterable[str]) -> bool:
+    """Whether ``text`` (JSON of a URI and body) holds one of ``values`` in a form redaction replaces."""
+    for value in values:
+        if len(value) < MIN_LITERAL_LENGTH:
+            continue
+        for form in (value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)):
+            if form in text or json.dumps(form, ensure_ascii=False)[1:-1] in text:
+                return True
+    return False

@@ -111,8 +111,8 @@ def test_a_configured_token_is_redacted_from_header_and_prompt(
     else:
         assert hits == []
         assert '"x-internal-trace": "REDACTED"' in text
-        # The prompt is matched on: its marker keeps a digest of the token (see test_request_identity.py).
-        assert re.search(r'"prompt": "a lighthouse \[trace REDACTED-[0-9a-f]{8}\]"', text)
+        # A configured secret belongs to the run: a fixed marker, even in what the request is matched on.
+        assert '"prompt": "a lighthouse [trace REDACTED]"' in text
 
 
 def _leak_report(result: pytest.RunResult) -> list[str]:

@@ -18,7 +18,12 @@ from hypothesis import strategies as st
 
 from pytest_imagegen.cassette.leaks import scan_for_leaks
 from pytest_imagegen.cassette.match import fingerprint
-from pytest_imagegen.cassette.redact import RedactionRules, redact_interaction, redact_request
+from pytest_imagegen.cassette.redact import (
+    RedactionRules,
+    distinct_marker,
+    redact_interaction,
+    redact_request,
+)
 from pytest_imagegen.config import DEFAULT_MATCH_ON
 from pytest_imagegen.emulator import Emulator
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
@@ -85,41 +90,54 @@ def test_a_secret_in_a_prompt_is_removed_but_keeps_requests_apart(first: str, se
     assert stored(f"draw {first} as a fox") == a
 
 
-def test_literal_values_and_credential_fields_in_a_body_keep_requests_apart() -> None:
-    rules = RedactionRules(values=("tenant-blue-42", "tenant-green-42"))
-    blue, green = (
-        stored("the tenant-blue-42 dashboard", rules),
-        stored("the tenant-green-42 dashboard", rules),
-    )
-    assert "tenant-" not in str(blue) + str(green)
-    assert fingerprint(blue, DEFAULT_MATCH_ON) != fingerprint(green, DEFAULT_MATCH_ON)
-
+def test_credential_fields_in_a_body_keep_requests_apart() -> None:
     one, _ = redact_request(request({"prompt": "p", "client_secret": "hunter22"}))
     two, _ = redact_request(request({"prompt": "p", "client_secret": "hunter23"}))
     assert "hunter2" not in str(one) + str(two)
     assert fingerprint(one, DEFAULT_MATCH_ON) != fingerprint(two, DEFAULT_MATCH_ON)
 
 
+def test_the_runs_own_secrets_keep_fixed_markers_so_a_replay_with_other_values_matches() -> None:
+    # The key, organization and configured values belong to the run, not to the request: a replay has
+    # a dummy key (or other values), and the request must still match what was recorded.
+    recorded_key, replay_key = fake_key("recorded"), fake_key("replayed")
+    recorded, _ = redact_request(
+        request({"prompt": f"proxy with {recorded_key}"}),
+        credentials=[("Authorization", f"Bearer {recorded_key}")],
+    )
+    replayed, _ = redact_request(
+        request({"prompt": f"proxy with {replay_key}"}),
+        credentials=[("Authorization", f"Bearer {replay_key}")],
+    )
+    assert recorded["body"] == replayed["body"] == {"json": {"prompt": "proxy with sk-REDACTED"}}
+    org = fake_org("run")
+    stored, _ = redact_request(request({"prompt": f"for {org}"}), credentials=[("OpenAI-Organization", org)])
+    assert stored["body"] == {"json": {"prompt": "for org-REDACTED"}}
+    rules = RedactionRules(values=("tenant-blue-42",), patterns=(r"trace-[0-9]{6}",))
+    configured, _ = redact_request(request({"prompt": "tenant-blue-42 trace-123456"}), rules)
+    assert configured["body"] == {"json": {"prompt": "REDACTED REDACTED"}}
+
+
 def test_replies_and_headers_keep_fixed_markers() -> None:
     # Only what a request is matched on carries a digest; a reply re-recorded tomorrow diffs cleanly.
-    key = fake_key("a")
+    key, pasted = fake_key("a"), fake_key("pasted")
     interaction = {
         "request": {
             "method": "POST",
             "uri": GENERATIONS,
             "headers": {"authorization": [f"Bearer {key}"]},
-            "body": {"json": {"prompt": f"draw {key}"}},
+            "body": {"json": {"prompt": f"draw {pasted}"}},
         },
         "response": {
             "status": {"code": 401, "message": "Unauthorized"},
             "headers": {},
-            "body": {"json": {"error": {"message": f"key {key} refused"}}},
+            "body": {"json": {"error": {"message": f"keys {key} and {pasted} refused"}}},
         },
     }
     out, _ = redact_interaction(interaction)
     assert out["request"]["headers"] == {"authorization": ["Bearer sk-REDACTED"]}
-    assert out["response"]["body"]["json"]["error"]["message"] == "key sk-REDACTED refused"
-    assert out["request"]["body"]["json"]["prompt"].startswith("draw sk-REDACTED-")
+    assert out["response"]["body"]["json"]["error"]["message"] == "keys sk-REDACTED and sk-REDACTED refused"
+    assert out["request"]["body"]["json"]["prompt"] == f"draw {distinct_marker('sk-REDACTED', pasted)}"
 
 
 # ----------------------------------------------------------------------------- through the engine
@@ -149,6 +167,22 @@ def test_each_prompt_replays_its_own_reply(tape: Tape, imagegen_emulator: Emulat
         for prompt in reversed(prompts):
             assert generate(DEAD_BASE_URL, prompt).startswith(prompt)
         assert cassette.all_played
+
+
+def test_the_runs_key_pasted_into_a_prompt_replays_with_another_key(
+    tape: Tape, imagegen_emulator: Emulator
+) -> None:
+    def call(base_url: str, key: str) -> None:
+        with openai.OpenAI(base_url=base_url, api_key=key, max_retries=0) as client:
+            client.images.generate(model="dall-e-3", prompt=f"sign with {key}", response_format="url")
+
+    recording_key = fake_key("recording")  # the emulator takes any sk- key
+    with tape.open("once") as cassette:
+        call(imagegen_emulator.base_url, recording_key)
+    assert recording_key not in cassette.file_path.read_text()
+    with tape.open("none") as replay:
+        call(DEAD_BASE_URL, fake_key("replaying"))
+        assert replay.all_played
 
 
 def test_two_prompts_that_differ_only_in_a_pasted_key_replay_apart(
