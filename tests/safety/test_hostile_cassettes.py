@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_imagegen import cli
-from pytest_imagegen.cassette import safe_yaml, storage
+from pytest_imagegen.cassette import fileformat, safe_yaml, storage
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
@@ -50,22 +50,9 @@ LIMIT_SECONDS = 20  # generous: each case takes milliseconds; a hang or a bomb t
 # ------------------------------------------------------------------------------ a real cassette
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _own_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Thousands of damaged cassettes are loaded here. The system's temporary folder is swapped for one
-    of this module's own, where the loader's parse cache cannot be created (its name is taken by a
-    file): nothing is left behind in the shared folder, and no load pays for a cache write."""
-    folder = tmp_path_factory.mktemp("tmp")
-    (folder / "pytest-imagegen-cache").write_text("not a folder", encoding="utf-8")
-    previous = tempfile.tempdir
-    tempfile.tempdir = str(folder)
-    yield
-    tempfile.tempdir = previous
-
-
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory, imagegen_emulator: Emulator) -> list[dict[str, Any]]:
-    """A cassette recorded from the emulator: a JSON generation, a stream, a multipart edit, a 400."""
+def recorded_file(tmp_path_factory: pytest.TempPathFactory, imagegen_emulator: Emulator) -> Path:
+    """A cassette file recorded from the emulator: a JSON generation, a stream, a multipart edit, a 400."""
     config = ImagegenConfig(cassette_dir=tmp_path_factory.mktemp("recorded"), record_mode="once")
     with open_cassette(config, "hostile::source") as cassette:
         with openai.OpenAI(base_url=imagegen_emulator.base_url, api_key=KEY, max_retries=0) as client:
@@ -80,8 +67,14 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, imagegen_emulator: Emulat
             )
             with contextlib.suppress(openai.BadRequestError):
                 client.images.generate(model="gpt-image-2", prompt="a fox", size="10x10")
-        path = cassette.file_path
-    interactions = storage.load_cassette(path)
+        path: Path = cassette.file_path
+    return path
+
+
+@pytest.fixture(scope="module")
+def recorded(recorded_file: Path) -> list[dict[str, Any]]:
+    """The interactions of ``recorded_file``."""
+    interactions = storage.load_cassette(recorded_file)
     assert interactions is not None
     assert len(interactions) == 4
     return interactions
@@ -340,7 +333,7 @@ def bombs(directory: Path) -> dict[str, Path]:
 @pytest.mark.parametrize("name", ["billion laughs", "deep nesting", "too many nodes"])
 def test_bombs_are_refused_in_bounded_time_and_memory(tmp_path: Path, name: str) -> None:
     path = bombs(tmp_path)[name]
-    own_tmp = tmp_path / "tmp"  # no cache of an earlier run can answer for the file
+    own_tmp = tmp_path / "tmp"  # nothing an earlier run left in a temporary folder can answer for the file
     own_tmp.mkdir()
     child = subprocess.run(
         [sys.executable, "-c", CHILD, str(path)],
@@ -506,3 +499,24 @@ def test_a_document_of_any_shape_fails_only_as_a_cassette_error(document: Any) -
             target = Path(folder) / f"document{suffix}"
             target.write_text(json.dumps(document), encoding="utf-8", errors="surrogatepass")
             check_everything(target)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_damaged_index_is_ignored_or_refused(recorded_file: Path, data: st.DataObject) -> None:
+    # The index at the end of a file (match keys, verdicts) damaged while the text it covers, and so
+    # its digest, stays as recorded: it must be ignored (rebuilt) or refused, never crash a reader.
+    text = recorded_file.read_text(encoding="utf-8")
+    cut = text.rfind(fileformat.INDEX_SEPARATOR)
+    if cut < 0:
+        pytest.skip("the format writes no index")
+    index = json.loads(text[cut + len(fileformat.INDEX_SEPARATOR) : text.rstrip().rfind("}")])
+    path = data.draw(st.sampled_from(list(paths_of(index))), label="path")
+    how = data.draw(st.sampled_from(["replace", "delete"]), label="how")
+    damaged = damage(index, path, how, data.draw(HOSTILE, label="value") if how == "replace" else None)
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / recorded_file.name
+        target.write_text(
+            text[:cut] + fileformat.INDEX_SEPARATOR + json.dumps(damaged) + "\n}\n", encoding="utf-8"
+        )
+        check_everything(target)
