@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_imagegen import cli
-from pytest_imagegen.cassette import fileformat, safe_yaml, storage
+from pytest_imagegen.cassette import fileformat, packing, safe_yaml, storage
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
@@ -327,10 +327,21 @@ def bombs(directory: Path) -> dict[str, Path]:
         path = directory / (name.replace(" ", "_") + ".yaml")
         path.write_text(text, encoding="utf-8")
         paths[name] = path
+    # The JSON format's counterpart of an alias: a stream event may refer to an earlier one instead of
+    # repeating it. Each event here refers to the one before twice: 4 KB that would double 40 times.
+    events: list[dict[str, Any]] = [{"data": {"type": "x", "v": "x" * 200}}]
+    events += [{"data": {"type": "x", "a": {"$same_as": [k]}, "b": {"$same_as": [k]}}} for k in range(40)]
+    packed = {
+        "request": {"method": "POST", "uri": "https://api.openai.com/v1/responses", "body": {"json": {}}},
+        "response": {"status": {"code": 200, "message": "OK"}, "body": {"sse": events}},
+    }
+    path = directory / "reference_bomb.json"
+    path.write_text(fileformat.finish(fileformat.dump_covered([packed])), encoding="utf-8")
+    paths["reference bomb"] = path
     return paths
 
 
-@pytest.mark.parametrize("name", ["billion laughs", "deep nesting", "too many nodes"])
+@pytest.mark.parametrize("name", ["billion laughs", "deep nesting", "too many nodes", "reference bomb"])
 def test_bombs_are_refused_in_bounded_time_and_memory(tmp_path: Path, name: str) -> None:
     path = bombs(tmp_path)[name]
     own_tmp = tmp_path / "tmp"  # nothing an earlier run left in a temporary folder can answer for the file
@@ -363,6 +374,7 @@ def test_what_the_bombs_are_refused_for(tmp_path: Path) -> None:
     assert "nested more than 64 levels deep" in messages["deep nesting"]
     assert f"holds more than {safe_yaml.MAX_NODES:,} YAML nodes" in messages["too many nodes"]
     assert "interaction 0: response.body.json.a.a.a" in messages["a node with 5000 keys nested 70 deep"]
+    assert "references would copy more than" in messages["reference bomb"]
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(
@@ -483,8 +495,8 @@ def test_structurally_hostile_cassettes_fail_only_as_cassette_errors(
     with tempfile.TemporaryDirectory() as folder:
         try:
             text = storage.dump_cassette(document)
-        except (TypeError, ValueError, AttributeError):
-            return  # a shape the writer itself refuses cannot reach disk through it
+        except (TypeError, ValueError, AttributeError, RecursionError):
+            return  # a shape the writer itself refuses (a cycle, say) cannot reach disk through it
         target = Path(folder) / f"hostile{suffix_of(text)}"
         target.write_text(text, encoding="utf-8", errors="surrogatepass")
         check_everything(target)
@@ -520,3 +532,31 @@ def test_a_damaged_index_is_ignored_or_refused(recorded_file: Path, data: st.Dat
             text[:cut] + fileformat.INDEX_SEPARATOR + json.dumps(damaged) + "\n}\n", encoding="utf-8"
         )
         check_everything(target)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_stream_references_fail_only_as_cassette_errors(
+    recorded: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    # A reference ({"$same_as": path}) planted anywhere in a stream's packed events, pointing anywhere.
+    packed = packing.pack(recorded[1])
+    events = packed["response"]["body"]["sse"]
+    where = data.draw(
+        st.sampled_from([p for p in paths_of(events) if len(p) >= 2 and p[1] == "data"]), label="at"
+    )
+    target = data.draw(
+        st.one_of(
+            st.lists(
+                st.one_of(st.integers(-2, 4), st.sampled_from(["data", "type", "b64_json", "x"])), max_size=4
+            ),
+            HOSTILE,
+        ),
+        label="refers to",
+    )
+    damage_in_place(events, where, {packing.REF_KEY: target})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "stream.json"
+        text = fileformat.finish(fileformat.dump_covered([packed]))
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        check_everything(path)
