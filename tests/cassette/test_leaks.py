@@ -364,6 +364,8 @@ def test_property_secret_never_survives_redaction(name: str, secret: str) -> Non
 @given(value=_SECRET, where=st.sampled_from(["header", "json", "sse", "multipart"]))
 def test_property_scan_finds_what_redaction_missed(value: str, where: str) -> None:
     interaction = _interaction()
+    # Not a word of the fixed scaffolding ("response", "body"): the scan would rightly find it there too.
+    assume(value not in yaml.safe_dump(interaction))
     path = {
         "header": "request.headers.x-trace[0]",
         "json": "response.body.json.note",
