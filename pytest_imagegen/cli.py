@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from pytest_imagegen.cassette.credentials import mask_text
 from pytest_imagegen.cassette.listing import Stats, describe_interaction, human_bytes, path_of
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.redact import RedactionRules
@@ -106,6 +107,14 @@ def find_cassettes(paths: Sequence[Path]) -> list[Path]:
     return list(found)
 
 
+def _internal(exc: Exception) -> str:
+    """An error no cassette should cause: said in one line (masked), never as a traceback."""
+    return mask_text(
+        f"could not be processed ({type(exc).__name__}: {exc}); this is a bug in imagegen-cassettes, "
+        "please report it with the file"
+    )
+
+
 def _literal_secrets() -> tuple[str, ...]:
     """The key a recording would use: it must never be on disk, whatever shape it has."""
     key = os.environ.get("OPENAI_API_KEY", "")
@@ -120,7 +129,13 @@ def _verify(args: argparse.Namespace, files: list[Path]) -> int:
     bad_files = total_problems = interactions = 0
     secrets = _literal_secrets()
     for path in out.each(files):
-        report = verify_file(path, strict=args.strict, secrets=secrets)
+        try:
+            report = verify_file(path, strict=args.strict, secrets=secrets)
+        except Exception as exc:  # one bad file must not hide the report on the others
+            bad_files += 1
+            total_problems += 1
+            out(f"{path}: file: {_internal(exc)}")
+            continue
         interactions += len(report.interactions)
         if not report.problems:
             continue
@@ -186,6 +201,10 @@ def _scrub(args: argparse.Namespace, files: list[Path]) -> int:
             failed += 1
             out(f"{path}: not scrubbed: {exc.strerror or exc}")
             continue
+        except Exception as exc:  # one bad file must not stop the others
+            failed += 1
+            out(f"{path}: not scrubbed: {_internal(exc)}")
+            continue
         before += result.bytes_before
         after += result.bytes_after
         if result.leaks:
@@ -214,9 +233,12 @@ def _stats(args: argparse.Namespace, files: list[Path]) -> int:
         try:
             interactions, source = load_any(path)
             stats.add_file(path.stat().st_size, interactions, vcrpy=source == "vcrpy")
-        except (CassetteError, OSError, KeyError, TypeError, ValueError) as exc:
+        except (CassetteError, OSError) as exc:
             failed += 1
             out(f"{path}: skipped: {str(exc).splitlines()[0]}")
+        except Exception as exc:  # one bad file must not stop the others
+            failed += 1
+            out(f"{path}: skipped: {_internal(exc)}")
     for line in stats.lines():
         out(line)
     return 1 if failed else 0
@@ -234,15 +256,19 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
             failed += 1
             out(f"{path}: cannot be read: {str(exc).splitlines()[0]}")
             continue
+        except Exception as exc:  # one bad file must not stop the others
+            failed += 1
+            out(f"{path}: cannot be read: {_internal(exc)}")
+            continue
         kind = " (plain vcrpy: run `imagegen-cassettes scrub` to convert)" if source == "vcrpy" else ""
         out(f"{path}: {len(interactions)} interaction(s), {human_bytes(path.stat().st_size)}{kind}")
         for index, interaction in enumerate(interactions):
             try:
                 for line in describe_interaction(index, interaction):
                     out("  " + line)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except Exception as exc:  # one bad interaction must not stop the listing
                 failed += 1
-                out(f"  #{index}  malformed interaction: {type(exc).__name__}: {exc}")
+                out(f"  #{index}  {_internal(exc)}")
     return 1 if failed else 0
 
 

@@ -4,11 +4,17 @@ Priority, highest first: CLI > environment > marker > ``imagegen_config`` fixtur
 The plugin builds the fixture layer from ini + defaults (``config_from_ini``); a user's override of the
 ``imagegen_config`` fixture replaces that layer; ``resolve_config`` then lays marker, environment and
 CLI values over it, in that order, so a conftest value can never beat ``--imagegen-record``.
+
+Every value is checked where it is set, however it is set (the constructor, ``replace()``, a layer):
+a wrong type or an unknown choice is a ``ConfigError`` that names the option and says what it takes,
+never a ``TypeError`` later or a value quietly used. ``match_on`` must name ``method`` and ``path``:
+without them every request would get whichever recorded reply comes first.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +27,7 @@ __all__ = [
     "PAYLOAD_MODES",
     "RECORD_MODES",
     "REPLAY_TIMINGS",
+    "REQUIRED_MATCHERS",
     "ConfigError",
     "ImagegenConfig",
     "check_base_url",
@@ -39,6 +46,7 @@ REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
 # from the real service, a gateway or the emulator on a random port replays under any base URL.
 MATCHERS: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query", "body")
 DEFAULT_MATCH_ON: tuple[str, ...] = ("method", "path", "query", "body")
+REQUIRED_MATCHERS: tuple[str, ...] = ("method", "path")
 
 
 class ConfigError(ValueError):
@@ -70,11 +78,19 @@ class ImagegenConfig:
     allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_choice("record_mode", self.record_mode, RECORD_MODES)
         _check_choice("payloads", self.payloads, PAYLOAD_MODES)
         _check_choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
         for matcher in self.match_on:
             _check_choice("match_on", matcher, MATCHERS)
+        missing = [m for m in REQUIRED_MATCHERS if m not in self.match_on]
+        if missing:
+            raise ConfigError(
+                f"match_on {list(self.match_on)!r} leaves out {' and '.join(missing)}: without "
+                f"{' and '.join(REQUIRED_MATCHERS)} every request would be answered with whichever recorded "
+                f"reply comes first. Name them too, e.g. {list(DEFAULT_MATCH_ON)!r}"
+            )
         for pattern in self.redact_patterns:
             try:
                 re.compile(pattern)
@@ -107,6 +123,28 @@ def _check_choice(name: str, value: object, valid: Sequence[str]) -> None:
         raise ConfigError(f"invalid {name} {value!r}; valid values are: {', '.join(valid)}")
 
 
+def _check_types(config: ImagegenConfig) -> None:
+    """Every field holds the type it is declared with (the choices are checked after)."""
+    for name in _BOOL_FIELDS:
+        value = getattr(config, name)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be True or False, got {value!r}")
+    for name in ("record_mode", "payloads", "replay_timing"):
+        value = getattr(config, name)
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, got {value!r}")
+    for name in ("base_url", "cassette"):
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string or None, got {value!r}")
+    if not isinstance(config.cassette_dir, Path):
+        raise ConfigError(f"cassette_dir must be a path (str or pathlib.Path), got {config.cassette_dir!r}")
+    for name in _TUPLE_FIELDS:
+        value = getattr(config, name)
+        if not isinstance(value, tuple) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{name} must be a list of strings, got {value!r}")
+
+
 _FIELDS = {f.name: f for f in dataclasses.fields(ImagegenConfig)}
 _TUPLE_FIELDS = {
     "match_on",
@@ -120,14 +158,20 @@ _BOOL_FIELDS = {"strict", "redact_user", "check_contract"}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
+    """A layer's value in the field's type: the string forms of ini and environment values are parsed,
+    lists become tuples; anything else is left for the type check to name."""
     if name == "cassette_dir":
-        return Path(value)
+        if isinstance(value, str | os.PathLike):
+            return Path(value)
+        raise ConfigError(f"{source}: cassette_dir must be a path (str or pathlib.Path), got {value!r}")
     if name in _TUPLE_FIELDS:
         if isinstance(value, str):
             value = [part for part in re.split(r"[,\s]+", value) if part]
-        if not isinstance(value, Sequence):
+        if isinstance(value, bytes | bytearray) or not isinstance(value, Sequence):
             raise ConfigError(f"{source}: {name} must be a list of strings, got {value!r}")
-        return tuple(str(v) for v in value)
+        if not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{source}: {name} must be a list of strings, got {value!r}")
+        return tuple(value)
     if name in _BOOL_FIELDS and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:

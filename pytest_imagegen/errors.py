@@ -3,13 +3,20 @@
 Each message says what happened, where, and what to do next. None of these derive from an httpx
 or httpx2 ``RequestError``: SDKs retry those as connection problems, and a cassette miss or a
 refused write must surface at once.
+
+No message prints a secret: a message ends up in terminals, CI logs and junit XML. Whatever in it has a
+credential's shape (``cassette/credentials.py``), and any literal secret the raiser passes, is shown masked
+(``sk-p…(51 chars, #1a2b3c4d)``: a short prefix, the length and a short hash, enough to tell two
+values apart). The attributes keep the values as they were, for code that inspects them.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
+
+from pytest_imagegen.cassette.credentials import mask_text
 
 __all__ = [
     "DUMMY_API_KEY",
@@ -79,7 +86,7 @@ class SchemaAssertionError(AssertionError):
         self.problems = list(problems)
         lines = [f"{context} breaks the {api} contract ({len(self.problems)} problem(s)):"]
         lines += [f"  at {path}: {message}" for path, message in self.problems]
-        super().__init__("\n".join(lines))
+        super().__init__(mask_text("\n".join(lines)))
 
 
 class ImagegenAPIError(ImagegenError):
@@ -107,7 +114,8 @@ class ImagegenAPIError(ImagegenError):
             f"{k}={v!r}" for k, v in (("type", type), ("code", code), ("param", param)) if v is not None
         )
         rid = f" [request id {request_id}]" if request_id else ""
-        super().__init__(f"HTTP {status}: {message}" + (f" ({details})" if details else "") + rid)
+        # The service's own words may name the key or the organization (a 401, a 429).
+        super().__init__(mask_text(f"HTTP {status}: {message}" + (f" ({details})" if details else "") + rid))
 
 
 class CassetteError(ImagegenError):
@@ -124,14 +132,15 @@ class CassetteError(ImagegenError):
             if hint
             else "\n  The file was not changed. Fix it by hand, or delete it and re-record."
         )
-        super().__init__(text)
+        super().__init__(mask_text(text))
 
 
 class CassetteMiss(ImagegenError):
     """A request has no unplayed recorded reply in the cassette, and the record mode forbids recording.
 
     ``str(exc)`` shows the request, the nearest recorded request, a field-by-field diff, the
-    cassette path and the command that would record it.
+    cassette path and the command that would record it. ``secrets``: literal values (the run's
+    secrets) to mask in all of them, besides whatever has a credential's shape.
     """
 
     def __init__(
@@ -142,12 +151,14 @@ class CassetteMiss(ImagegenError):
         request: str,
         nearest: str | None = None,
         differences: Sequence[str] = (),
+        secrets: Iterable[str] = (),
     ) -> None:
+        literals = tuple(secrets)
         self.path = path
-        self.request = request
-        self.nearest = nearest
-        self.differences = list(differences)
-        super().__init__(message)
+        self.request = mask_text(request, literals)
+        self.nearest = None if nearest is None else mask_text(nearest, literals)
+        self.differences = [mask_text(d, literals) for d in differences]
+        super().__init__(mask_text(message, literals))
 
 
 #: The key application code finds in the environment while a cassette is open and none is set. It is
@@ -169,15 +180,21 @@ class RecordingNeedsKeyError(ImagegenError):
 
 
 class SecretLeakError(ImagegenError):
-    """Recording refused: a secret would have reached disk. Nothing was written."""
+    """Recording refused: a secret would have reached disk. Nothing was written.
 
-    def __init__(self, path: str, findings: Sequence[tuple[int | None, str, str]]) -> None:
-        # findings: (interaction index, field, what was found: a description, never the secret itself)
+    ``kind`` says what was refused (``cassette``, ``snapshot``).
+    """
+
+    def __init__(
+        self, path: str, findings: Sequence[tuple[int | None, str, str]], *, kind: str = "cassette"
+    ) -> None:
+        # findings: (interaction index, field, what was found: a description, never the secret itself;
+        # a field path that holds one comes masked from the leak scan, and is masked here again)
         self.path = path
-        self.findings = list(findings)
-        lines = [f"refused to write cassette {path}: {len(self.findings)} secret(s) would reach disk:"]
+        self.findings = [(index, mask_text(field), what) for index, field, what in findings]
+        lines = [f"refused to write {kind} {path}: {len(self.findings)} secret(s) would reach disk:"]
         for index, field, what in self.findings:
-            where = f"interaction {index}" if index is not None else "cassette"
+            where = f"interaction {index}" if index is not None else kind
             lines.append(f"  {where}, {field}: {what}")
         lines.append(
             "  Nothing was written. Add a redaction rule (imagegen_config redact_headers / "

@@ -7,7 +7,7 @@ Everything here reads pytest's configuration and hands an ``ImagegenConfig`` to 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -81,6 +81,12 @@ def pytest_configure(config: pytest.Config) -> None:
             check_base_url(layer.get("base_url"))
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+    # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.
+    try:
+        config_from_ini(_ini_layer(config), rootdir=config.rootpath)
+    except ConfigError as exc:
+        where = f" in {config.inipath}" if config.inipath else ""
+        raise pytest.UsageError(f"pytest-imagegen: invalid imagegen_* setting{where}: {exc}") from None
 
 
 def _env_layer() -> dict[str, Any]:
@@ -324,11 +330,21 @@ def imagegen_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def imagegen_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """syrupy's ``snapshot`` with the imagegen extension: a reply becomes a stable, readable snapshot."""
-    from pytest_imagegen.snapshot import ImagegenSnapshotExtension
+def imagegen_snapshot(
+    request: pytest.FixtureRequest, snapshot: SnapshotAssertion, imagegen_config: ImagegenConfig
+) -> Iterator[SnapshotAssertion]:
+    """syrupy's ``snapshot`` with the imagegen extension: a reply becomes a stable, readable snapshot,
+    redacted like a cassette (this scope's rules, and the secrets the test's recording found)."""
+    from pytest_imagegen.snapshot import ImagegenSnapshotExtension, redaction_for
 
-    return snapshot.use_extension(ImagegenSnapshotExtension)
+    def secrets() -> Iterable[str]:
+        if "imagegen_cassette" in request.fixturenames:
+            cassette: ImagegenCassette = request.getfixturevalue("imagegen_cassette")
+            return cassette.secrets
+        return ()
+
+    with redaction_for(imagegen_config, secrets):
+        yield snapshot.use_extension(ImagegenSnapshotExtension)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -28,6 +28,12 @@ What is kept out of the snapshot, and why:
 - image URLs: shown as ``<image url on HOST, .png>`` without port, path or query: the signature and expiry
   change on every recording (and are redacted in the cassette), the port is the emulator's random one.
 
+- secrets: everything serialized passes the same redaction as a cassette (the reply is redacted as a
+  recorded reply would be, with the run's literal secrets and the configured rules), so a snapshot
+  taken while recording holds exactly what the replayed one holds, and no secret. The finished text is
+  leak-scanned like a cassette before it is written: a secret that survives raises ``SecretLeakError``
+  and nothing is written.
+
 Keys are sorted (so a model and its JSON mapping snapshot alike), stream events keep their order with
 ``type`` first. syrupy's ``exclude=``, ``include=`` and ``matcher=`` work on the reply's JSON as usual
 (``props("revised_prompt")``, ``paths("data.0.url")``).
@@ -45,11 +51,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import contextvars
 import io
 import json
+import os
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from PIL import Image
@@ -60,15 +70,25 @@ from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, PropertyPath, SerializableData, SnapshotIndex
 
 from pytest_imagegen.cassette.bodies import image_payload, is_image_ref, is_placeholder
+from pytest_imagegen.cassette.leaks import scan_for_leaks
+from pytest_imagegen.cassette.redact import (
+    DEFAULT_LEAK_PATTERNS,
+    RedactionRules,
+    redact_interaction,
+    redact_text,
+)
 from pytest_imagegen.cassette.trim import image_facts
-from pytest_imagegen.errors import ImagegenAPIError
+from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.errors import ImagegenAPIError, SecretLeakError
 from pytest_imagegen.shapes import SHAPES
 
 __all__ = [
     "VOLATILE_KEYS",
     "ImagegenPNGSnapshotExtension",
     "ImagegenSnapshotExtension",
+    "SnapshotRedaction",
     "image_png",
+    "redaction_for",
     "snapshot_text",
 ]
 
@@ -304,6 +324,76 @@ class _Flattener:
         return None
 
 
+# ------------------------------------------------------------------------------------------- redaction
+
+
+@dataclass(frozen=True)
+class SnapshotRedaction:
+    """What a snapshot is redacted with: the rules of the test's configuration, and the literal secrets of
+    the run (asked for at each snapshot, so those a recording found after the fixture was set up count)."""
+
+    rules: RedactionRules = field(default_factory=RedactionRules)
+    secrets: Callable[[], Iterable[str]] = field(default=lambda: ())
+
+    def literals(self) -> set[str]:
+        key = os.environ.get("OPENAI_API_KEY", "")  # the key a recording uses, whatever its shape
+        return {*self.secrets(), *self.rules.values, *([key] if key else [])}
+
+
+# The redaction in force for the snapshots of the running test (set by the ``imagegen_snapshot`` fixture);
+# without one, the built-in rules and OPENAI_API_KEY still apply.
+_REDACTION: contextvars.ContextVar[SnapshotRedaction | None] = contextvars.ContextVar(
+    "imagegen_snapshot_redaction", default=None
+)
+_DEFAULT_REDACTION = SnapshotRedaction()
+
+
+def rules_for(config: ImagegenConfig) -> RedactionRules:
+    """The redaction rules a cassette of ``config`` records with."""
+    return RedactionRules(
+        headers=config.redact_headers,
+        query_keys=config.redact_query,
+        patterns=tuple(re.compile(p) for p in config.redact_patterns),
+        values=config.secret_values,
+        redact_user=config.redact_user,
+    )
+
+
+@contextlib.contextmanager
+def redaction_for(
+    config: ImagegenConfig | RedactionRules, secrets: Callable[[], Iterable[str]] = lambda: ()
+) -> Iterator[SnapshotRedaction]:
+    """Snapshots taken inside redact with ``config``'s rules and the literal ``secrets()``."""
+    rules = config if isinstance(config, RedactionRules) else rules_for(config)
+    redaction = SnapshotRedaction(rules, secrets)
+    token = _REDACTION.set(redaction)
+    try:
+        yield redaction
+    finally:
+        _REDACTION.reset(token)
+
+
+def _redacted(document: Any, redaction: SnapshotRedaction, literals: set[str]) -> Any:
+    """The reply as a cassette stores it: the same function, as a reply (fixed markers)."""
+    stored, _ = redact_interaction(
+        {"response": {"body": {"json": document}}}, redaction.rules, literals=literals
+    )
+    return stored["response"]["body"]["json"]
+
+
+def _leak_check(heading: str, lines: list[str], redaction: SnapshotRedaction, literals: set[str]) -> None:
+    patterns = DEFAULT_LEAK_PATTERNS + redaction.rules.patterns
+    findings: list[tuple[int | None, str, str]] = []
+    for number, line in enumerate(lines, start=1):
+        for _, _, what in scan_for_leaks([{"": line}], secrets=literals, patterns=patterns):
+            findings.append((None, f"line {number}", what))
+    if findings:
+        raise SecretLeakError(f"of the {heading}", findings, kind="snapshot")
+
+
+# ------------------------------------------------------------------------------------------- the text
+
+
 def snapshot_text(
     data: Any,
     *,
@@ -311,11 +401,22 @@ def snapshot_text(
     include: PropertyFilter | None = None,
     matcher: PropertyMatcher | None = None,
 ) -> str:
-    """The snapshot text of a reply (what ``ImagegenSnapshotExtension`` stores), for use outside syrupy."""
+    """The snapshot text of a reply (what ``ImagegenSnapshotExtension`` stores), for use outside syrupy.
+
+    Redacted like a cassette (see the module docstring); raises ``SecretLeakError`` if a secret would
+    still be written.
+    """
+    redaction = _REDACTION.get() or _DEFAULT_REDACTION
+    literals = redaction.literals()
     heading, document = _describe(data)
+    document = _redacted(document, redaction, literals)
     flattener = _Flattener(exclude, include, matcher)
     lines = [heading]
     lines += [f"  {path.lstrip('.') or '$'}: {text}" for path, text in flattener.walk(document, (), "")]
+    # Once more over the finished lines: what a matcher returned, or a key, is text the reply's walk
+    # did not see as a value.
+    lines = [redact_text(line, redaction.rules, literals=literals) for line in lines]
+    _leak_check(heading, lines, redaction, literals)
     return "\n".join(lines)
 
 

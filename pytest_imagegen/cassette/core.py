@@ -258,7 +258,9 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             content, framing = bodies.decode_content(framing, raw)
         body = bodies.parse_body(framing, content)
         cleaned, found = redact.redact_request(
-            {"method": method.upper(), "uri": url, "body": body}, self.rules
+            {"method": method.upper(), "uri": url, "body": body},
+            self.rules,
+            credentials=headers.multi_items(),
         )
         self.secrets.update(found)
         cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_imagegen.cassette.schema import check_document
 from pytest_imagegen.errors import CassetteError
 
 __all__ = [
@@ -133,20 +134,11 @@ def _parse_json(text: str, path: str) -> Any:
 
 
 def _parse_yaml(text: str, path: str) -> Any:
-    """Format 1 (YAML) cassettes, written by earlier versions of this plugin."""
-    import yaml  # only for old cassettes: JSON ones never pay for the import
+    """Format 1 (YAML) cassettes, written by earlier versions of this plugin: read without aliases and
+    within size and node bounds (``safe_yaml.py``)."""
+    from pytest_imagegen.cassette.safe_yaml import load_yaml  # imports yaml: JSON files never pay for it
 
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise CassetteError(path, f"not valid YAML: {exc.problem or exc}", line=line) from None
-    except yaml.YAMLError as exc:
-        raise CassetteError(path, f"not valid YAML: {exc}") from None
-    except RecursionError:
-        raise CassetteError(path, "not a cassette: nested too deeply") from None
+    return load_yaml(text, path)
 
 
 def load_raw(text: str, path: str) -> Any:
@@ -175,6 +167,8 @@ def parse_document(text: str, path: str) -> Document | None:
             f"(this plugin reads {LEGACY_VERSION} and {FORMAT_VERSION})",
             hint="A plain vcrpy / pytest-recording cassette converts with `imagegen-cassettes scrub`.",
         )
+    # meta and index: mappings or absent, plain data all through (each interaction is storage's to check).
+    check_document(document, path, interactions=False)
     meta = document.get("meta")
     index = document.get("index")
     covered: str | None = None

@@ -13,18 +13,18 @@ URIs, JSON keys and values, SSE fields, multipart fields and file names) and loo
   field named like a key.
 
 Non-image base64 (an uploaded text file, an unknown binary body) is decoded and searched for the literal
-secrets; image payloads (``b64_json``, and any base64 image or image data URL wherever an API shape puts
-one: a Responses ``result``, ``partial_image_b64``, ``input_image.image_url``) are skipped (binary
-pixels, and base64 has no ``-`` so key shapes cannot occur).
-Each finding names the interaction, the field, and the kind of secret, never the secret itself, so the
-error that reports it can be printed safely.
+secrets; of an image (``b64_json``, and any base64 image or image data URL wherever an API shape puts
+one: a Responses ``result``, ``partial_image_b64``, ``input_image.image_url``) only the text blocks inside
+it are searched (PNG text chunks, EXIF, XMP, comments: ``image_text.py``), never the pixels. Each finding names the interaction, the field, and the kind of
+secret, never the secret itself, so the error that reports it can be printed safely: a field path that
+holds a secret (a key used as a JSON key or header name) is shown masked (``credentials.mask``).
 """
 
 from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pytest_imagegen.cassette.bodies import (
@@ -33,12 +33,14 @@ from pytest_imagegen.cassette.bodies import (
     is_placeholder,
     sniff_image_format,
 )
+from pytest_imagegen.cassette.credentials import mask
+from pytest_imagegen.cassette.image_text import metadata_texts
 from pytest_imagegen.cassette.redact import (
     DEFAULT_LEAK_PATTERNS,
     LEAK_DESCRIPTIONS,
     MARKERS,
     REDACTED,
-    SECRET_FIELD_NAME,
+    is_secret_field_name,
 )
 
 __all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]
@@ -65,35 +67,43 @@ def _describe(patterns: Sequence[re.Pattern[str]]) -> list[str]:
     return out
 
 
-def _leaves(value: Any, path: str, key: str | None = None) -> Iterator[tuple[str, str, str | None]]:
-    """(path, text, name of the field holding it) for every string in a stored interaction."""
+KeyText = Callable[[str], str]
+
+
+def _leaves(
+    value: Any, path: str, key_text: KeyText, key: str | None = None
+) -> Iterator[tuple[str, str, str | None]]:
+    """(path, text, name of the field holding it) for every string in a stored interaction; each key
+    enters the path through ``key_text`` (which masks a key that is itself a secret)."""
     if isinstance(value, str):
         yield path, value, key
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _leaves(item, f"{path}[{i}]", key)
+            yield from _leaves(item, f"{path}[{i}]", key_text, key)
     elif isinstance(value, dict):
         if is_placeholder(value):
             return
         for k, item in value.items():
-            sub = f"{path}.{k}" if path else str(k)
+            sub = f"{path}.{key_text(str(k))}" if path else key_text(str(k))
             yield sub + " (key)", str(k), None
             if k in ("base64", "b64_json") and isinstance(item, str):
                 yield from _binary_leaf(item, sub)
-            elif isinstance(item, str) and image_payload(item) is not None:
-                continue  # a base64 image or image data URL in another shape's place: pixels, not text
+            elif isinstance(item, str) and (found := image_payload(item)) is not None:
+                # A base64 image or image data URL in another shape's place: its text blocks, not pixels.
+                yield from _binary_leaf(found[1], sub)
             else:
-                yield from _leaves(item, sub, str(k))
+                yield from _leaves(item, sub, key_text, str(k))
 
 
 def _binary_leaf(text: str, path: str) -> Iterator[tuple[str, str, str | None]]:
-    head = b64decode_strict(text[:24]) if len(text) > 24 else None
-    if head is not None and sniff_image_format(head) is not None:
-        return  # an image payload (kept with payloads="keep"): pixels, not text
     raw = b64decode_strict(text)
     if raw is None:
         yield path, text, None  # not base64 at all: search it as text
-    elif sniff_image_format(raw) is None:
+    elif sniff_image_format(raw) is not None:
+        # An image (kept with payloads="keep"): its pixels are not text, its metadata blocks are.
+        for kind, block in metadata_texts(raw):
+            yield f"{path} (image {kind})", block, None
+    else:
         yield f"{path} (decoded)", raw.decode("latin-1"), None
 
 
@@ -119,21 +129,33 @@ def scan_for_leaks(
     literal = _literal_regex(secrets)
     compiled = tuple(patterns)
     descriptions = _describe(compiled)
+
+    def holds_secret(text: str) -> bool:
+        if literal is not None and literal.search(text):
+            return True
+        return any(REDACTED not in _hit(m) for p in compiled for m in p.finditer(text))
+
+    def key_text(key: str) -> str:
+        return mask(key) if holds_secret(key) else key
+
     findings: dict[Finding, None] = {}  # ordered and deduplicated
     for index, interaction in enumerate(interactions):
-        for path, text, field_name in _leaves(interaction, ""):
+        for path, text, field_name in _leaves(interaction, "", key_text):
             if literal is not None and literal.search(text):
                 findings[(index, path, "a secret value used in this run")] = None
             for pattern, description in zip(compiled, descriptions, strict=True):
                 for m in pattern.finditer(text):
                     # A user pattern that matches a marker is matching redacted text, not a secret.
-                    hit = m.group(1) if pattern.groups and m.group(1) is not None else m.group(0)
-                    if REDACTED in hit:
+                    if REDACTED in _hit(m):
                         continue
                     findings[(index, path, description)] = None
                     break
-            if field_name and SECRET_FIELD_NAME.search(field_name) and _HEX32.fullmatch(text.strip()):
-                findings[(index, path, f"Azure-style API key (32 hex) in a field named {field_name!r}")] = (
-                    None
-                )
+            if field_name and is_secret_field_name(field_name) and _HEX32.fullmatch(text.strip()):
+                what = f"Azure-style API key (32 hex) in a field named {key_text(field_name)!r}"
+                findings[(index, path, what)] = None
     return list(findings)
+
+
+def _hit(m: re.Match[str]) -> str:
+    """The part of a pattern's match that is the secret: group 1 when the pattern has groups."""
+    return m.group(1) if m.re.groups and m.group(1) is not None else m.group(0)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_imagegen.cassette import bodies, fileformat
+from pytest_imagegen.cassette.schema import check_interaction
 from pytest_imagegen.cassette.storage import Interaction, parse_cassette
 from pytest_imagegen.errors import CassetteError
 
@@ -144,8 +145,10 @@ def load_any(path: Path) -> tuple[list[Interaction], str]:
             converted.append(
                 convert_interaction(interaction) if is_vcrpy_interaction(interaction) else dict(interaction)
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CassetteError(
                 str(path), f"interaction {index} cannot be converted from vcrpy form: {exc}"
             ) from None
+        # What conversion made (or kept) is held to the same shape as a cassette read from disk.
+        check_interaction(converted[-1], index, str(path))
     return converted, "vcrpy"

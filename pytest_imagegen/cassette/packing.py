@@ -12,7 +12,10 @@ packed, so nothing but ``storage`` needs to know these rules:
   ``{"$same_as": [event index, key, ...]}``, the path of its first occurrence. Only objects whose JSON
   is at least ``MIN_SHARED`` characters are shared, so small records stay where a reader expects them.
 
-Pure: dicts in, dicts out. ``unpack`` raises ``ValueError`` for a reference that points nowhere.
+Pure: dicts in, dicts out. ``unpack`` raises ``ValueError`` for a reference that points nowhere, and
+for references that would copy more than ``MAX_COPIED_NODES`` nodes: each reference is a copy, so a
+chain of events that each refer to the one before twice doubles at every step (a few kilobytes of file
+would expand past any memory, as a YAML alias bomb does).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MIN_SHARED", "REF_KEY", "pack", "unpack"]
+__all__ = ["MAX_COPIED_NODES", "MIN_SHARED", "REF_KEY", "pack", "unpack"]
 
 REF_KEY = "$same_as"
 MIN_SHARED = 160
+# A real stream copies a few thousand nodes (a Responses stream repeats its response object twice).
+MAX_COPIED_NODES = 200_000
 
 Path = list[str | int]
 
@@ -104,18 +109,39 @@ def _lookup(events: list[Any], path: Any) -> Any:
     return node
 
 
-def _resolve(value: Any, events: list[Any]) -> Any:
+def _nodes(value: Any, limit: int) -> int:
+    """How many nodes ``value`` holds, counting no further than ``limit + 1``."""
+    count, stack = 0, [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _resolve(value: Any, events: list[Any], budget: list[int]) -> Any:
     if isinstance(value, dict):
         if len(value) == 1 and REF_KEY in value:
-            return copy.deepcopy(_lookup(events, value[REF_KEY]))
-        return {k: _resolve(v, events) for k, v in value.items()}
+            target = _lookup(events, value[REF_KEY])
+            budget[0] -= _nodes(target, budget[0])
+            if budget[0] < 0:
+                raise ValueError(
+                    f"its {REF_KEY} references would copy more than {MAX_COPIED_NODES:,} nodes "
+                    "(no recorder writes that many: a reference bomb)"
+                )
+            return copy.deepcopy(target)
+        return {k: _resolve(v, events, budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, events) for v in value]
+        return [_resolve(v, events, budget) for v in value]
     return value
 
 
 def _unpack_sse(events: list[Any], shared: bool) -> list[Any]:
     out: list[Any] = []
+    budget = [MAX_COPIED_NODES]
     for event in events:
         if not isinstance(event, dict):
             out.append(event)
@@ -123,7 +149,7 @@ def _unpack_sse(events: list[Any], shared: bool) -> list[Any]:
         full = dict(event)
         data = event.get("data")
         if shared:
-            data = full["data"] = _resolve(data, out)
+            data = full["data"] = _resolve(data, out, budget)
         if "event" not in full:
             full = {"event": data.get("type") if isinstance(data, dict) else None, **full}
         out.append(full)

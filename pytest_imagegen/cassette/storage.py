@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_imagegen.cassette import fileformat, packing
 from pytest_imagegen.cassette.fileformat import FORMAT_VERSION, Document
+from pytest_imagegen.cassette.schema import check_interaction
 from pytest_imagegen.errors import CassetteError
 
 if TYPE_CHECKING:
@@ -81,15 +82,7 @@ def _check_interactions(interactions: list[Any], path: str, *, shared: bool) -> 
     from pytest_imagegen.cassette.migrate import is_vcrpy_interaction
 
     for index, interaction in enumerate(interactions):
-        if not (
-            isinstance(interaction, dict)
-            and isinstance(interaction.get("request"), dict)
-            and isinstance(interaction.get("response"), dict)
-            and "uri" in interaction["request"]
-            and "status" in interaction["response"]
-        ):
-            raise CassetteError(path, f"interaction {index} is not a request/response pair")
-        if is_vcrpy_interaction(interaction):
+        if isinstance(interaction, dict) and is_vcrpy_interaction(interaction):
             raise CassetteError(
                 path,
                 f"a plain vcrpy / pytest-recording cassette (interaction {index} stores raw bodies, "
@@ -99,10 +92,14 @@ def _check_interactions(interactions: list[Any], path: str, *, shared: bool) -> 
     # In memory every interaction is whole (every header a list, every SSE event named, nothing shared).
     unpacked = []
     for index, interaction in enumerate(interactions):
+        if not isinstance(interaction, dict):
+            check_interaction(interaction, index, path)  # says what it is instead
         try:
-            unpacked.append(packing.unpack(interaction, shared=shared))
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            full = packing.unpack(interaction, shared=shared)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             raise CassetteError(path, f"interaction {index}: {exc}") from None
+        check_interaction(full, index, path)  # every field of what replay uses: a CassetteError naming it
+        unpacked.append(full)
     return unpacked
 
 

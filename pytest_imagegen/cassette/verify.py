@@ -309,9 +309,14 @@ def _cassette_error_problem(exc: CassetteError) -> Problem:
 def verify_file(path: Path, *, strict: bool = False, secrets: Iterable[str] = ()) -> FileReport:
     """Read one cassette and check everything in it; an unreadable file is one problem, not an error."""
     try:
-        interactions = load_cassette(path) or []
+        interactions = load_cassette(path)
     except CassetteError as exc:
         return FileReport(path, [], [_cassette_error_problem(exc)])
     except OSError as exc:
         return FileReport(path, [], [Problem(None, "file", f"cannot be read: {exc.strerror or exc}")])
+    if interactions is None:
+        # The engine treats an empty file as "no cassette yet"; a file named for checking is one that
+        # should hold a cassette, so empty means truncated or never written.
+        empty = "is empty: not a cassette (cut short, or never written). Re-record it, or delete it"
+        return FileReport(path, [], [Problem(None, "file", empty)])
     return FileReport(path, interactions, check_interactions(interactions, strict=strict, secrets=secrets))

@@ -17,6 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pytest_imagegen.cassette.bodies import decode_content, parse_body
+from pytest_imagegen.cassette.credentials import mask
 from pytest_imagegen.cassette.leaks import DEFAULT_PATTERNS, scan_for_leaks
 from pytest_imagegen.cassette.redact import RedactionRules, is_secret_header, redact_interaction
 from pytest_imagegen.cassette.trim import trim_interaction
@@ -126,11 +127,11 @@ def test_literal_secrets_everywhere_they_can_hide(make_image: Callable[..., byte
         (2, "response.body.sse[0].data.note"),
         (3, "response.body.multipart[0].value"),
         (3, "response.body.multipart[1].file.base64 (decoded)"),
-        (4, f"response.body.json.{secret} (key)"),
+        (4, f"response.body.json.{mask(secret)} (key)"),  # a secret used as a key shows masked
     ]
     assert all(description == "a secret value used in this run" for _, _, description in findings)
     error = SecretLeakError("cassettes/test_x.yaml", findings)
-    assert secret not in str(error).replace(f"json.{secret} (key)", "")  # only the JSON key path names it
+    assert secret not in str(error)
     assert "refused to write cassette cassettes/test_x.yaml: 6 secret(s)" in str(error)
 
 
@@ -267,7 +268,7 @@ def test_canary_secrets_never_reach_the_stored_form(
                 {
                     "error": {
                         "message": f"Rate limit exceeded for images per minute in organization {org} on "
-                        "requests per min. Also org-CANARY42. Limit: 5/1min.",
+                        "requests per min. Also org-CANARY42xYz9Lm3Qr7Tt. Limit: 5/1min.",
                         "type": "requests",
                         "param": None,
                         "code": "rate_limit_exceeded",
@@ -363,6 +364,8 @@ def test_property_secret_never_survives_redaction(name: str, secret: str) -> Non
 @given(value=_SECRET, where=st.sampled_from(["header", "json", "sse", "multipart"]))
 def test_property_scan_finds_what_redaction_missed(value: str, where: str) -> None:
     interaction = _interaction()
+    # Not a word of the fixed scaffolding ("response", "body"): the scan would rightly find it there too.
+    assume(value not in yaml.safe_dump(interaction))
     path = {
         "header": "request.headers.x-trace[0]",
         "json": "response.body.json.note",

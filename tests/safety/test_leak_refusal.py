@@ -111,6 +111,7 @@ def test_a_configured_token_is_redacted_from_header_and_prompt(
     else:
         assert hits == []
         assert '"x-internal-trace": "REDACTED"' in text
+        # A configured secret belongs to the run: a fixed marker, even in what the request is matched on.
         assert '"prompt": "a lighthouse [trace REDACTED]"' in text
 
 
