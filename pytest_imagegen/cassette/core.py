@@ -533,4 +533,5 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             request=match.summarize(request.record),
             nearest=nearest_text,
             differences=differences,
+            secrets=self.secrets,
         )

@@ -48,6 +48,9 @@ __all__ = [
 
 Interaction = dict[str, Any]
 
+# The same bound as for YAML: a cassette with full-size images kept (payloads="keep") is tens of MB.
+MAX_CASSETTE_BYTES = 256 * 1024 * 1024
+
 # pytest writes these two files into a new cache folder; a folder this module creates gets them too, so
 # git ignores it whichever tool made it first.
 _CACHE_GITIGNORE = "# Created by pytest automatically.\n*\n"
@@ -121,6 +124,11 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
 def read_document(path: Path) -> Document | None:
     """The cassette at ``path``, or None when there is none (no file, or an empty one)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_CASSETTE_BYTES:  # before reading it: memory stays bounded whatever the file
+            raise CassetteError(
+                str(path), f"is {size:,} bytes, over the {MAX_CASSETTE_BYTES:,} a cassette may have"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
