@@ -554,16 +554,17 @@ class _Summary:
         session's verdict (written once, by the xdist controller or the only process)."""
         if hasattr(self.config, "workerinput"):
             return
+        drift = self.config.getoption("imagegen_drift") is not None
+        partial = "it was a drift check" if drift else self._partial_reason(session, exitstatus)
+        scopes = self._scopes() if partial is None else []
+        if not (self.outcomes or self.unopened or any(scope.is_dir() for scope in scopes)):
+            return  # no test used a cassette and there are none to judge: nothing to say or keep
         from pytest_imagegen.lifecycle import session_verdict
 
-        drift = self.config.getoption("imagegen_drift") is not None
-        partial = self._partial_reason(session, exitstatus)
-        if drift:
-            partial = "it was a drift check"
         self.verdict = verdict = session_verdict(
             self.outcomes,
             partial=partial,
-            scopes=self._scopes() if partial is None else (),
+            scopes=scopes,
             used=[p for p in self.unopened if p is not None],
             incomplete=self.incomplete,
             strict_unused=_strict_unused(self.config),
@@ -575,17 +576,18 @@ class _Summary:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if drift:
             return
-        cache = _cache_dir(self.config) if (self.outcomes or verdict.unused_judged) else None
-        if cache is not None and verdict.unused_judged:
-            from pytest_imagegen.cassette.orphans import write_orphans
+        if verdict.unused_judged:
+            from pytest_imagegen.cassette.orphans import ORPHAN_FILE, write_orphans
 
-            write_orphans(cache, verdict.orphans, self._scopes())
-        if self.outcomes and cache is not None:
+            cache = _cache_dir(self.config)
+            if verdict.orphans or (cache / ORPHAN_FILE).exists():  # found, or earlier ones to forget
+                write_orphans(cache, verdict.orphans, scopes)
+        if self.outcomes:
             from pytest_imagegen.cassette.replays import merge_outcomes, write_records
 
             records = merge_outcomes(self.outcomes)
             if records:
-                write_records(cache, records)
+                write_records(_cache_dir(self.config), records)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         verdict = self.verdict

@@ -1,21 +1,20 @@
-"""When, by what and from where each interaction of a cassette was recorded: the cassette's ``meta``.
+"""When, by what and from where the interactions of a cassette were recorded: the cassette's ``meta``.
 
-A cassette file carries, before its interactions::
+Each interaction has an entry, made when it was recorded: the date (UTC), this plugin's version, the SDK
+that sent it (the product in its ``user-agent``, when that is not the HTTP library's own), the HTTP
+library and its version, the model asked for, and the service that answered (its host, or ``emulator``
+for the bundled one). The file says once what all entries share, and per interaction only what differs::
+
+    "meta": {"recorded": "2025-06-01", "plugin": "0.1.0", "client": "OpenAI/Python 3.57.0", "http": "httpx2 2.16.2", "model": "gpt-image-2", "service": "api.openai.com"}
 
     "meta": {
-     "recorded": "2025-06-01T10:12:00Z",
-     "interactions": [
-      {"recorded": "2025-06-01T10:12:00Z", "plugin": "0.1.0", "client": "OpenAI/Python 3.57.0",
-       "http": "httpx2 2.16.2", "model": "gpt-image-2", "service": "api.openai.com"}
-     ]
+     "plugin": "0.1.0", "client": "OpenAI/Python 3.57.0", "http": "httpx2 2.16.2", "service": "api.openai.com",
+     "interactions": [{"recorded": "2025-06-01", "model": "gpt-image-2"}, {"recorded": "2025-09-14", "model": "dall-e-3"}]
     }
 
-- ``interactions``: one entry per interaction, in order, made when that interaction was recorded: the
-  time (UTC, to the second), this plugin's version, the SDK that sent it (the product in its
-  ``user-agent``, when it is not the HTTP library's own), the HTTP library and its version, the model
-  asked for, and the service that answered (its host, or ``emulator`` for the bundled one).
-- ``recorded``: the oldest entry's time, what the cassette's age counts from (``pytest_imagegen/age.py``); absent when
-  an interaction has no entry (it was recorded before metadata existed), as its age is then unknown.
+An interaction with no entry (recorded before metadata existed) is ``{}`` in the list; nothing is then
+shared. A cassette's age counts from its oldest entry (``recorded_at``; ``pytest_imagegen/age.py``), and
+is unknown when an interaction has no date.
 
 Byte-stable re-recording: an interaction recorded again with the same stored form as a loaded one keeps
 the loaded entry, date included, so recording unchanged calls twice gives identical files. The one
@@ -23,7 +22,7 @@ exception is an entry already older than ``max_age``: recording it again is what
 cassette, so it gets a fresh entry (and date) even when nothing else changed.
 
 No secrets: every value is built from a short, checked vocabulary (product tokens, versions, a model
-name, a host name), never copied whole from a header.
+name, a host name), never copied whole from a header, and the caller's leak check may refuse any.
 
 Pure, except for the clock and the installed version, both read by the caller and passed in.
 """
@@ -40,6 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "ENTRY_KEYS",
     "compose",
     "content_key",
     "entries_of",
@@ -54,7 +54,9 @@ __all__ = [
     "service_of",
 ]
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_DATE_FORMAT = "%Y-%m-%d"
+# What each interaction's entry may hold, in the order it is written.
+ENTRY_KEYS = ("recorded", "plugin", "client", "http", "model", "service")
 # A product token as user-agents write it: ``OpenAI/Python 3.57.0``, ``python-httpx/0.28.1``, ``MyApp/1.2``.
 _PRODUCT = re.compile(
     r"([A-Za-z][A-Za-z0-9._-]{0,39}/[A-Za-z0-9][A-Za-z0-9._+-]{0,39}(?: [0-9][0-9A-Za-z.+-]{0,19})?)"
@@ -68,18 +70,20 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def format_time(moment: datetime) -> str:
-    """``2025-06-01T10:12:00Z``: UTC, to the second."""
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+    """``2025-06-01``: the UTC date (a day is fine enough for an age in days, and changes less)."""
+    return moment.astimezone(UTC).strftime(_DATE_FORMAT)
 
 
 def parse_time(text: object) -> datetime | None:
-    """The time a ``recorded`` value stands for; None when it is not one this module writes."""
+    """The moment a ``recorded`` value stands for (midnight UTC of its date); None when it is not one."""
     if not isinstance(text, str):
         return None
-    try:
-        return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        return None
+    for form in (_DATE_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.strptime(text, form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
 
 
 @functools.cache
@@ -165,40 +169,55 @@ def content_key(interaction: Mapping[str, Any]) -> str:
 
 
 def entries_of(meta: Mapping[str, Any] | None, count: int) -> list[dict[str, Any] | None]:
-    """The per-interaction entries of a loaded ``meta`` for ``count`` interactions; all None when the
-    file has none, or a list that does not line up with its interactions (a hand edit)."""
-    listed = meta.get("interactions") if isinstance(meta, Mapping) else None
+    """The entries of ``count`` interactions in a loaded ``meta`` (shared values filled in); all None
+    when the file has none, or lists a number of entries that does not match (a hand edit)."""
+    if not isinstance(meta, Mapping):
+        return [None] * count
+    shared = {k: meta[k] for k in ENTRY_KEYS if k in meta}
+    listed = meta.get("interactions")
+    if listed is None:
+        return [dict(shared) if shared else None for _ in range(count)]
     if not isinstance(listed, list) or len(listed) != count:
         return [None] * count
-    return [dict(entry) if isinstance(entry, Mapping) and entry else None for entry in listed]
+    return [{**shared, **entry} or None if isinstance(entry, Mapping) else None for entry in listed]
 
 
 def compose(meta: Mapping[str, Any] | None, entries: Sequence[Mapping[str, Any] | None]) -> dict[str, Any]:
-    """The ``meta`` to write for interactions whose entries are ``entries`` (in order).
+    """The ``meta`` to write for interactions whose entries are ``entries`` (in order): what they all
+    share once, then what differs per interaction.
 
-    Keys of ``meta`` this module does not own are kept (a newer writer's). When no entry is known and
-    ``meta`` already lists one per interaction (a rewrite that keeps every interaction, such as
-    ``scrub``), its list is kept as it is.
+    Keys of ``meta`` this module does not own are kept (a newer writer's). When no entry is known, the
+    entries ``meta`` itself gives the interactions are kept (a rewrite that keeps them, such as ``scrub``).
     """
-    base = {k: v for k, v in (meta or {}).items() if k not in ("recorded", "interactions")}
+    base = {k: v for k, v in (meta or {}).items() if k not in ENTRY_KEYS and k != "interactions"}
     listed: Sequence[Mapping[str, Any] | None] = entries
     if all(entry is None for entry in entries):
-        old = entries_of(meta, len(entries))
-        if all(entry is None for entry in old):
+        listed = entries_of(meta, len(entries))
+        if all(entry is None for entry in listed):
             return base
-        listed = old
-    dates = [parse_time(entry.get("recorded")) if entry else None for entry in listed]
-    out: dict[str, Any] = {}
-    if dates and all(d is not None for d in dates):
-        out["recorded"] = format_time(min(d for d in dates if d is not None))
-    out.update(base)
-    out["interactions"] = [dict(entry) if entry else {} for entry in listed]
+    shared: dict[str, Any] = {}
+    if all(listed):
+        for key in ENTRY_KEYS:
+            values = [entry.get(key) if entry else None for entry in listed]
+            if values[0] is not None and all(v == values[0] for v in values):
+                shared[key] = values[0]
+    out = {**shared, **base}
+    rest = [{k: v for k, v in (entry or {}).items() if k not in shared} for entry in listed]
+    if any(rest):
+        out["interactions"] = rest
     return out
 
 
 def recorded_at(meta: Mapping[str, Any] | None) -> datetime | None:
     """When the cassette's oldest interaction was recorded; None when that is not known."""
-    return parse_time(meta.get("recorded")) if isinstance(meta, Mapping) else None
+    if not isinstance(meta, Mapping):
+        return None
+    listed = meta.get("interactions")
+    entries = entries_of(meta, len(listed) if isinstance(listed, list) else 1)
+    dates = [parse_time(entry.get("recorded")) if entry else None for entry in entries]
+    if not dates or any(d is None for d in dates):
+        return None
+    return min(d for d in dates if d is not None)
 
 
 def outlived(entry: Mapping[str, Any] | None, max_age: timedelta | None, now: datetime) -> bool:

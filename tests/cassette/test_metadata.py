@@ -60,7 +60,7 @@ def test_an_entry_leaves_out_what_the_leak_check_refuses() -> None:
         safe=lambda text: "sk-" not in text,
     )
     assert entry == {
-        "recorded": "2025-06-01T10:12:00Z",
+        "recorded": "2025-06-01",
         "plugin": "0.1.0",
         "http": "httpx 0.28.1",
         "model": "gpt-image-2",
@@ -68,34 +68,49 @@ def test_an_entry_leaves_out_what_the_leak_check_refuses() -> None:
     }
 
 
-def test_compose_dates_the_cassette_by_its_oldest_entry_and_keeps_unknown_keys() -> None:
-    old = {"recorded": "2024-01-02T00:00:00Z"}
-    new = {"recorded": "2025-06-01T10:12:00Z"}
-    assert metadata.compose({"by": "someone"}, [new, old]) == {
-        "recorded": "2024-01-02T00:00:00Z",
-        "by": "someone",
-        "interactions": [new, old],
+A = {"recorded": "2024-01-02", "plugin": "0.1.0", "model": "gpt-image-2", "service": "emulator"}
+B = {"recorded": "2025-06-01", "plugin": "0.1.0", "model": "dall-e-3", "service": "emulator"}
+
+
+def test_compose_says_once_what_every_entry_shares_and_per_interaction_what_differs() -> None:
+    assert metadata.compose({"by": "someone"}, [A, A]) == {**A, "by": "someone"}
+    composed = metadata.compose(None, [B, A])
+    assert composed == {
+        "plugin": "0.1.0",
+        "service": "emulator",
+        "interactions": [
+            {"recorded": "2025-06-01", "model": "dall-e-3"},
+            {"recorded": "2024-01-02", "model": "gpt-image-2"},
+        ],
     }
-    # An interaction without an entry (recorded before metadata existed): the cassette's age is unknown.
-    assert "recorded" not in metadata.compose(None, [new, None])
-    assert metadata.compose(None, [new, None])["interactions"] == [new, {}]
+    assert metadata.entries_of(composed, 2) == [B, A]
+    assert metadata.recorded_at(composed) == datetime(2024, 1, 2, tzinfo=UTC)  # the oldest
 
 
-def test_compose_keeps_a_listed_meta_when_no_entry_is_known_and_the_count_matches() -> None:
-    listed = {"recorded": "2024-01-02T00:00:00Z", "interactions": [{"recorded": "2024-01-02T00:00:00Z"}]}
-    assert metadata.compose(listed, [None]) == listed
-    assert metadata.compose(listed, [None, None]) == {}  # it no longer lines up: dropped
+def test_an_interaction_without_an_entry_makes_the_age_unknown() -> None:
+    composed = metadata.compose(None, [B, None])
+    assert composed == {"interactions": [B, {}]}
+    assert metadata.entries_of(composed, 2) == [B, None]
+    assert metadata.recorded_at(composed) is None
+
+
+def test_compose_keeps_what_meta_says_when_no_entry_is_known() -> None:
+    assert metadata.compose(A, [None, None, None]) == A  # shared by all, whatever their number
+    listed = metadata.compose(None, [A, B])
+    assert metadata.compose(listed, [None, None]) == listed
+    assert metadata.compose(listed, [None]) == {}  # it no longer lines up: dropped
 
 
 def test_entries_of_a_meta_that_does_not_line_up_are_unknown() -> None:
-    meta = {"interactions": [{"recorded": "x"}, "junk"]}
-    assert metadata.entries_of(meta, 2) == [{"recorded": "x"}, None]
+    meta = {"plugin": "0.1.0", "interactions": [{"recorded": "x"}, "junk"]}
+    assert metadata.entries_of(meta, 2) == [{"plugin": "0.1.0", "recorded": "x"}, None]
     assert metadata.entries_of(meta, 3) == [None, None, None]
     assert metadata.entries_of({"interactions": "junk"}, 1) == [None]
+    assert metadata.entries_of(None, 2) == [None, None]
 
 
 def test_an_entry_outlives_max_age_only_past_it() -> None:
-    entry = {"recorded": "2025-01-01T00:00:00Z"}
+    entry = {"recorded": "2025-01-01"}
     then = datetime(2025, 1, 1, tzinfo=UTC)
     assert not metadata.outlived(entry, None, then + timedelta(days=999))
     assert not metadata.outlived(entry, timedelta(days=30), then + timedelta(days=30))

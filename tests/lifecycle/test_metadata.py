@@ -11,7 +11,7 @@ import httpx2
 import openai
 import pytest
 
-from pytest_imagegen.cassette.metadata import plugin_version
+from pytest_imagegen.cassette.metadata import entries_of, plugin_version, recorded_at
 from tests.safety.canaries import API_KEY, ORGANIZATION
 
 TEST = """
@@ -31,7 +31,9 @@ def test_generate():
 """
 
 CASSETTE = "cassettes/test_app/test_generate.json"
-TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+OLD = "2020-01-02"
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RECORDED = re.compile(r'"recorded": "[0-9]{4}-[0-9]{2}-[0-9]{2}"')
 
 
 @pytest.fixture
@@ -54,12 +56,10 @@ def document(pytester: pytest.Pytester) -> dict[str, Any]:
 
 def test_a_recording_says_when_by_what_and_from_where(project: pytest.Pytester) -> None:
     record(project, "once")
-    meta = document(project)["meta"]
-    (entry,) = meta["interactions"]
-    assert TIME.fullmatch(entry["recorded"])
-    assert meta["recorded"] == entry["recorded"]
-    assert entry == {
-        "recorded": entry["recorded"],
+    meta = document(project)["meta"]  # one interaction: everything said once
+    assert DATE.fullmatch(meta["recorded"])
+    assert meta == {
+        "recorded": meta["recorded"],
         "plugin": plugin_version(),
         "client": f"OpenAI/Python {openai.__version__}",
         "http": f"httpx2 {httpx2.__version__}",
@@ -81,29 +81,30 @@ def test_new_episodes_adds_an_entry_and_keeps_the_first(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record(project, "once")
-    first = document(project)["meta"]["interactions"][0]
+    backdate(project)
+    first = document(project)["meta"]
     monkeypatch.setenv("PROMPTS", "a red fox,a blue fox")
     record(project, "new_episodes")
     meta = document(project)["meta"]
-    assert len(meta["interactions"]) == 2
-    assert meta["interactions"][0] == first
-    assert meta["recorded"] == first["recorded"]  # the cassette is as old as its oldest reply
+    assert meta["plugin"] == first["plugin"]  # shared: said once
+    assert meta["interactions"][0] == {"recorded": OLD}  # only the date differs: the rest is shared
+    assert meta["interactions"][1]["recorded"] > OLD
+    assert recorded_at(meta) == recorded_at(first)  # the cassette is as old as its oldest reply
 
 
-def backdate(pytester: pytest.Pytester, when: str = "2020-01-02T03:04:05Z") -> None:
+def backdate(pytester: pytest.Pytester, when: str = OLD) -> None:
     path = pytester.path / CASSETTE
-    text = TIME.sub(when, path.read_text())
-    path.write_text(text)
+    path.write_text(RECORDED.sub(f'"recorded": "{when}"', path.read_text()))
 
 
 def test_recording_an_expired_interaction_again_gives_it_a_new_date(project: pytest.Pytester) -> None:
     record(project, "once")
     backdate(project)
     record(project, "all")
-    assert document(project)["meta"]["recorded"] == "2020-01-02T03:04:05Z"  # no limit: unchanged, kept
+    assert document(project)["meta"]["recorded"] == OLD  # no limit: unchanged, kept
     project.makeini("[pytest]\nimagegen_max_age = 30d\n")
     record(project, "all")
-    assert document(project)["meta"]["recorded"] != "2020-01-02T03:04:05Z"  # re-verified: dated now
+    assert document(project)["meta"]["recorded"] != OLD  # re-verified: dated now
 
 
 def test_a_user_agent_shaped_like_a_secret_never_reaches_the_metadata(
@@ -113,7 +114,7 @@ def test_a_user_agent_shaped_like_a_secret_never_reaches_the_metadata(
     record(project, "once")
     text = (project.path / CASSETTE).read_text()
     assert API_KEY not in text
-    assert "client" not in document(project)["meta"]["interactions"][0]
+    assert "client" not in document(project)["meta"]
 
 
 def test_prune_and_scrub_keep_each_entry_with_its_interaction(
@@ -128,20 +129,25 @@ def test_prune_and_scrub_keep_each_entry_with_its_interaction(
     path = project.path / CASSETTE
     # Tell the two entries apart by date, and give scrub something to redact (an org id in a header).
     loaded = document(project)
-    entries = loaded["meta"]["interactions"]
-    entries[0]["recorded"], entries[1]["recorded"] = "2020-01-02T03:04:05Z", "2021-01-01T00:00:00Z"
+    entries = entries_of(loaded["meta"], 2)
+    assert entries[0] is not None
+    assert entries[1] is not None
+    entries[0]["recorded"], entries[1]["recorded"] = OLD, "2021-01-01"
     loaded["interactions"][0]["request"]["headers"]["openai-organization"] = ORGANIZATION
-    storage.save_cassette(path, loaded["interactions"], meta={"interactions": entries})
-    assert document(project)["meta"]["recorded"] == "2020-01-02T03:04:05Z"
+    storage.save_cassette(
+        path, [storage.Stored(i, meta=e) for i, e in zip(loaded["interactions"], entries, strict=True)]
+    )
+    meta = document(project)["meta"]
+    assert recorded_at(meta) == recorded_at({"recorded": OLD})
 
     assert main(["scrub", str(path)]) == 0
     assert "1 value(s) redacted" in capsys.readouterr().out
     assert ORGANIZATION not in path.read_text()
-    assert document(project)["meta"]["interactions"] == entries
+    assert document(project)["meta"] == meta
 
     project.runpytest().assert_outcomes(passed=1)  # plays only the blue fox
     assert main(["prune", "--cache-dir", str(project.path / ".pytest_cache"), str(path)]) == 0
     capsys.readouterr()
     pruned = document(project)
     assert [i["request"]["body"]["json"]["prompt"] for i in pruned["interactions"]] == ["a blue fox"]
-    assert pruned["meta"] == {"recorded": "2021-01-01T00:00:00Z", "interactions": [entries[1]]}
+    assert pruned["meta"] == entries[1]  # one interaction left: everything said once
