@@ -54,19 +54,27 @@ def _display(path: str | Path, rootdir: Path | None) -> str:
 def expiry_lines(outcomes: Sequence[Mapping[str, Any]], rootdir: Path | None = None) -> list[str]:
     """``expired: PATH (recorded 2024-01-02, 400 days ago; imagegen_max_age is 180d): re-recorded``."""
     expired: dict[str, Mapping[str, Any]] = {}
+    rerecorded: dict[str, bool] = {}
     undated: set[str] = set()
     for outcome in outcomes:
         info = outcome.get("expired")
         if isinstance(info, Mapping):
             expired.setdefault(str(outcome["path"]), info)
+            rerecorded[str(outcome["path"])] = rerecorded.get(str(outcome["path"]), False) or bool(
+                outcome.get("recorded")
+            )
         if outcome.get("undated"):
             undated.add(str(outcome["path"]))
     actions = {"warn": "still replayed", "fail": "its tests failed", "rerecord": "re-recorded"}
-    lines = [
-        f"  expired: {_display(path, rootdir)} (recorded {info.get('recorded')}, {info.get('days')} days ago; "
-        f"imagegen_max_age is {info.get('max_age')}): {actions.get(str(info.get('on_expiry')), 'listed')}"
-        for path, info in sorted(expired.items())
-    ]
+    lines = []
+    for path, info in sorted(expired.items()):
+        action = actions.get(str(info.get("on_expiry")), "listed")
+        if info.get("on_expiry") == "rerecord" and not rerecorded.get(path):
+            action = "not re-recorded: its test failed before it recorded anything"
+        lines.append(
+            f"  expired: {_display(path, rootdir)} (recorded {info.get('recorded')}, {info.get('days')} days "
+            f"ago; imagegen_max_age is {info.get('max_age')}): {action}"
+        )
     if undated:
         lines.append(
             f"  undated: {len(undated)} cassette(s) have no recording date (recorded before this plugin "
@@ -84,11 +92,13 @@ def drift_lines(
     """The drift report (per cassette, per interaction, graded changes) and whether any is breaking."""
     per_cassette: dict[str, dict[int, tuple[str, list[tuple[str, str, str]]]]] = {}
     updated: dict[str, set[int]] = {}
+    loaded: dict[str, int] = {}
     for outcome in outcomes:
         drift = outcome.get("drift")
         if not isinstance(drift, Mapping):
             continue
         path = str(outcome["path"])
+        loaded[path] = max(loaded.get(path, 0), int(outcome.get("loaded", 0)))
         found = per_cassette.setdefault(path, {})
         for item in drift.get("interactions", ()):
             changes = [(str(g), str(p), str(w)) for g, p, w in item.get("changes", ())]
@@ -125,7 +135,11 @@ def drift_lines(
     )
     if counts["volatile"] and not verbose:
         head += f"; {counts['volatile']} volatile change(s) not shown (-v shows them)"
-    lines = [head, *body]
+    lines = [head]
+    unsent = sum(loaded.values()) - sent
+    if unsent > 0:
+        lines.append(f"{unsent} recorded interaction(s) were sent by no test, so not checked")
+    lines += body
     breaking = counts["breaking"] > 0
     if breaking:
         lines.append(

@@ -127,6 +127,11 @@ def pytest_configure(config: pytest.Config) -> None:
         for layer in (_ini_layer(config), _env_layer(), _cli_layer(config)):
             check_base_url(layer.get("base_url"))
         _strict_unused(config)
+        if config.getoption("imagegen_drift") and config.getoption("imagegen_record_mode"):
+            raise ConfigError(
+                "--imagegen-drift sends every request live and records nothing (=update re-records what "
+                "drifted): leave out --imagegen-record"
+            )
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
     # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.

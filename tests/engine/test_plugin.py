@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_imagegen.cassette.metadata import entries_of
+
 GENERATE = """
 import pytest
 
@@ -81,7 +83,7 @@ def test_new_episodes_adds_and_all_rerecords(pytester: pytest.Pytester) -> None:
         return text[text.index('\n "interactions": [\n') : text.index('"index"')]
 
     assert interactions_text(second).startswith(interactions_text(first).rsplit("\n  }\n ]", 1)[0])
-    assert json.loads(second)["meta"]["interactions"][0] == json.loads(first)["meta"]["interactions"][0]
+    assert entries_of(json.loads(second)["meta"], 2)[0] == entries_of(json.loads(first)["meta"], 1)[0]
     result = record(pytester, "--imagegen-record=all")
     result.assert_outcomes(passed=1)
     assert len(json.loads(path.read_text())["interactions"]) == 2

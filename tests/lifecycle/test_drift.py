@@ -261,3 +261,21 @@ def test_drift_under_xdist_is_merged_across_workers(project: pytest.Pytester, se
     result.stdout.fnmatch_lines(
         ["*3 cassette(s), 4 interaction(s) sent live: 1 drifted*", "*renamed to 'format'*"]
     )
+
+
+def test_interactions_no_test_sends_are_counted_as_not_checked(
+    project: pytest.Pytester, service: Emulator
+) -> None:
+    both = '    list(client.images.generate(model="gpt-image-2", prompt="a blue fox", size="64x64", stream=True))\n'
+    assert both in SUITE
+    project.makepyfile(test_app=MARKED + SUITE.replace(both, ""))
+    result = drift(project, service)
+    result.stdout.fnmatch_lines(
+        ["*3 interaction(s) sent live*", "1 recorded interaction(s) were sent by no test, so not checked"]
+    )
+
+
+def test_drift_with_a_record_mode_is_a_usage_error(project: pytest.Pytester, service: Emulator) -> None:
+    result = drift(project, service, "--imagegen-record=all")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--imagegen-drift sends every request live and records nothing*"])
