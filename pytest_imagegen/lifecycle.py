@@ -266,10 +266,16 @@ def session_verdict(
                 f"{len(verdict.orphans)} orphan cassette(s) and {count} never-played interaction(s) "
                 "(--imagegen-strict-unused)"
             )
+            remedies = []
+            if verdict.orphans:
+                remedies.append("delete orphans with `imagegen-cassettes prune --orphans CASSETTE_DIR`")
+            if count:
+                remedies.append(
+                    "remove never-played interactions with `imagegen-cassettes prune CASSETTE_DIR`"
+                )
             lines.append(
-                f"imagegen: failing the run: {verdict.failure}. Delete orphans with "
-                "`imagegen-cassettes prune --orphans --dry-run CASSETTE_DIR` (then without --dry-run), "
-                "never-played interactions with `imagegen-cassettes prune CASSETTE_DIR`."
+                f"imagegen: failing the run: {verdict.failure}. To clean up, {' and '.join(remedies)} "
+                "(--dry-run lists what would go)."
             )
     elif strict_unused:
         lines.append(f"  orphans and never-played interactions not checked: {partial}")
