@@ -24,9 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_imagegen.cassette import storage
+from pytest_imagegen.cassette import index, match, normalize, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
-from pytest_imagegen.cassette.core import ImagegenCassette, LiveRequest, RecordedRequest, request_line
+from pytest_imagegen.cassette.core import (
+    ImagegenCassette,
+    LiveRequest,
+    RecordedRequest,
+    request_line,
+)
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
 
@@ -75,12 +80,25 @@ class DriftCassette(ImagegenCassette):
         return None  # the full path below matches, then lets the request go out
 
     def play_index(self, request: RecordedRequest) -> int | None:
-        position = self._play_first_unplayed(request.fingerprint)
+        matched = self._as_stored(request)
+        position = self._play_first_unplayed(matched.fingerprint)
         if position is None:
-            raise self._drift_miss(request)
+            raise self._drift_miss(matched)
         if isinstance(request, LiveRequest):
             self._pending[request] = position
         return None
+
+    def _as_stored(self, request: RecordedRequest) -> RecordedRequest:
+        """``request`` with the live reply ids this test received so far put back to the ids stored for
+        them: a conversation's next turn names the live reply it continues (``previous_response_id``),
+        which the cassette holds under its stable id. (The live request itself is left as it is: the
+        recording that may replace it derives its ids from it, as the first recording did.)"""
+        if not self.ids:
+            return request
+        record = normalize.normalize_request(request.record, self.ids)
+        if record == request.record:
+            return request
+        return RecordedRequest(record, index.match_key(match.fingerprint(record, self.config.match_on)))
 
     def _drift_miss(self, request: RecordedRequest) -> CassetteMiss:
         miss = self.miss(request)

@@ -479,8 +479,14 @@ async def _transformed_events(
         if changed is None:
             yield frame
             continue
+        named = frame.startswith(
+            b"event: "
+        )  # the Images and Responses APIs name events; chat and Gemini do not
         for event in [changed] if isinstance(changed, dict) else changed:
-            yield sse_frame(event)
+            if named and isinstance(event.get("type"), str):
+                yield sse_frame(event)
+            else:
+                yield f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
 
 
 def is_abort(exc: BaseException) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -279,3 +281,23 @@ def test_drift_with_a_record_mode_is_a_usage_error(project: pytest.Pytester, ser
     result = drift(project, service, "--imagegen-record=all")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--imagegen-drift sends every request live and records nothing*"])
+
+
+def test_the_example_suite_has_no_drift_from_the_emulator_it_was_recorded_from(
+    pytester: pytest.Pytester,
+) -> None:
+    # Every shape, streams, uploads, errors and a two-turn conversation (whose second turn names the live
+    # first reply, matched to the cassette's stable id): the same emulator answers as it did, to the byte.
+    root = Path(__file__).resolve().parents[2]
+    for name in ("examples", "cassettes"):
+        shutil.copytree(root / name, pytester.path / name)
+    shutil.copy(root / "pyproject.toml", pytester.path / "pyproject.toml")
+    before = files(pytester)
+    result = pytester.runpytest_subprocess(
+        "examples", "-v", "--imagegen-drift", "--imagegen-base-url=emulator"
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["*interaction(s) sent live: 0 drifted (0 breaking, 0 additive change(s))"])
+    assert "volatile" not in result.stdout.str()
+    assert "were sent by no test" not in result.stdout.str()
+    assert files(pytester) == before
