@@ -348,20 +348,22 @@ def _diff(args: argparse.Namespace, files: list[Path]) -> int:
     for name, old_text, new_text in pairs:
         try:
             before, after = load_side(old_text, f"{name} (old)"), load_side(new_text, name)
+            diffs.append(
+                diff_cassettes(
+                    name,
+                    before.interactions,
+                    after.interactions,
+                    old_meta=before.meta,
+                    new_meta=after.meta,
+                    volatile=args.volatile,
+                )
+            )
         except CassetteError as exc:
             failed += 1
             out(f"{name}: not compared: {str(exc).splitlines()[0]}")
-            continue
-        diffs.append(
-            diff_cassettes(
-                name,
-                before.interactions,
-                after.interactions,
-                old_meta=before.meta,
-                new_meta=after.meta,
-                volatile=args.volatile,
-            )
-        )
+        except Exception as exc:  # no cassette may make the command print a traceback
+            failed += 1
+            out(f"{name}: not compared: {_internal(exc)}")
     for line in report(diffs, volatile=args.volatile):
         out(line)
     if failed:

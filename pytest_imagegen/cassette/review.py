@@ -41,11 +41,17 @@ def load_side(text: str | None, name: str) -> Side:
         return Side(None, {})
     from pytest_imagegen.cassette import fileformat, migrate, redact, storage, trim
 
+    if text == _TOO_BIG:
+        raise CassetteError(name, f"is over the {storage.MAX_CASSETTE_BYTES:,} bytes a cassette may have")
+
     if not text.strip():
         return Side([], {})
     raw = fileformat.load_raw(text, name)
     if migrate.is_vcrpy_cassette(raw):
-        interactions = [migrate.convert_interaction(i) for i in raw["interactions"]]
+        try:
+            interactions = [migrate.convert_interaction(i) for i in raw["interactions"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CassetteError(name, f"cannot be converted from vcrpy form: {exc}") from None
         meta: dict[str, Any] = {}
     else:
         document = storage.parse_document(text, name)
@@ -56,12 +62,19 @@ def load_side(text: str | None, name: str) -> Side:
 
 
 def _read(path: Path | None) -> str | None:
-    if path is None or not path.exists():
+    """The text of a file (undecodable bytes shown as such: parsing then names the problem); None when
+    there is no file. A file over the size any cassette may have is not read."""
+    from pytest_imagegen.cassette.storage import MAX_CASSETTE_BYTES
+
+    if path is None or not path.is_file():
         return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if path.stat().st_size > MAX_CASSETTE_BYTES:
+        return _TOO_BIG
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+# Stands for a file too big to read; load_side turns it into a CassetteError.
+_TOO_BIG = "\0too big\0"
 
 
 def folder_pairs(old: Path, new: Path) -> Iterator[tuple[str, str | None, str | None]]:

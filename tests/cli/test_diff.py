@@ -224,3 +224,17 @@ def test_usage_errors(cli: Callable[..., Run], args: list[str], message: str) ->
     run = cli("diff", *args)
     assert run.code == 2
     assert message in run.err
+
+
+def test_a_damaged_side_is_not_compared_and_the_others_are(
+    recorded_dir: Path, cassettes: Path, cli: Callable[..., Run]
+) -> None:
+    (cassettes / IMAGES).write_bytes(
+        b'{"format": "pytest-imagegen cassette", "version": 2, "interactions": [\xff'
+    )
+    run = cli("diff", recorded_dir, cassettes)
+    assert run.code == 2
+    assert "Traceback" not in run.out + run.err
+    lines = run.out.splitlines()
+    assert lines[0].startswith(f"{cassettes / IMAGES}: not compared: cassette ")
+    assert lines[-1] == "0 cassette(s) changed, 0 added, 0 removed, 1 unchanged"
