@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pytest_imagegen.contract import check_reply, validate_request
     from pytest_imagegen.errors import (
         CassetteError,
+        CassetteExpired,
         CassetteMiss,
         ImagegenAPIError,
         RequestValidationError,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncImagegenClient",
     "CassetteError",
+    "CassetteExpired",
     "CassetteMiss",
     "ImagegenAPIError",
     "ImagegenCassette",
@@ -55,6 +57,7 @@ _WHERE = {
     **dict.fromkeys(
         (
             "CassetteError",
+            "CassetteExpired",
             "CassetteMiss",
             "ImagegenAPIError",
             "RequestValidationError",

@@ -5,6 +5,9 @@
     imagegen-cassettes stats PATH...    sizes and savings by endpoint and model
     imagegen-cassettes show PATH...     the interactions, one readable block each
     imagegen-cassettes prune PATH...    remove interactions the last replay did not play (--dry-run lists them)
+    imagegen-cassettes prune --orphans PATH...   delete cassette files no test used (--dry-run lists them)
+    imagegen-cassettes diff OLD NEW     what changed between two cassettes (or folders), for a reviewer
+    imagegen-cassettes diff --git REV [PATH...]  the same, against the cassettes committed at REV
 
 PATH is a cassette file or a directory searched recursively for ``*.json`` / ``*.yaml`` / ``*.yml`` (hidden
 directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
@@ -29,6 +32,7 @@ from typing import TextIO
 from pytest_imagegen.cassette.credentials import mask_text
 from pytest_imagegen.cassette.listing import Stats, describe_interaction, human_bytes, path_of
 from pytest_imagegen.cassette.migrate import load_any
+from pytest_imagegen.cassette.orphans import find_cassettes
 from pytest_imagegen.cassette.redact import RedactionRules
 from pytest_imagegen.cassette.scrub import ScrubResult, scrub_file
 from pytest_imagegen.cassette.verify import verify_file
@@ -37,8 +41,6 @@ from pytest_imagegen.errors import CassetteError
 __all__ = ["PROGRESS_MIN_FILES", "find_cassettes", "main"]
 
 PROGRESS_MIN_FILES = 20
-_SUFFIXES = (".json", ".yaml", ".yml")
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 _LISTED_CHANGES = 8
 
 
@@ -86,25 +88,6 @@ class _Output:
             self.progress.update(done, path.name)
             yield path
         self.progress.clear()
-
-
-def _skipped(directory: Path) -> bool:
-    return directory.name.startswith(".") or directory.name in _SKIPPED_DIRS
-
-
-def find_cassettes(paths: Sequence[Path]) -> list[Path]:
-    """Files named on the command line, and ``*.json``/``*.yaml``/``*.yml`` files under directories, each once."""
-    found: dict[Path, None] = {}
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not _skipped(Path(d)))
-                for name in sorted(files):
-                    if name.endswith(_SUFFIXES) and not name.startswith("."):
-                        found.setdefault(Path(root) / name, None)
-        else:
-            found.setdefault(path, None)
-    return list(found)
 
 
 def _internal(exc: Exception) -> str:
@@ -272,11 +255,45 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
     return 1 if failed else 0
 
 
-def _prune(args: argparse.Namespace, files: list[Path]) -> int:
-    from pytest_imagegen.cassette.replays import prune_file, read_records
+def _prune_cache_dir(args: argparse.Namespace) -> Path:
     from pytest_imagegen.cassette.storage import project_cache_dir
 
-    cache_dir = args.cache_dir / "d" / "imagegen" if args.cache_dir else project_cache_dir(Path.cwd())
+    return Path(args.cache_dir / "d" / "imagegen") if args.cache_dir else project_cache_dir(Path.cwd())
+
+
+def _prune_orphans(args: argparse.Namespace) -> int:
+    from pytest_imagegen.cassette.orphans import prune_orphans, read_orphans
+
+    records = read_orphans(_prune_cache_dir(args))
+    out = _Output(0)
+    if not records:
+        out(
+            "no orphans recorded: run the whole suite first (pytest with no -k, -m or test ids); its summary "
+            "lists the cassettes no test used, and this command deletes them"
+        )
+        return 0
+    results = prune_orphans(records, args.paths, write=not args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for result in results:
+        out(
+            f"{result.path}: {verb} (no test used it)"
+            if result.removed
+            else f"{result.path}: kept: {result.reason}"
+        )
+    deleted = sum(1 for r in results if r.removed)
+    out(
+        f"{verb} {deleted} orphan cassette(s)"
+        + (" (run without --dry-run to delete them)" if args.dry_run and deleted else "")
+    )
+    return 0
+
+
+def _prune(args: argparse.Namespace, files: list[Path]) -> int:
+    from pytest_imagegen.cassette.replays import prune_file, read_records
+
+    if args.orphans:
+        return _prune_orphans(args)
+    cache_dir = _prune_cache_dir(args)
     records = read_records(cache_dir)
     out = _Output(len(files))
     failed = pruned = 0
@@ -301,6 +318,57 @@ def _prune(args: argparse.Namespace, files: list[Path]) -> int:
         + (f"; {failed} failed" if failed else "")
     )
     return 1 if failed else 0
+
+
+def _diff(args: argparse.Namespace, files: list[Path]) -> int:
+    """Exit status as diff(1)'s: 0 nothing changed (beyond volatile values), 1 changes, 2 trouble."""
+    from pytest_imagegen.cassette.diff import diff_cassettes, report
+    from pytest_imagegen.cassette.review import GitError, folder_pairs, git_pairs, load_side
+
+    out = _Output(0)
+    try:
+        if args.git is not None:
+            pairs = list(git_pairs(args.git, args.paths or [Path(".")], Path.cwd()))
+        else:
+            if len(args.paths) != 2:
+                args.parser.error("give two cassettes or folders (OLD NEW), or --git REV [PATH...]")
+            old, new = args.paths
+            missing = [str(p) for p in (old, new) if not p.exists()]
+            if missing:
+                args.parser.error(f"no such file or directory: {', '.join(missing)}")
+            if old.is_dir() != new.is_dir():
+                args.parser.error(
+                    f"compare a file with a file or a folder with a folder, not {old} with {new}"
+                )
+            pairs = list(folder_pairs(old, new))
+    except GitError as exc:
+        print(f"imagegen-cassettes diff: {exc}", file=sys.stderr)
+        return 2
+    diffs, failed = [], 0
+    for name, old_text, new_text in pairs:
+        try:
+            before, after = load_side(old_text, f"{name} (old)"), load_side(new_text, name)
+            diffs.append(
+                diff_cassettes(
+                    name,
+                    before.interactions,
+                    after.interactions,
+                    old_meta=before.meta,
+                    new_meta=after.meta,
+                    volatile=args.volatile,
+                )
+            )
+        except CassetteError as exc:
+            failed += 1
+            out(f"{name}: not compared: {str(exc).splitlines()[0]}")
+        except Exception as exc:  # no cassette may make the command print a traceback
+            failed += 1
+            out(f"{name}: not compared: {_internal(exc)}")
+    for line in report(diffs, volatile=args.volatile):
+        out(line)
+    if failed:
+        return 2
+    return 1 if any(d.changed for d in diffs) else 0
 
 
 # -------------------------------------------------------------------------------------------- parser
@@ -370,12 +438,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     prune.add_argument("--dry-run", action="store_true", help="list what would be removed; write nothing")
     prune.add_argument(
+        "--orphans",
+        action="store_true",
+        help="delete the cassette files under PATH that the last whole-suite run found no test using, "
+        "instead of pruning interactions",
+    )
+    prune.add_argument(
         "--cache-dir",
         type=Path,
         default=None,
         help="pytest's cache folder holding the replay records (default: .pytest_cache of the project "
         "around the current directory)",
     )
+    diff = commands.add_parser(
+        "diff",
+        help="What changed between two cassettes, two folders of them, or a revision and the working tree.",
+        description="A semantic diff for review: requests by field, replies by JSON path (graded as the "
+        "drift check grades them), images as facts, stream events by type and index; secrets never shown. "
+        "Exit status 0: no change, 1: changes, 2: trouble.",
+    )
+    diff.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="OLD NEW, or with --git the paths to look in"
+    )
+    diff.add_argument(
+        "--git", metavar="REV", default=None, help="compare each cassette with its version at REV"
+    )
+    diff.add_argument(
+        "--volatile", action="store_true", help="also list volatile changes (ids, counts, pixels)"
+    )
+    diff.set_defaults(run=_diff, parser=diff, own_files=True)
     return parser
 
 
@@ -383,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     sub: argparse.ArgumentParser = args.parser
+    if getattr(args, "own_files", False):  # diff pairs files itself
+        return int(args.run(args, []))
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         sub.error(f"no such file or directory: {', '.join(missing)}")

@@ -18,12 +18,17 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from pytest_imagegen.age import DURATION_HELP, parse_duration
+
 __all__ = [
     "DEFAULT_MATCH_ON",
+    "DRIFT_MODES",
     "MATCHERS",
+    "ON_EXPIRY",
     "PAYLOAD_MODES",
     "RECORD_MODES",
     "REPLAY_TIMINGS",
@@ -38,10 +43,14 @@ __all__ = [
 RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 PayloadMode = Literal["placeholder", "keep"]
 ReplayTiming = Literal["instant", "recorded"]
+OnExpiry = Literal["warn", "fail", "rerecord"]
 
 RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
 PAYLOAD_MODES: tuple[str, ...] = get_args(PayloadMode)
 REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
+ON_EXPIRY: tuple[str, ...] = get_args(OnExpiry)
+#: ``--imagegen-drift`` alone reports; ``--imagegen-drift=update`` also re-records what drifted.
+DRIFT_MODES: tuple[str, ...] = ("report", "update")
 # What a request is matched on. Host, port and scheme are left out by default so a cassette recorded
 # from the real service, a gateway or the emulator on a random port replays under any base URL.
 MATCHERS: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query", "body")
@@ -76,10 +85,22 @@ class ImagegenConfig:
     redact_patterns: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = field(default=(), repr=False)
     allowed_hosts: tuple[str, ...] = ()
+    # A cassette older than this (``180d``; None: no limit) is expired; ``on_expiry`` says what then.
+    max_age: timedelta | None = None
+    on_expiry: OnExpiry = "warn"
+    # Off: a test that fails while recording leaves its cassette as it was.
+    record_on_error: bool = True
 
     def __post_init__(self) -> None:
         _check_types(self)
         _check_choice("record_mode", self.record_mode, RECORD_MODES)
+        _check_choice("on_expiry", self.on_expiry, ON_EXPIRY)
+        if self.max_age is not None and (
+            not isinstance(self.max_age, timedelta) or self.max_age <= timedelta(0)
+        ):
+            raise ConfigError(
+                f"max_age must be a positive duration, got {self.max_age!r}; use {DURATION_HELP}"
+            )
         _check_choice("payloads", self.payloads, PAYLOAD_MODES)
         _check_choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
         for matcher in self.match_on:
@@ -129,7 +150,7 @@ def _check_types(config: ImagegenConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be True or False, got {value!r}")
-    for name in ("record_mode", "payloads", "replay_timing"):
+    for name in ("record_mode", "payloads", "replay_timing", "on_expiry"):
         value = getattr(config, name)
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, got {value!r}")
@@ -154,7 +175,7 @@ _TUPLE_FIELDS = {
     "secret_values",
     "allowed_hosts",
 }
-_BOOL_FIELDS = {"strict", "redact_user", "check_contract"}
+_BOOL_FIELDS = {"strict", "redact_user", "check_contract", "record_on_error"}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -164,6 +185,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if isinstance(value, str | os.PathLike):
             return Path(value)
         raise ConfigError(f"{source}: cassette_dir must be a path (str or pathlib.Path), got {value!r}")
+    if name == "max_age":
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: max_age {exc}") from None
     if name in _TUPLE_FIELDS:
         if isinstance(value, str):
             value = [part for part in re.split(r"[,\s]+", value) if part]

@@ -21,6 +21,7 @@ from pytest_imagegen.cassette.credentials import mask_text
 __all__ = [
     "DUMMY_API_KEY",
     "CassetteError",
+    "CassetteExpired",
     "CassetteMiss",
     "ImagegenAPIError",
     "ImagegenError",
@@ -159,6 +160,22 @@ class CassetteMiss(ImagegenError):
         self.nearest = None if nearest is None else mask_text(nearest, literals)
         self.differences = [mask_text(d, literals) for d in differences]
         super().__init__(mask_text(message, literals))
+
+
+class CassetteExpired(ImagegenError):
+    """A cassette is older than ``imagegen_max_age`` and ``on_expiry`` is ``fail``: nothing was replayed."""
+
+    def __init__(
+        self, path: str, age: str, test_id: str | None, outcome: dict[str, Any] | None = None
+    ) -> None:
+        self.path = path
+        self.outcome = outcome or {}
+        where = f" (used by {test_id})" if test_id else ""
+        super().__init__(
+            f"cassette {path}{where} has expired: {age}. Record it again (pytest '{test_id or '<test>'}' "
+            "--imagegen-record=rewrite, with OPENAI_API_KEY set), check it against the live service with "
+            "--imagegen-drift, or raise imagegen_max_age."
+        )
 
 
 #: The key application code finds in the environment while a cassette is open and none is set. It is

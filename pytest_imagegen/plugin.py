@@ -7,14 +7,17 @@ Everything here reads pytest's configuration and hands an ``ImagegenConfig`` to 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from pytest_imagegen.age import DURATION_HELP
 from pytest_imagegen.config import (
+    DRIFT_MODES,
     MATCHERS,
+    ON_EXPIRY,
     PAYLOAD_MODES,
     RECORD_MODES,
     REPLAY_TIMINGS,
@@ -33,12 +36,23 @@ if TYPE_CHECKING:
     from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
     from pytest_imagegen.emulator import Emulator
 
-_MARKER_KEYS = ("cassette", "record_mode", "match_on", "payloads", "replay_timing")
+_MARKER_KEYS = (
+    "cassette",
+    "record_mode",
+    "match_on",
+    "payloads",
+    "replay_timing",
+    "max_age",
+    "on_expiry",
+    "record_on_error",
+)
 _MARKER_HELP = (
-    "imagegen(cassette=None, record_mode=None, match_on=None, payloads=None, replay_timing=None): "
+    "imagegen(cassette=None, record_mode=None, match_on=None, payloads=None, replay_timing=None, "
+    "max_age=None, on_expiry=None, record_on_error=None): "
     "record/replay this test's Images API calls through a cassette. "
     f"record_mode: {'|'.join(RECORD_MODES)}; payloads: {'|'.join(PAYLOAD_MODES)}; "
-    f"replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of {', '.join(MATCHERS)}."
+    f"replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of {', '.join(MATCHERS)}; "
+    f"max_age: {DURATION_HELP}; on_expiry: {'|'.join(ON_EXPIRY)}; record_on_error: True|False."
 )
 
 
@@ -64,6 +78,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="service to record from; 'emulator' starts the bundled emulator. Environment: OPENAI_BASE_URL.",
     )
+    group.addoption(
+        "--imagegen-drift",
+        dest="imagegen_drift",
+        nargs="?",
+        const="report",
+        choices=DRIFT_MODES,
+        default=None,
+        help="replay nothing: send each recorded request to the live service (or --imagegen-base-url) "
+        "and report how its replies drifted from the cassettes; exit status 1 on breaking drift. "
+        "--imagegen-drift=update also re-records the interactions that drifted.",
+    )
+    group.addoption(
+        "--imagegen-strict-unused",
+        dest="imagegen_strict_unused",
+        action="store_true",
+        default=None,
+        help="fail the run when a session that collected the whole suite leaves orphan cassettes or "
+        "never-played interactions. ini: imagegen_strict_unused.",
+    )
     parser.addini("imagegen_record_mode", "default record mode (none, once, new_episodes, all)", default=None)
     parser.addini("imagegen_cassette_dir", "where cassettes live, relative to the rootdir", default=None)
     parser.addini(
@@ -71,6 +104,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("imagegen_payloads", "placeholder (default) or keep", default=None)
     parser.addini("imagegen_match_on", "what requests are matched on", type="args", default=None)
+    parser.addini("imagegen_max_age", f"cassettes older than this are expired: {DURATION_HELP}", default=None)
+    parser.addini(
+        "imagegen_on_expiry", f"what an expired cassette does: {', '.join(ON_EXPIRY)}", default=None
+    )
+    parser.addini(
+        "imagegen_record_on_error",
+        "false: a test that fails while recording leaves its cassette",
+        default=None,
+    )
+    parser.addini(
+        "imagegen_strict_unused",
+        "true: orphan cassettes and never-played interactions fail the run",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,6 +126,12 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         for layer in (_ini_layer(config), _env_layer(), _cli_layer(config)):
             check_base_url(layer.get("base_url"))
+        _strict_unused(config)
+        if config.getoption("imagegen_drift") and config.getoption("imagegen_record_mode"):
+            raise ConfigError(
+                "--imagegen-drift sends every request live and records nothing (=update re-records what "
+                "drifted): leave out --imagegen-record"
+            )
     except ConfigError as exc:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
     # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.
@@ -117,7 +170,23 @@ def _ini_layer(config: pytest.Config) -> dict[str, Any]:
         "base_url": config.getini("imagegen_base_url"),
         "payloads": config.getini("imagegen_payloads"),
         "match_on": config.getini("imagegen_match_on") or None,
+        "max_age": config.getini("imagegen_max_age"),
+        "on_expiry": config.getini("imagegen_on_expiry"),
+        "record_on_error": config.getini("imagegen_record_on_error"),
     }
+
+
+def _strict_unused(config: pytest.Config) -> bool:
+    """--imagegen-strict-unused, else the ini option (true/false)."""
+    if config.getoption("imagegen_strict_unused"):
+        return True
+    value = config.getini("imagegen_strict_unused")
+    if value in (None, ""):
+        return False
+    lowered = str(value).strip().lower()
+    if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+        raise ConfigError(f"ini: imagegen_strict_unused must be true or false, got {value!r}")
+    return lowered in {"1", "true", "yes", "on"}
 
 
 def _marker_layer(item: pytest.Item) -> dict[str, Any]:
@@ -184,6 +253,8 @@ def imagegen_cassette(
         emulator: Emulator = request.getfixturevalue("imagegen_emulator")
         return emulator.base_url
 
+    from pytest_imagegen.errors import CassetteExpired
+
     opened: list[ImagegenCassette] = []
     try:
         with open_cassette(
@@ -192,12 +263,21 @@ def imagegen_cassette(
             cache_dir=_cache_dir(request.config),
             emulator_url=emulator_url,
             location=_location(request),
+            drift=request.config.getoption("imagegen_drift"),
         ) as cassette:
             opened.append(cassette)
             yield cassette
+            if not cassette.config.record_on_error and request.node.stash.get(_FAILED, False):
+                cassette.abandon()
+    except CassetteExpired as exc:  # on_expiry="fail": the summary lists it too
+        request.node.user_properties.append(("imagegen", exc.outcome))
+        raise
     finally:  # after the save, which may have been refused: the summary says what reached disk
         if opened:
             request.node.user_properties.append(("imagegen", opened[0].outcome()))
+
+
+_FAILED = pytest.StashKey[bool]()
 
 
 _ROOTS = pytest.StashKey[dict[Path, Path]]()
@@ -207,11 +287,13 @@ def _project_dir(request: pytest.FixtureRequest) -> Path:
     """Where cassettes are found from, whatever the working directory: the rootdir when an ini file
     fixes it; otherwise (pytest's rootdir is then the working directory) the nearest folder above the
     test that holds a project file, or the rootdir when there is none."""
-    config = request.config
+    return _project_dir_of(request.config, Path(request.node.path).parent)
+
+
+def _project_dir_of(config: pytest.Config, folder: Path) -> Path:
     if config.inipath is not None:
         return config.rootpath
     roots = config.stash.setdefault(_ROOTS, {})
-    folder = Path(request.node.path).parent
     found = roots.get(folder)
     if found is None:
         from pytest_imagegen.cassette.paths import project_root
@@ -222,12 +304,16 @@ def _project_dir(request: pytest.FixtureRequest) -> Path:
 
 def _location(request: pytest.FixtureRequest) -> str:
     """The test's id as cassettes are named by: its module path from the project dir."""
-    nodeid: str = request.node.nodeid
-    root = _project_dir(request)
-    if root == request.config.rootpath:
+    return _location_of(request.config, request.node)
+
+
+def _location_of(config: pytest.Config, node: pytest.Item) -> str:
+    nodeid: str = node.nodeid
+    root = _project_dir_of(config, Path(node.path).parent)
+    if root == config.rootpath:
         return nodeid
     try:
-        module = Path(request.node.path).relative_to(root).as_posix()
+        module = Path(node.path).relative_to(root).as_posix()
     except ValueError:
         return nodeid
     _, sep, rest = nodeid.partition("::")
@@ -354,6 +440,12 @@ def pytest_runtest_makereport(
     """A failure caused by one of the plugin's errors is reported short: the user's frames, then the
     plugin's message (``failures.py``), unless ``--tb`` asks for a style."""
     report = yield
+    if report.failed:
+        item.stash[_FAILED] = True  # read by the cassette fixture's teardown (record_on_error)
+    if call.when == "teardown" and _unopened(item):
+        # A test that never opened its cassette (skipped, or failed in an earlier fixture) still uses it:
+        # the orphan report must not call it unused.
+        report.user_properties.append(("imagegen-unopened", _predicted_cassette(item)))
     if call.excinfo is not None and report.failed and item.config.getoption("tbstyle") == "auto":
         from pytest_imagegen.failures import short_report
 
@@ -365,36 +457,152 @@ def pytest_runtest_makereport(
     return report
 
 
+def _unopened(item: pytest.Item) -> bool:
+    uses = item.get_closest_marker("imagegen") is not None or "imagegen_cassette" in getattr(
+        item, "fixturenames", ()
+    )
+    return uses and not any(name == "imagegen" for name, _ in item.user_properties)
+
+
+def _predicted_cassette(item: pytest.Item) -> str | None:
+    """The cassette a test would open, from ini, marker and command line (a conftest's override of
+    ``imagegen_config`` is not seen: that needs the fixture to run)."""
+    from pytest_imagegen.cassette.paths import cassette_path
+
+    config = item.config
+    try:
+        project = _project_dir_of(config, Path(item.path).parent)
+        resolved = resolve_config(
+            config_from_ini(_ini_layer(config), rootdir=project),
+            marker=_marker_layer(item),
+            cli=_cli_layer(config),
+            rootdir=project,
+        )
+    except ConfigError:
+        return None
+    return str(cassette_path(resolved.cassette_dir, _location_of(config, item), resolved.cassette))
+
+
 class _Summary:
-    """Collects cassette outcomes (also from xdist workers, as report properties) for the summary."""
+    """Collects cassette outcomes (also from xdist workers, as report properties) for the session's end:
+    the summary, the replay records ``prune`` reads, orphans, and the exit status (``lifecycle.py``)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.outcomes: list[dict[str, Any]] = []
+        self.unopened: list[Path] = []
+        self.incomplete: set[str] = set()
+        self.partial: list[str] = []
+        self.verdict: Any = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed or report.skipped:
+            self.incomplete.add(report.nodeid)
         if report.when != "teardown":
             return
         for name, value in report.user_properties:
             if name == "imagegen" and isinstance(value, Mapping):
-                self.outcomes.append(dict(value))
+                self.outcomes.append({**value, "test": report.nodeid})
+            elif name == "imagegen-unopened" and isinstance(value, str):
+                self.unopened.append(Path(value))
 
-    def pytest_sessionfinish(self) -> None:
-        """Which interactions were played, per cassette, for ``imagegen-cassettes prune`` (written once,
-        by the xdist controller or the only process)."""
-        if not self.outcomes or hasattr(self.config, "workerinput"):
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        if items:
+            self.partial.append(f"{len(items)} test(s) deselected")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.partial.append("collection errors")
+
+    def _partial_reason(self, session: pytest.Session, exitstatus: int) -> str | None:
+        """Why this session did not collect (and run) the whole suite, or None when it did."""
+        config = self.config
+        options = (
+            ("keyword", "-k"),
+            ("markexpr", "-m"),
+            ("lf", "--lf"),
+            ("stepwise", "--sw"),
+            ("deselect", "--deselect"),
+            ("collectonly", "--collect-only"),
+        )
+        for name, flag in options:
+            if getattr(config.option, name, None):
+                return f"the session selected tests with {flag}"
+        if any("::" in str(arg) for arg in config.args):
+            return "the session was given test ids"
+        if self.partial:
+            return f"the session had {self.partial[0]}"
+        if session.shouldfail or session.shouldstop or exitstatus == pytest.ExitCode.INTERRUPTED:
+            return "the session stopped early"
+        return None
+
+    def _scopes(self) -> list[Path]:
+        from pytest_imagegen.cassette.orphans import orphan_scopes
+
+        config = self.config
+        args = [Path(str(a)).resolve() for a in config.args] or [config.rootpath]
+        scopes: list[Path] = []
+        for arg in args:
+            project = _project_dir_of(config, arg if arg.is_dir() else arg.parent)
+            try:
+                default = config_from_ini(_ini_layer(config), rootdir=project)
+                folders = [resolve_config(default, cli=_cli_layer(config), rootdir=project).cassette_dir]
+            except ConfigError:
+                folders = []
+            folders += [Path(str(o["cassette_dir"])) for o in self.outcomes if o.get("cassette_dir")]
+            scopes += orphan_scopes([arg], project, dict.fromkeys(folders))
+        return scopes
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Which interactions were played, per cassette, for ``imagegen-cassettes prune``, and the
+        session's verdict (written once, by the xdist controller or the only process)."""
+        if hasattr(self.config, "workerinput"):
             return
-        from pytest_imagegen.cassette.replays import merge_outcomes, write_records
+        drift = self.config.getoption("imagegen_drift") is not None
+        partial = "it was a drift check" if drift else self._partial_reason(session, exitstatus)
+        scopes = self._scopes() if partial is None else []
+        if not (self.outcomes or self.unopened or any(scope.is_dir() for scope in scopes)):
+            return  # no test used a cassette and there are none to judge: nothing to say or keep
+        from pytest_imagegen.lifecycle import session_verdict
 
-        records = merge_outcomes(self.outcomes)
-        if records:
-            write_records(_cache_dir(self.config), records)
+        self.verdict = verdict = session_verdict(
+            self.outcomes,
+            partial=partial,
+            scopes=scopes,
+            used=[p for p in self.unopened if p is not None],
+            incomplete=self.incomplete,
+            strict_unused=_strict_unused(self.config),
+            drift=drift,
+            verbose=self.config.get_verbosity() > 0,
+            rootdir=self.config.rootpath,
+        )
+        if verdict.failure is not None and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if drift:
+            return
+        if verdict.unused_judged:
+            from pytest_imagegen.cassette.orphans import ORPHAN_FILE, write_orphans
+
+            cache = _cache_dir(self.config)
+            if verdict.orphans or (cache / ORPHAN_FILE).exists():  # found, or earlier ones to forget
+                write_orphans(cache, verdict.orphans, scopes)
+        if self.outcomes:
+            from pytest_imagegen.cassette.replays import merge_outcomes, write_records
+
+            records = merge_outcomes(self.outcomes)
+            if records:
+                write_records(_cache_dir(self.config), records)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        from pytest_imagegen.summary import summary_lines
-
-        lines = summary_lines(self.outcomes)
-        if lines:
-            terminalreporter.section("imagegen cassettes")
-            for line in lines:
-                terminalreporter.write_line(line)
+        verdict = self.verdict
+        if verdict is None:
+            return
+        for title, lines in (
+            ("imagegen drift", verdict.drift_lines),
+            ("imagegen cassettes", verdict.cassette_lines),
+        ):
+            if lines:
+                terminalreporter.section(title)
+                for line in lines:
+                    terminalreporter.write_line(line)

@@ -25,13 +25,17 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
-from pytest_imagegen.errors import DUMMY_API_KEY
+from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
 from pytest_imagegen.network import blocked_network
+
+if TYPE_CHECKING:
+    from pytest_imagegen.cassette.drift import DriftMode
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -97,9 +101,15 @@ def open_cassette(
     cache_dir: Path | None = None,
     emulator_url: Callable[[], str] | None = None,
     location: str | None = None,
+    drift: DriftMode | None = None,
 ) -> Iterator[ImagegenCassette]:
     """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules: also
-    when the test failed, as a recording may hold the very reply that made it fail).
+    when the test failed, as a recording may hold the very reply that made it fail, unless the config's
+    ``record_on_error`` is off and the caller ``abandon()``s the cassette).
+
+    A cassette older than ``config.max_age`` is handled as ``config.on_expiry`` says (``_mind_age``).
+    ``drift`` ("report" or "update") opens a ``DriftCassette`` instead: every request goes to the live
+    service and its reply is compared with the recorded one (``cassette/drift.py``).
 
     ``cache_dir`` is this plugin's folder in the pytest cache (lock files); by default the one of the
     project around the current directory. ``emulator_url`` starts the bundled emulator and returns its
@@ -107,15 +117,22 @@ def open_cassette(
     and name as cassettes are named by (``tests/test_x.py::test_y``), when it differs from ``test_id``.
     """
     path = cassette_path(config.cassette_dir, location or test_id, config.cassette)
-    cassette: ImagegenCassette = ImagegenCassette.load(
-        path=path, config=config, test_id=test_id, cache_dir=cache_dir
-    )
+    cassette: ImagegenCassette
+    if drift is not None:
+        from pytest_imagegen.cassette.drift import DriftCassette
+
+        cassette = DriftCassette.load(
+            path=path, config=config, update=drift == "update", test_id=test_id, cache_dir=cache_dir
+        )
+    else:
+        cassette = ImagegenCassette.load(path=path, config=config, test_id=test_id, cache_dir=cache_dir)
+        cassette = _mind_age(cassette, cache_dir=cache_dir)
     stubs.activate(cassette)
     try:
         with contextlib.ExitStack() as stack:
             if emulator_url is not None:
                 stack.enter_context(client_environment(cassette, emulator_url=emulator_url))
-            if config.record_mode == "none":
+            if cassette.config.record_mode == "none":
                 stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
             yield cassette
     finally:
@@ -125,6 +142,39 @@ def open_cassette(
         except BaseException:
             cassette.write_refused = True
             raise
+
+
+def _mind_age(cassette: ImagegenCassette, *, cache_dir: Path | None) -> ImagegenCassette:
+    """Apply ``max_age`` to a cassette about to replay: note its expiry (``warn``), refuse it (``fail``:
+    ``CassetteExpired``) or open it to be recorded again with the rewrite mode (``rerecord``)."""
+    config = cassette.config
+    if config.max_age is None or not cassette.loaded_count or config.record_mode in ("all", "rewrite"):
+        return cassette
+    from datetime import UTC, datetime
+
+    from pytest_imagegen.age import check_age
+    from pytest_imagegen.cassette.metadata import recorded_at
+
+    if recorded_at(cassette.meta) is None:
+        cassette.undated = True
+        return cassette
+    expiry = check_age(cassette.meta, config.max_age, datetime.now(UTC))
+    if expiry is None:
+        return cassette
+    if config.on_expiry == "fail":
+        cassette.expiry = expiry
+        raise CassetteExpired(
+            str(cassette.file_path), expiry.describe(), cassette.test_id, cassette.outcome()
+        )
+    if config.on_expiry == "rerecord":
+        cassette = ImagegenCassette.load(
+            path=cassette.file_path,
+            config=config.replace(record_mode="rewrite"),
+            test_id=cassette.test_id,
+            cache_dir=cache_dir,
+        )
+    cassette.expiry = expiry
+    return cassette
 
 
 def service_for(cassette: ImagegenCassette, *, emulator_url: Callable[[], str]) -> tuple[str, str]:

@@ -37,5 +37,7 @@ def summary_lines(outcomes: Sequence[Mapping[str, Any]]) -> list[str]:
     lines += [f"  recorded: {p}" for p in recorded_paths]
     refused = sorted({str(o["path"]) for o in outcomes if o.get("refused")})
     lines += [f"  not written (see the error at its test's teardown): {p}" for p in refused]
+    discarded = sorted({str(o["path"]) for o in outcomes if o.get("discarded")})
+    lines += [f"  not written (its test failed; record_on_error is off): {p}" for p in discarded]
     lines += [f"  unplayed: {p} ({n} interaction(s) never played)" for p, n in unplayed]
     return lines

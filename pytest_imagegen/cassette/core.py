@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 import vcr.cassette
 from vcr.record_mode import RecordMode
 
+from pytest_imagegen.age import Expiry
 from pytest_imagegen.cassette import bodies, index, match, normalize, redact, storage, trim
 from pytest_imagegen.cassette.leaks import scan_for_leaks
 from pytest_imagegen.config import ImagegenConfig
@@ -60,7 +62,7 @@ class RecordedRequest:
     """A request in stored form with its match key (what vcrpy's cassette keeps per request), its raw
     key and the contract verdict of its interaction when known (see ``index.py``)."""
 
-    __slots__ = ("fingerprint", "problems", "raw_key", "record")
+    __slots__ = ("fingerprint", "meta", "problems", "raw_key", "record")
 
     def __init__(
         self,
@@ -68,11 +70,14 @@ class RecordedRequest:
         fingerprint: str,
         raw_key: str | None = None,
         problems: list[tuple[str, str]] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         self.record = record
         self.fingerprint = fingerprint
         self.raw_key = raw_key
         self.problems = problems
+        # When and by what its interaction was recorded (``metadata.py``), when known.
+        self.meta = meta
 
     def _to_dict(self) -> dict[str, Any]:  # vcrpy's serializer protocol
         return self.record
@@ -124,6 +129,17 @@ def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
     for name, value in items:
         headers.setdefault(name.lower(), []).append(value)
     return headers
+
+
+def _model_of(record: Mapping[str, Any]) -> str | None:
+    """The model a stored request names, as ``imagegen-cassettes show`` writes it (None: not an API call)."""
+    from pytest_imagegen.cassette.listing import model_of
+
+    try:
+        model = model_of(record)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None if model == "-" else model
 
 
 # Headers that say how to read a request body; the only ones the replay lookup needs.
@@ -198,6 +214,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self._rendered: dict[int, Rendered] = {}
         self.recorded_count = 0
         self._recorded_keys: list[str] = []
+        # Entries of loaded interactions by content (``metadata.content_key``), made on the first record.
+        self._loaded_entries: dict[str, dict[str, Any]] | None = None
+        # Set by the session when the cassette is older than config.max_age (``pytest_imagegen/age.py``).
+        self.expiry: Expiry | None = None
+        self.undated = False  # a limit is set but the cassette's age is unknown
+        self._abandoned = False
 
     # --- what tests and the plugin read -------------------------------------------------------
 
@@ -216,14 +238,26 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     def outcome(self) -> dict[str, Any]:
         """What this test did with the cassette, as plain data (it travels from xdist workers)."""
-        return {
+        outcome = {
             "path": str(self.file_path),
             "loaded": self.loaded_count,
             "played": sorted(i for i in range(self._loaded_count) if self.play_counts[i]),
             "recorded": 0 if self.write_refused else self.recorded_count,
             "refused": self.write_refused,
             "digest": self.digest,
+            "cassette_dir": str(self.config.cassette_dir),
         }
+        if self.expiry is not None:
+            outcome["expired"] = {**self.expiry.as_data(), "on_expiry": self.config.on_expiry}
+        if self.undated:
+            outcome["undated"] = True
+        if self._abandoned and self.recorded_count:
+            outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
+        return outcome
+
+    def abandon(self) -> None:
+        """Leave the file as it was: nothing recorded in this test is written (``record_on_error``)."""
+        self._abandoned = True
 
     # --- turning live traffic into stored form -----------------------------------------------
 
@@ -289,6 +323,31 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         chunk_offsets_ms: Sequence[float] = (),
     ) -> None:
         """Store a real response to ``request`` (called once its body has been read in full)."""
+        stored, response = self.stored_form(
+            request,
+            status=status,
+            reason=reason,
+            header_items=header_items,
+            chunks=chunks,
+            chunk_offsets_ms=chunk_offsets_ms,
+        )
+        self.append(stored, response)
+        self.recorded_count += 1
+        # Kept even when it breaks the contract (it is what the service said), but the caller is told.
+        self.check_contract(len(self.data) - 1, what="the reply just recorded")
+
+    def stored_form(
+        self,
+        request: LiveRequest,
+        *,
+        status: int,
+        reason: str,
+        header_items: Iterable[tuple[str, str]],
+        chunks: Sequence[bytes],
+        chunk_offsets_ms: Sequence[float] = (),
+    ) -> tuple[RecordedRequest, dict[str, Any]]:
+        """A real response to ``request`` as it would be stored (redacted, trimmed, normalized), with its
+        metadata entry; not yet added to the cassette."""
         headers = _lower_headers(header_items)
         encoded = "content-encoding" in headers
         content, headers = bodies.decode_content(headers, b"".join(chunks))
@@ -319,10 +378,42 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # The key of what is stored (normalized like every live request is before matching).
         key = index.match_key(match.fingerprint(interaction["request"], self.config.match_on))
         stored = RecordedRequest(interaction["request"], key, request.raw_key)
-        self.append(stored, interaction["response"])
-        self.recorded_count += 1
-        # Kept even when it breaks the contract (it is what the service said), but the caller is told.
-        self.check_contract(len(self.data) - 1, what="the reply just recorded")
+        stored.meta = self._entry_for(request, interaction)
+        return stored, interaction["response"]
+
+    def _entry_for(self, request: LiveRequest, interaction: Mapping[str, Any]) -> dict[str, Any]:
+        """The metadata entry of a just-recorded interaction: the loaded one when a loaded interaction
+        has the same stored form (byte-stable re-recording) and has not outlived ``max_age``, else new."""
+        from pytest_imagegen.cassette import metadata
+
+        now = datetime.now(UTC)
+        if self._loaded_entries is None:
+            self._loaded_entries = {
+                metadata.content_key({"request": req.record, "response": resp}): req.meta
+                for req, resp in self._old_interactions
+                if req.meta
+            }
+        same = self._loaded_entries.get(metadata.content_key(interaction))
+        if same is not None and not metadata.outlived(same, self.config.max_age, now):
+            return same
+        return metadata.new_entry(
+            now=now,
+            plugin=metadata.plugin_version(),
+            client=metadata.product_of(request.headers.multi_items()),
+            http=metadata.http_library(request.headers),
+            model=_model_of(interaction["request"]),
+            service=metadata.service_of(
+                str(interaction["request"]["uri"]),
+                emulator=self.config.base_url == "emulator" or self.redirect_to is not None,
+            ),
+            safe=self._no_secret_in,
+        )
+
+    def _no_secret_in(self, text: str) -> bool:
+        """Whether ``text`` holds neither a secret seen in this run nor anything shaped like one."""
+        if any(len(secret) >= 6 and secret in text for secret in self.secrets):
+            return False
+        return not any(p.search(text) for p in (*redact.DEFAULT_LEAK_PATTERNS, *self.rules.patterns))
 
     def check_contract(self, index: int, *, what: str = "the recorded reply") -> None:
         """Raise ``SchemaAssertionError`` if interaction ``index`` breaks the API contract.
@@ -407,7 +498,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
                     raise CassetteError(
                         str(self.file_path), f"interaction {len(self.data)}: bad request ({exc})"
                     ) from None
-            req = RecordedRequest(record, key, entry.raw_key, entry.problems)
+            req = RecordedRequest(record, key, entry.raw_key, entry.problems, entry.meta)
             self.append(req, entry.interaction["response"])
             self._old_interactions.append((req, entry.interaction["response"]))
         self._loaded_count = len(self.data)
@@ -417,7 +508,11 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     def _persist(self, cassette_dict: Mapping[str, Any]) -> None:
         ours = [
             storage.Stored(
-                {"request": req.record, "response": resp}, req.raw_key, req.fingerprint, req.problems
+                {"request": req.record, "response": resp},
+                req.raw_key,
+                req.fingerprint,
+                req.problems,
+                req.meta,
             )
             for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
         ]
@@ -430,6 +525,11 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             check=self._check_leaks,
             cache_dir=self.cache_dir,
         )
+
+    def _save(self, force: bool = False) -> None:
+        if self._abandoned:
+            return
+        super()._save(force=force)
 
     def _merge(self, ours: list[storage.Stored], on_disk: list[storage.Stored]) -> list[storage.Stored]:
         """Keep what another process recorded into the same file since we loaded it."""

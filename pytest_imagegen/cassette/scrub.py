@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_imagegen.cassette import redact, trim
+from pytest_imagegen.cassette import fileformat, redact, trim
 from pytest_imagegen.cassette.leaks import DEFAULT_PATTERNS, Finding, scan_for_leaks
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.storage import Interaction, dump_cassette, save_cassette
@@ -90,6 +90,15 @@ def _unchanged_since(path: Path, text: str) -> None:
         )
 
 
+def _meta_of(text: str, path: Path) -> dict[str, Any] | None:
+    """The file's metadata (when and by what each interaction was recorded), kept through a scrub."""
+    try:
+        document = fileformat.parse_document(text, str(path))
+    except CassetteError:
+        return None
+    return document.meta if document is not None and document.meta else None
+
+
 def scrub_file(
     path: Path, *, rules: redact.RedactionRules, keep_payloads: bool = False, write: bool = True
 ) -> ScrubResult:
@@ -109,6 +118,6 @@ def scrub_file(
     result.bytes_after = len(dump_cassette(new).encode("utf-8")) if result.changed else result.bytes_before
     result.leaks = scan_for_leaks(new, secrets=secrets, patterns=(*DEFAULT_PATTERNS, *rules.patterns))
     if write and result.changed and not result.leaks:
-        save_cassette(path, new, check=lambda _final: _unchanged_since(path, text))
+        save_cassette(path, new, meta=_meta_of(text, path), check=lambda _final: _unchanged_since(path, text))
         result.written = True
     return result

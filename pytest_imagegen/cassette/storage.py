@@ -66,6 +66,8 @@ class Stored:
     raw_key: str | None = None
     match_key: str | None = None
     problems: list[tuple[str, str]] | None = None
+    # When and by what it was recorded: its entry in the file's meta (``metadata.py``), when known.
+    meta: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------------------------- the format
@@ -252,16 +254,17 @@ def _complete(entries: Sequence[Stored], match_on: Sequence[str]) -> None:
 
 def stored_from_document(document: Document, match_on: Sequence[str]) -> list[Stored]:
     """The document's interactions with the index entries that can be trusted for ``match_on``."""
-    from pytest_imagegen.cassette import index
+    from pytest_imagegen.cassette import index, metadata
 
+    entries = metadata.entries_of(document.meta, len(document.interactions))
     trusted = index.read_index(document.index, document.indexed_text, len(document.interactions), match_on)
     if trusted is None:
-        return [Stored(i) for i in document.interactions]
+        return [Stored(i, meta=entry) for i, entry in zip(document.interactions, entries, strict=True)]
     keys: Sequence[str | None] = trusted.match_keys or [None] * len(document.interactions)
     return [
-        Stored(i, raw, key, problems)
-        for i, raw, key, problems in zip(
-            document.interactions, trusted.raw_keys, keys, trusted.problems, strict=True
+        Stored(i, raw, key, problems, entry)
+        for i, raw, key, problems, entry in zip(
+            document.interactions, trusted.raw_keys, keys, trusted.problems, entries, strict=True
         )
     ]
 
@@ -282,8 +285,9 @@ def save_cassette(
     the lock with the file's current interactions, their match keys filled in). ``check`` runs on the
     final list before anything is written and may raise (the leak scan) to stop the write. The lock
     file is kept in ``cache_dir`` (this plugin's folder in the pytest cache; see ``lock_for``).
+    ``meta`` is written with the per-interaction entries of the final list (``metadata.compose``).
     """
-    from pytest_imagegen.cassette import index
+    from pytest_imagegen.cassette import index, metadata
 
     with lock_for(path, cache_dir):
         remove_orphan_temp_files(path)
@@ -298,7 +302,7 @@ def save_cassette(
         if check is not None:
             check(written)
         _complete(final, match_on)
-        covered = _covered(written, meta)
+        covered = _covered(written, metadata.compose(meta, [entry.meta for entry in final]) or None)
         entries = [(e.raw_key, str(e.match_key), e.problems or []) for e in final]
         _write_atomically(path, fileformat.finish(covered, index.build_index(covered, entries, match_on)))
     return written

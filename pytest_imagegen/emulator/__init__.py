@@ -11,6 +11,22 @@ from __future__ import annotations
 
 from pytest_imagegen.emulator.app import create_app
 from pytest_imagegen.emulator.server import Emulator
-from pytest_imagegen.emulator.state import EmulatorState, FaultKind, FileDigest, LoggedRequest
+from pytest_imagegen.emulator.state import (
+    EmulatorState,
+    FaultKind,
+    FileDigest,
+    LoggedRequest,
+    ReplyPart,
+    ReplyTransform,
+)
 
-__all__ = ["Emulator", "EmulatorState", "FaultKind", "FileDigest", "LoggedRequest", "create_app"]
+__all__ = [
+    "Emulator",
+    "EmulatorState",
+    "FaultKind",
+    "FileDigest",
+    "LoggedRequest",
+    "ReplyPart",
+    "ReplyTransform",
+    "create_app",
+]

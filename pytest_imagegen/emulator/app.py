@@ -49,7 +49,14 @@ from pytest_imagegen.emulator.images import (
 )
 from pytest_imagegen.emulator.jobs import Endpoint, Job, Upload, make_job
 from pytest_imagegen.emulator.replies import completed_event, images_response, partial_event, sse_frame
-from pytest_imagegen.emulator.state import EmulatorState, Fault, FileDigest, LoggedRequest
+from pytest_imagegen.emulator.state import (
+    EmulatorState,
+    Fault,
+    FileDigest,
+    LoggedRequest,
+    ReplyPart,
+    ReplyTransform,
+)
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["ConnectionAbort", "create_app", "is_abort"]
@@ -367,6 +374,8 @@ class _Handler:
                 azure=azure,
             )
         headers += reply.headers
+        if self.state.reply_transform is not None:
+            reply = _transformed(reply, request.url.path, params, self.state.reply_transform)
         self.state.log(
             LoggedRequest(
                 method=request.method,
@@ -424,6 +433,60 @@ class _Handler:
             return _RawResponse(status, xml.encode(), blob_headers, "application/xml")
         data = await anyio.to_thread.run_sync(render_encoded, spec)
         return _RawResponse(200, data, blob_headers, "image/png")
+
+
+def _transformed(reply: _Reply, path: str, params: Mapping[str, Any], transform: ReplyTransform) -> _Reply:
+    """``reply`` rewritten by a reply transform (``EmulatorState.reply_transform``): a JSON body as a
+    whole, a stream event by event. Other replies pass as they are."""
+    if isinstance(reply.content, bytes):
+        if reply.media_type != "application/json":
+            return reply
+        document = json.loads(reply.content)
+        part = (
+            ReplyPart(path, reply.status, document, params=dict(params))
+            if isinstance(document, dict)
+            else None
+        )
+        changed = transform(part) if part is not None else None
+        if changed is None:
+            return reply
+        if not isinstance(changed, dict):
+            raise TypeError(
+                f"a reply transform must return a dict for a JSON reply, got {type(changed).__name__}"
+            )
+        content = json.dumps(changed, indent=2).encode()
+        return _Reply(reply.status, content, reply.headers, reply.media_type)
+    return _Reply(
+        reply.status,
+        _transformed_events(reply.content, path, reply.status, dict(params), transform),
+        reply.headers,
+        reply.media_type,
+    )
+
+
+async def _transformed_events(
+    frames: AsyncIterator[bytes], path: str, status: int, params: Mapping[str, Any], transform: ReplyTransform
+) -> AsyncIterator[bytes]:
+    number = 0
+    async for frame in frames:
+        data = next((line[6:] for line in frame.split(b"\n") if line.startswith(b"data: ")), None)
+        document = json.loads(data) if data is not None else None
+        if not isinstance(document, dict):
+            yield frame
+            continue
+        changed = transform(ReplyPart(path, status, document, number, params))
+        number += 1
+        if changed is None:
+            yield frame
+            continue
+        named = frame.startswith(
+            b"event: "
+        )  # the Images and Responses APIs name events; chat and Gemini do not
+        for event in [changed] if isinstance(changed, dict) else changed:
+            if named and isinstance(event.get("type"), str):
+                yield sse_frame(event)
+            else:
+                yield f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
 
 
 def is_abort(exc: BaseException) -> bool:

@@ -18,7 +18,14 @@ import uvicorn
 
 from pytest_imagegen.emulator.app import create_app, is_abort
 from pytest_imagegen.emulator.identity import organization_id, project_id, random_token
-from pytest_imagegen.emulator.state import FAULT_KINDS, EmulatorState, Fault, FaultKind, LoggedRequest
+from pytest_imagegen.emulator.state import (
+    FAULT_KINDS,
+    EmulatorState,
+    Fault,
+    FaultKind,
+    LoggedRequest,
+    ReplyTransform,
+)
 
 __all__ = ["Emulator"]
 
@@ -163,6 +170,25 @@ class Emulator:
     def reset(self) -> None:
         """Clear pending faults and the request log."""
         self.state.reset()
+
+    def transform_replies(self, transform: ReplyTransform | None) -> None:
+        """Rewrite every reply from now on with ``transform`` (None: send replies as they are again).
+
+        It is called with a ``ReplyPart`` for each JSON reply body and each stream event, and returns
+        the document to send instead (None: unchanged; for an event, a list of events to send in its
+        place). This plays a service whose API moved: a field renamed or added, an image of another
+        size, one stream event more::
+
+            def renamed(part):
+                if part.event is None and "output_format" in part.document:
+                    document = dict(part.document)
+                    document["format"] = document.pop("output_format")
+                    return document
+                return None
+
+            emulator.transform_replies(renamed)
+        """
+        self.state.reply_transform = transform
 
     # -- lifecycle -----------------------------------------------------------------------------
     def _prepare(self, on_started: Callable[[], None]) -> _Server:

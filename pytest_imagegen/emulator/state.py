@@ -18,7 +18,15 @@ from pytest_imagegen.emulator.identity import organization_id, project_id, rando
 from pytest_imagegen.emulator.images import ImageSpec
 from pytest_imagegen.emulator.signed_urls import UrlSigner
 
-__all__ = ["EmulatorState", "Fault", "FaultKind", "FileDigest", "LoggedRequest"]
+__all__ = [
+    "EmulatorState",
+    "Fault",
+    "FaultKind",
+    "FileDigest",
+    "LoggedRequest",
+    "ReplyPart",
+    "ReplyTransform",
+]
 
 FaultKind = Literal["rate_limit", "server_error", "disconnect"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("rate_limit", "server_error", "disconnect")
@@ -63,6 +71,28 @@ class LoggedRequest:
     fault: FaultKind | None = None
 
 
+@dataclass(frozen=True)
+class ReplyPart:
+    """One piece of a reply about to be sent, as a reply transform sees it.
+
+    ``document`` is the parsed JSON body of a reply (``event`` is None), or the data of one stream event
+    (``event`` is its position in the stream, counted as the emulator made them). ``params`` are the
+    request's parameters (its JSON body, or a multipart body's text fields).
+    """
+
+    path: str
+    status: int
+    document: dict[str, Any]
+    event: int | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Changes what the emulator sends, to play a service whose API moved (drift tests): called with each
+#: JSON reply and each stream event, it returns the document to send instead, None to send it as it is,
+#: or, for a stream event, a list of events to send in its place (``[]`` drops it, two add one).
+ReplyTransform = Callable[[ReplyPart], "dict[str, Any] | list[dict[str, Any]] | None"]
+
+
 @dataclass
 class EmulatorState:
     """Configuration and shared mutable state of one emulator instance.
@@ -71,6 +101,7 @@ class EmulatorState:
     and ``cookie_secret`` appear verbatim in reply headers, cookies, dall-e URLs and the 429 message,
     so a test can set them to canary strings and prove none reach a cassette. ``clock`` gives the
     current Unix time (``created``, URL expiry), replaceable so tests can move time without sleeping.
+    ``reply_transform`` (see ``ReplyTransform``) rewrites replies before they are sent.
     """
 
     api_key: str | None = None
@@ -83,6 +114,7 @@ class EmulatorState:
     user: str = field(default_factory=lambda: "user-" + random_token(24))
     signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     clock: Callable[[], float] = time.time
+    reply_transform: ReplyTransform | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

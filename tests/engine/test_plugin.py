@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_imagegen.cassette.metadata import entries_of
+
 GENERATE = """
 import pytest
 
@@ -74,7 +76,14 @@ def test_new_episodes_adds_and_all_rerecords(pytester: pytest.Pytester) -> None:
     record(pytester, "--imagegen-record=new_episodes").assert_outcomes(passed=1)
     second = path.read_text()
     assert len(json.loads(second)["interactions"]) == 2
-    assert second.startswith(first[: first.index('"index"')].rsplit("\n  }\n ]", 1)[0])
+
+    # The recorded interaction is kept as it was written, the new one appended after it (the metadata
+    # before them gains the new one's entry).
+    def interactions_text(text: str) -> str:
+        return text[text.index('\n "interactions": [\n') : text.index('"index"')]
+
+    assert interactions_text(second).startswith(interactions_text(first).rsplit("\n  }\n ]", 1)[0])
+    assert entries_of(json.loads(second)["meta"], 2)[0] == entries_of(json.loads(first)["meta"], 1)[0]
     result = record(pytester, "--imagegen-record=all")
     result.assert_outcomes(passed=1)
     assert len(json.loads(path.read_text())["interactions"]) == 2
