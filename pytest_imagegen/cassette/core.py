@@ -302,14 +302,23 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         key = index.match_key(match.fingerprint(cleaned, self.config.match_on))
         return LiveRequest(cleaned, key, headers, body, raw_key)
 
-    def _clean(self, interaction: dict[str, Any], seed: str) -> dict[str, Any]:
+    def _seed(self, stored_request: Mapping[str, Any]) -> str:
+        """Replacement ids derive from what was asked, as stored (ids it carries already replaced), and
+        how often it was asked before in this run: recording the same calls again gives the same ids,
+        even in a conversation whose later turns carry the service's new ids."""
+        key = index.match_key(match.fingerprint(stored_request, self.config.match_on))
+        seed = f"{key}:{self._recorded_keys.count(key)}"
+        self._recorded_keys.append(key)
+        return seed
+
+    def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
         # Secrets found earlier (a key in a header) are removed from this pair too, wherever they appear.
         cleaned, found = redact.redact_interaction(interaction, self.rules, literals=self.secrets)
         self.secrets.update(found)
         keep = self.config.payloads == "keep"
         trimmed = trim.trim_interaction(cleaned, keep=keep)
         return normalize.normalize_interaction(
-            trimmed, seed=seed, keep_offsets=self.config.replay_timing == "recorded", ids=self.ids
+            trimmed, seed=self._seed, keep_offsets=self.config.replay_timing == "recorded", ids=self.ids
         )
 
     def record(
@@ -370,11 +379,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "headers": headers_kept,
             "body": request.raw_body,
         }
-        # Replacement ids derive from what was asked (and how often it was asked before in this run), so
-        # recording the same calls again gives the same ids, wherever they land in the file.
-        seed = f"{request.fingerprint}:{self._recorded_keys.count(request.fingerprint)}"
-        self._recorded_keys.append(request.fingerprint)
-        interaction = self._clean({"request": raw_request, "response": response}, seed)
+        interaction = self._clean({"request": raw_request, "response": response})
         # The key of what is stored (normalized like every live request is before matching).
         key = index.match_key(match.fingerprint(interaction["request"], self.config.match_on))
         stored = RecordedRequest(interaction["request"], key, request.raw_key)

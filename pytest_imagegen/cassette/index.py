@@ -72,7 +72,7 @@ def _digest(text: str, entries: Any, match_on: Any) -> str:
     """The index's ``digest``: the rules, the file's text before the index and the index's own entries,
     together (so an index edited by hand, or mangled by a merge, is not trusted either)."""
     listed = json.dumps([entries, match_on], separators=(",", ":"))
-    return hashlib.sha256(f"{rules_digest()}\0{listed}\0{text}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{rules_digest()}\0{listed}\0{text}".encode()).hexdigest()[:24]  # 96 bits
 
 
 def raw_key(method: str, path: str, query: str, framing: str, body: bytes) -> str:

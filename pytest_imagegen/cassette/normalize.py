@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -197,16 +197,19 @@ def normalize_request(request: Mapping[str, Any], ids: Mapping[str, str] | None 
 def normalize_interaction(
     interaction: Mapping[str, Any],
     *,
-    seed: str,
+    seed: str | Callable[[dict[str, Any]], str],
     keep_offsets: bool = False,
     ids: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``interaction`` (stored form) without its volatile values; replacement ids are derived from
-    ``seed``, which the caller makes the same in every recording of the same call. ``ids`` is the
+    ``seed`` (or what it returns for the normalized request), which the caller makes the same in every
+    recording of the same call. ``ids`` is the
     cassette's map of reply ids to their replacements: ids in the request are looked up in it, ids in
     the reply are added to it."""
     ids = {} if ids is None else ids
     request, response = normalize_request(interaction["request"], ids), dict(interaction["response"])
+    if callable(seed):
+        seed = seed(request)
     response["headers"] = _response_headers(response.get("headers") or {}, seed)
     if isinstance(response.get("body"), dict):
         response["body"] = _body_ids(_body(response["body"], keep_offsets=keep_offsets), ids, seed)

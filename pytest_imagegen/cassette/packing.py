@@ -4,6 +4,14 @@ Every other part of the plugin sees interactions in their full stored form; only
 packed, so nothing but ``storage`` needs to know these rules:
 
 - a header with one value is written as a string, several as a list (half the lines of a cassette);
+- a status whose message is the standard reason phrase is written as its code alone (``"status": 200``);
+- a request's ``content-type: application/json`` is left out when its body is stored as JSON, which says
+  the same;
+- the rate-limit counters a recording normalizes (``normalize.py``: each ``x-ratelimit-remaining-*``
+  equal to its limit, each ``x-ratelimit-reset-*`` ``0s``) are written as one line,
+  ``"x-ratelimit-remaining-* / reset-*": "= limit / 0s"``, where they followed the limits in the order
+  the service sends them; the file says what they hold without four lines a reader can learn nothing
+  from;
 - an SSE event whose ``event`` name is its data's ``type`` (every event of OpenAI's streams) is written
   without the name; one whose name differs, or that had none (``"event": null``), keeps it;
 - within one SSE body, an object that repeats an earlier one exactly (a Responses stream sends the whole
@@ -21,6 +29,7 @@ would expand past any memory, as a YAML alias bomb does).
 from __future__ import annotations
 
 import copy
+import http
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -40,6 +49,109 @@ def _headers(side: Mapping[str, Any], change: Any) -> dict[str, Any]:
     if isinstance(out.get("headers"), dict):
         out["headers"] = {k: change(v) for k, v in out["headers"].items()}
     return out
+
+
+RATE_LIMITS_KEY = "x-ratelimit-remaining-* / reset-*"  # not a header name: it cannot clash with one
+RATE_LIMITS_VALUE = "= limit / 0s"
+_LIMIT, _REMAINING, _RESET = "x-ratelimit-limit-", "x-ratelimit-remaining-", "x-ratelimit-reset-"
+
+
+def _counters(limits: list[str]) -> list[str]:
+    return [_REMAINING + x for x in limits] + [_RESET + x for x in limits]
+
+
+def _pack_rate_limits(headers: dict[str, Any]) -> dict[str, Any]:
+    names = list(headers)
+    limits = [n.removeprefix(_LIMIT) for n in names if n.startswith(_LIMIT)]
+    if not limits:
+        return headers
+    block = [_LIMIT + x for x in limits] + _counters(limits)
+    start = names.index(block[0])
+    if names[start : start + len(block)] != block or any(
+        headers[_REMAINING + x] != headers[_LIMIT + x] or headers[_RESET + x] != ["0s"] for x in limits
+    ):
+        return headers  # not the normalized block: written as it is
+    counters = set(_counters(limits))
+    out: dict[str, Any] = {}
+    for name, values in headers.items():
+        if name not in counters:
+            out[name] = values
+        elif name == _REMAINING + limits[0]:
+            out[RATE_LIMITS_KEY] = [RATE_LIMITS_VALUE]
+    return out
+
+
+def _unpack_rate_limits(headers: dict[str, Any]) -> dict[str, Any]:
+    if RATE_LIMITS_KEY not in headers:
+        return headers
+    if headers[RATE_LIMITS_KEY] != [RATE_LIMITS_VALUE]:
+        raise ValueError(f"{RATE_LIMITS_KEY!r} holds {headers[RATE_LIMITS_KEY]!r}, not {RATE_LIMITS_VALUE!r}")
+    limits = [n.removeprefix(_LIMIT) for n in headers if n.startswith(_LIMIT)]
+    out: dict[str, Any] = {}
+    for name, values in headers.items():
+        if name != RATE_LIMITS_KEY:
+            out[name] = values
+            continue
+        for x in limits:
+            out[_REMAINING + x] = list(headers[_LIMIT + x])
+        for x in limits:
+            out[_RESET + x] = ["0s"]
+    return out
+
+
+def _phrase(code: Any) -> str | None:
+    try:
+        return http.HTTPStatus(code).phrase if isinstance(code, int) else None
+    except ValueError:
+        return None
+
+
+def _pack_status(response: dict[str, Any]) -> dict[str, Any]:
+    status = response.get("status")
+    if (
+        isinstance(status, dict)
+        and set(status) == {"code", "message"}
+        and _phrase(status["code"]) == status["message"]
+    ):
+        return {**response, "status": status["code"]}
+    return response
+
+
+def _unpack_status(response: dict[str, Any]) -> dict[str, Any]:
+    status = response.get("status")
+    if isinstance(status, int) and not isinstance(status, bool):
+        phrase = _phrase(status)
+        if phrase is None:
+            raise ValueError(f"status {status} has no standard reason phrase: write it as {{code, message}}")
+        return {**response, "status": {"code": status, "message": phrase}}
+    return response
+
+
+_JSON_TYPE = "application/json"
+
+
+def _pack_request(request: dict[str, Any]) -> dict[str, Any]:
+    headers, body = request.get("headers"), request.get("body")
+    if (
+        isinstance(headers, dict)
+        and headers.get("content-type") == [_JSON_TYPE]
+        and isinstance(body, dict)
+        and "json" in body
+    ):
+        return {**request, "headers": {k: v for k, v in headers.items() if k != "content-type"}}
+    return request
+
+
+def _unpack_request(request: dict[str, Any]) -> dict[str, Any]:
+    headers, body = request.get("headers"), request.get("body")
+    if (
+        isinstance(headers, dict)
+        and "content-type" not in headers
+        and isinstance(body, dict)
+        and "json" in body
+    ):
+        return {**request, "headers": {**headers, "content-type": [_JSON_TYPE]}}
+    return request
 
 
 def _one_value(values: Any) -> Any:
@@ -85,6 +197,13 @@ def _pack_sse(events: list[Any]) -> list[Any]:
 def pack(interaction: Mapping[str, Any]) -> dict[str, Any]:
     """The form of ``interaction`` written to a file."""
     out = dict(interaction)
+    response = out.get("response")
+    if isinstance(response, dict):
+        response = out["response"] = _pack_status(response)
+        if isinstance(response.get("headers"), dict):
+            out["response"] = {**response, "headers": _pack_rate_limits(response["headers"])}
+    if isinstance(out.get("request"), dict):
+        out["request"] = _pack_request(out["request"])
     for side in ("request", "response"):
         if isinstance(out.get(side), dict):
             out[side] = _headers(out[side], _one_value)
@@ -163,8 +282,13 @@ def unpack(interaction: Mapping[str, Any], *, shared: bool = True) -> dict[str, 
     for side in ("request", "response"):
         if isinstance(out.get(side), dict):
             out[side] = _headers(out[side], _as_list)
+    if isinstance(out.get("request"), dict):
+        out["request"] = _unpack_request(out["request"])
     response = out.get("response")
     if isinstance(response, dict):
+        response = out["response"] = _unpack_status(response)
+        if isinstance(response.get("headers"), dict):
+            response = out["response"] = {**response, "headers": _unpack_rate_limits(response["headers"])}
         body = response.get("body")
         if isinstance(body, dict) and isinstance(body.get("sse"), list):
             out["response"] = {**response, "body": {**body, "sse": _unpack_sse(body["sse"], shared)}}

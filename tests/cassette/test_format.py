@@ -168,3 +168,58 @@ def test_normalization_fixes_what_changes_between_recordings() -> None:
     assert normalize.normalize_request(replayed) == normalize.normalize_request(follow, ids)
     # The same call recorded again: the same bytes.
     assert normalize.normalize_interaction(copy.deepcopy(live), seed="k:0", ids={}) == out
+
+
+def test_packing_writes_what_normalization_fixed_in_one_line_and_reads_it_back() -> None:
+    interaction = stream_interaction()
+    interaction["request"]["headers"]["content-type"] = ["application/json"]
+    interaction["request"]["body"] = {"json": {"prompt": "x"}}
+    interaction["response"]["headers"] = {
+        "content-type": ["text/event-stream"],
+        "x-ratelimit-limit-requests": ["5000"],
+        "x-ratelimit-limit-tokens": ["1000000"],
+        "x-ratelimit-remaining-requests": ["5000"],
+        "x-ratelimit-remaining-tokens": ["1000000"],
+        "x-ratelimit-reset-requests": ["0s"],
+        "x-ratelimit-reset-tokens": ["0s"],
+        "x-request-id": ["req_1"],
+    }
+    packed = packing.pack(interaction)
+    assert packed["response"]["status"] == 200
+    assert "content-type" not in packed["request"]["headers"]
+    assert list(packed["response"]["headers"]) == [
+        "content-type",
+        "x-ratelimit-limit-requests",
+        "x-ratelimit-limit-tokens",
+        packing.RATE_LIMITS_KEY,
+        "x-request-id",
+    ]
+    unpacked = packing.unpack(json.loads(json.dumps(packed)))
+    assert unpacked == interaction
+    assert list(unpacked["response"]["headers"]) == list(interaction["response"]["headers"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda h: h.update({"x-ratelimit-remaining-requests": ["4999"]}),  # not what normalization leaves
+        lambda h: h.pop("x-ratelimit-reset-tokens"),  # not the whole block
+    ],
+)
+def test_rate_limits_that_are_not_the_normalized_block_are_written_as_they_are(change: Any) -> None:
+    interaction = stream_interaction()
+    headers = {
+        "x-ratelimit-limit-requests": ["5000"],
+        "x-ratelimit-limit-tokens": ["9"],
+        "x-ratelimit-remaining-requests": ["5000"],
+        "x-ratelimit-remaining-tokens": ["9"],
+        "x-ratelimit-reset-requests": ["0s"],
+        "x-ratelimit-reset-tokens": ["0s"],
+    }
+    change(headers)
+    interaction["response"]["headers"] = headers
+    interaction["response"]["status"] = {"code": 200, "message": "Fine"}  # not the standard phrase
+    packed = packing.pack(interaction)
+    assert packing.RATE_LIMITS_KEY not in packed["response"]["headers"]
+    assert packed["response"]["status"] == {"code": 200, "message": "Fine"}
+    assert packing.unpack(json.loads(json.dumps(packed))) == interaction

@@ -133,9 +133,10 @@ def test_prune_and_scrub_keep_each_entry_with_its_interaction(
     assert entries[0] is not None
     assert entries[1] is not None
     entries[0]["recorded"], entries[1]["recorded"] = OLD, "2021-01-01"
-    loaded["interactions"][0]["request"]["headers"]["openai-organization"] = ORGANIZATION
+    interactions = storage.load_cassette(path) or []  # the stored form, as the file's text unpacks
+    interactions[0]["request"]["headers"]["openai-organization"] = [ORGANIZATION]
     storage.save_cassette(
-        path, [storage.Stored(i, meta=e) for i, e in zip(loaded["interactions"], entries, strict=True)]
+        path, [storage.Stored(i, meta=e) for i, e in zip(interactions, entries, strict=True)]
     )
     meta = document(project)["meta"]
     assert recorded_at(meta) == recorded_at({"recorded": OLD})
