@@ -180,7 +180,7 @@ class CassetteExpired(ImagegenError):
 
 #: The key application code finds in the environment while a cassette is open and none is set. It is
 #: accepted only by the bundled emulator; a recording that would send it elsewhere stops first.
-DUMMY_API_KEY = "sk-imagegen-dummy-key-no-real-key-is-set"
+DUMMY_API_KEY = "sk-imagegen-fake-key-none-is-set"
 
 
 class RecordingNeedsKeyError(ImagegenError):

@@ -154,7 +154,7 @@ def test_a_gateway_path_and_a_wrong_key(emulator: Emulator) -> None:
         httpx.post(url, json=body, headers={"authorization": f"Bearer {API_KEY}"}, timeout=30).status_code
         == 200
     )
-    wrong = httpx.post(url, json=body, headers={"authorization": "Bearer nope-key-123456"})
+    wrong = httpx.post(url, json=body, headers={"authorization": "Bearer fake-wrong-key-123456"})
     assert wrong.status_code == 401
     assert "Incorrect API key provided" in wrong.json()["error"]["message"]
 

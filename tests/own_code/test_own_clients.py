@@ -159,7 +159,7 @@ def test_the_environment_is_restored_after_each_test(project: pytest.Pytester) -
 
         @pytest.mark.imagegen
         def test_inside():
-            assert os.environ["OPENAI_API_KEY"] == "sk-imagegen-dummy-key-no-real-key-is-set"
+            assert os.environ["OPENAI_API_KEY"] == "sk-imagegen-fake-key-none-is-set"
 
         def test_outside():
             assert "OPENAI_API_KEY" not in os.environ

@@ -112,7 +112,7 @@ def test_with_no_key_both_google_names_hold_the_dummy_inside_a_cassette(project:
         import os
         import pytest
 
-        DUMMY = "sk-imagegen-dummy-key-no-real-key-is-set"
+        DUMMY = "sk-imagegen-fake-key-none-is-set"
 
         @pytest.mark.imagegen
         def test_neither_set():
