@@ -167,6 +167,9 @@ def _split_boundary(content_type: str) -> tuple[str, str]:
     return head.rstrip("; "), boundary
 
 
+# What a malformed stored value raises where replay uses it.
+_UNUSABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError)
+
 # Matchers a raw key does not cover: with any of them in match_on, every request takes the full path.
 _NOT_IN_RAW_KEY = frozenset({"scheme", "host", "port"})
 
@@ -435,9 +438,15 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         if problems is None:
             from pytest_imagegen.cassette import verify  # the contract: imported only when needed
 
-            problems = verify.check_interaction(
-                {"request": request.record, "response": response}, strict=strict
-            )
+            try:
+                problems = verify.check_interaction(
+                    {"request": request.record, "response": response}, strict=strict
+                )
+            except _UNUSABLE as exc:
+                raise CassetteError(
+                    str(self.file_path),
+                    f"interaction {index} cannot be checked ({type(exc).__name__}: {exc})",
+                ) from None
             if not strict:
                 request.problems = problems
         if problems:
@@ -488,7 +497,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         return self._play_first_unplayed(request.fingerprint)
 
     def _load(self) -> None:
-        document = storage.read_document(self.file_path)
+        document = storage.read_document(self.file_path, trust_index=True)
         if document is None:
             return
         self.meta, self.digest = document.meta, document.digest
@@ -565,10 +574,24 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         return [content], headers
 
     def rendered(self, index: int) -> Rendered:
-        """The replayable form of interaction ``index`` (placeholders expanded), cached."""
+        """The replayable form of interaction ``index`` (placeholders expanded), cached.
+
+        A file whose index vouches for it is not checked field by field when it loads (``storage``), so
+        what rendering cannot use in it is a ``CassetteError`` naming the interaction here.
+        """
         cached = self._rendered.get(index)
         if cached is not None:
             return cached
+        try:
+            result = self._rendered[index] = self._render_interaction(index)
+        except _UNUSABLE as exc:
+            raise CassetteError(
+                str(self.file_path),
+                f"interaction {index}: the reply cannot be replayed ({type(exc).__name__}: {exc})",
+            ) from None
+        return result
+
+    def _render_interaction(self, index: int) -> Rendered:
         response = self.data[index][1]
         headers: Headers = {k: list(v) for k, v in (response.get("headers") or {}).items()}
         stored = response.get("body") or {}
@@ -589,15 +612,16 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             if "retry-after" in headers and "retry-after-ms" not in headers:
                 headers["retry-after-ms"] = [_NO_WAIT_HEADERS["retry-after-ms"]]
         status = response["status"]
-        result = Rendered(
-            status=int(status["code"]),
+        code = int(status["code"])
+        if not 100 <= code <= 599:
+            raise ValueError(f"status {code} is not an HTTP status")
+        return Rendered(
+            status=code,
             reason=str(status.get("message") or "").encode("ascii", "replace"),
             headers=[(name, value) for name, values in headers.items() for value in values],
             chunks=chunks,
             offsets_ms=offsets,
         )
-        self._rendered[index] = result
-        return result
 
     def miss(self, request: RecordedRequest) -> CassetteMiss:
         """The error for a request this cassette cannot answer, with the nearest recorded request."""
@@ -617,7 +641,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             )
         elif self.data:
             records = [req.record for req, _ in self.data]
-            best = match.nearest(request.record, records, self.config.match_on)
+            try:
+                best = match.nearest(request.record, records, self.config.match_on)
+            except _UNUSABLE as exc:  # a recorded request replay cannot read (see rendered)
+                raise CassetteError(
+                    path, f"a recorded request cannot be compared ({type(exc).__name__}: {exc})"
+                ) from None
             if best is not None:
                 nearest_text = match.summarize(records[best])
                 differences = match.describe_differences(request.record, records[best], self.config.match_on)

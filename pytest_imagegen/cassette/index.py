@@ -113,6 +113,18 @@ def _problems(value: Any) -> list[tuple[str, str]] | None:
     return out
 
 
+def digest_matches(index: Any, covered_text: str | None) -> bool:
+    """Whether ``index`` was written by this plugin (these rules) for exactly ``covered_text``."""
+    if not isinstance(index, dict) or covered_text is None or not isinstance(index.get("interactions"), list):
+        return False
+    try:
+        return bool(
+            index.get("digest") == _digest(covered_text, index["interactions"], index.get("match_on"))
+        )
+    except (TypeError, ValueError):  # entries that are not JSON data
+        return False
+
+
 def read_index(
     index: Any, covered_text: str | None, count: int, match_on: Sequence[str]
 ) -> TrustedIndex | None:

@@ -82,12 +82,14 @@ def dump_cassette(interactions: Sequence[Mapping[str, Any]]) -> str:
     return fileformat.finish(_covered(interactions))
 
 
-def _check_interactions(interactions: list[Any], path: str, *, shared: bool) -> list[Interaction]:
+def _check_interactions(
+    interactions: list[Any], path: str, *, shared: bool, written_here: bool
+) -> list[Interaction]:
     # migrate.py holds the one rule for telling vcrpy's raw form apart (and imports this module).
     from pytest_imagegen.cassette.migrate import is_vcrpy_interaction
 
     for index, interaction in enumerate(interactions):
-        if isinstance(interaction, dict) and is_vcrpy_interaction(interaction):
+        if not written_here and isinstance(interaction, dict) and is_vcrpy_interaction(interaction):
             raise CassetteError(
                 path,
                 f"a plain vcrpy / pytest-recording cassette (interaction {index} stores raw bodies, "
@@ -103,17 +105,30 @@ def _check_interactions(interactions: list[Any], path: str, *, shared: bool) -> 
             full = packing.unpack(interaction, shared=shared)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             raise CassetteError(path, f"interaction {index}: {exc}") from None
-        check_interaction(full, index, path)  # every field of what replay uses: a CassetteError naming it
+        if not written_here:
+            check_interaction(full, index, path)  # every field of what replay uses: a CassetteError naming it
         unpacked.append(full)
     return unpacked
 
 
-def parse_document(text: str, path: str) -> Document | None:
-    """The document in a cassette's text, its interactions checked; None for an empty file."""
+def parse_document(text: str, path: str, *, trust_index: bool = False) -> Document | None:
+    """The document in a cassette's text, its interactions checked; None for an empty file.
+
+    Each interaction's structure is checked field by field (``schema.py``), except, with ``trust_index``,
+    in a file whose index digest shows it is exactly what this plugin's writer wrote: the writer only
+    writes checked data, and checking each field again cost replay more than the call it replaces (a
+    forged digest does not get a bad value past replay, which turns what it cannot use into a
+    ``CassetteError`` too). Commands that inspect files (``verify``) always check every field.
+    """
     document = fileformat.parse_document(text, path)
     if document is not None:
+        from pytest_imagegen.cassette import index
+
         shared = packing.REF_KEY in text
-        document.interactions = _check_interactions(document.interactions, path, shared=shared)
+        written_here = trust_index and index.digest_matches(document.index, document.indexed_text)
+        document.interactions = _check_interactions(
+            document.interactions, path, shared=shared, written_here=written_here
+        )
     return document
 
 
@@ -123,8 +138,9 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
     return [] if document is None else document.interactions
 
 
-def read_document(path: Path) -> Document | None:
-    """The cassette at ``path``, or None when there is none (no file, or an empty one)."""
+def read_document(path: Path, *, trust_index: bool = False) -> Document | None:
+    """The cassette at ``path``, or None when there is none (no file, or an empty one); ``trust_index``
+    as for ``parse_document``."""
     try:
         size = path.stat().st_size
         if size > MAX_CASSETTE_BYTES:  # before reading it: memory stays bounded whatever the file
@@ -140,7 +156,7 @@ def read_document(path: Path) -> Document | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    document = parse_document(text, str(path))
+    document = parse_document(text, str(path), trust_index=trust_index)
     if document is not None:
         document.digest = hashlib.sha256(raw).hexdigest()
     return document

@@ -118,8 +118,8 @@ def _save_options(fmt: str) -> dict[str, Any]:
 def _synthesize(fmt: str, width: int, height: int, mode: str, frames: int) -> bytes:
     if fmt not in _PIL_FORMAT:
         raise ValueError(f"cannot synthesize a {fmt!r} image (known: {', '.join(_PIL_FORMAT)})")
-    if width < 1 or height < 1 or width * height > _MAX_PIXELS:
-        raise ValueError(f"cannot synthesize a {width}x{height} image")
+    if width < 1 or height < 1 or frames < 1 or width * height * frames > _MAX_PIXELS:
+        raise ValueError(f"cannot synthesize a {width}x{height} image of {frames} frame(s)")
     images = []
     for frame in range(frames):
         img = Image.new(mode, (width, height), _fill(mode, frame))

@@ -223,3 +223,29 @@ def test_rate_limits_that_are_not_the_normalized_block_are_written_as_they_are(c
     assert packing.RATE_LIMITS_KEY not in packed["response"]["headers"]
     assert packed["response"]["status"] == {"code": 200, "message": "Fine"}
     assert packing.unpack(json.loads(json.dumps(packed))) == interaction
+
+
+def test_a_file_whose_digest_vouches_for_bad_values_still_fails_only_as_a_cassette_error(
+    tmp_path: Any,
+) -> None:
+    """A file the plugin wrote is not checked field by field as it loads for replay; one made to look so
+    (its digest recomputed over bad values) fails where replay uses them, as a CassetteError."""
+    from pytest_imagegen.cassette.core import ImagegenCassette
+    from pytest_imagegen.config import ImagegenConfig
+
+    path = tmp_path / "c.json"
+    storage.save_cassette(path, [stream_interaction()], cache_dir=tmp_path / "cache")
+    document = json.loads(path.read_text())
+    bad = document["interactions"][0]
+    bad["response"]["status"] = {"code": "abc", "message": None}
+    bad["response"]["body"]["sse"][2] = {"data": {"x": {"placeholder": {"format": "png", "width": 10**9}}}}
+    covered = fileformat.dump_covered(document["interactions"])
+    entries = [(e[0], e[1], [tuple(p) for p in e[2:3] and e[2]]) for e in document["index"]["interactions"]]
+    path.write_text(
+        fileformat.finish(covered, index.build_index(covered, entries, ("method", "path", "query", "body")))
+    )
+    with pytest.raises(CassetteError, match="interaction 0"):
+        storage.read_document(path)  # what verify and the other commands read: every field checked
+    cassette = ImagegenCassette.load(path=path, config=ImagegenConfig(cassette_dir=tmp_path), test_id="t")
+    with pytest.raises(CassetteError, match=r"interaction 0: the reply cannot be replayed"):
+        cassette.rendered(0)
