@@ -222,13 +222,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             fixturenames.append("imagegen_cassette")
 
 
+_INI_CONFIGS = pytest.StashKey[dict[Path, ImagegenConfig]]()
+_RESOLVED = pytest.StashKey[dict[tuple[ImagegenConfig, str, Path], ImagegenConfig]]()
+
+
 @pytest.fixture
 def imagegen_config(request: pytest.FixtureRequest) -> ImagegenConfig:
     """Defaults for this scope (ini + built-in). Override in a conftest to change them."""
-    try:
-        return config_from_ini(_ini_layer(request.config), rootdir=_project_dir(request))
-    except ConfigError as exc:
-        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+    # The ini does not change during a session: made once per project folder (the config is frozen).
+    made = request.config.stash.setdefault(_INI_CONFIGS, {})
+    root = _project_dir(request)
+    config = made.get(root)
+    if config is None:
+        try:
+            config = made[root] = config_from_ini(_ini_layer(request.config), rootdir=root)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+    return config
 
 
 @pytest.fixture
@@ -238,16 +248,17 @@ def imagegen_cassette(
     """The active cassette: all httpx and httpx2 traffic of the test is recorded or replayed through it."""
     from pytest_imagegen.session import open_cassette
 
-    try:
-        config = resolve_config(
-            imagegen_config,
-            marker=_marker_layer(request.node),
-            env=_env_layer(),
-            cli=_cli_layer(request.config),
-            rootdir=_project_dir(request),
-        )
-    except ConfigError as exc:
-        raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
+    layers = (_marker_layer(request.node), _env_layer(), _cli_layer(request.config))
+    resolved = request.config.stash.setdefault(_RESOLVED, {})
+    key = (imagegen_config, repr(layers), _project_dir(request))  # the merge is pure: made once per input
+    config = resolved.get(key)
+    if config is None:
+        try:
+            config = resolved[key] = resolve_config(
+                imagegen_config, marker=layers[0], env=layers[1], cli=layers[2], rootdir=key[2]
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
 
     def emulator_url() -> str:
         emulator: Emulator = request.getfixturevalue("imagegen_emulator")
