@@ -29,14 +29,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from pytest_imagegen.cassette.credentials import mask_text
 from pytest_imagegen.cassette.listing import Stats, describe_interaction, human_bytes, path_of
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.orphans import find_cassettes
-from pytest_imagegen.cassette.redact import RedactionRules
 from pytest_imagegen.cassette.scrub import ScrubResult, scrub_file
 from pytest_imagegen.cassette.verify import verify_file
 from pytest_imagegen.errors import CassetteError
+from pytest_imagegen.safety.credentials import mask_text
+from pytest_imagegen.safety.redact import RedactionRules
 
 __all__ = ["PROGRESS_MIN_FILES", "find_cassettes", "main"]
 

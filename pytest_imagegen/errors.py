@@ -5,7 +5,7 @@ or httpx2 ``RequestError``: SDKs retry those as connection problems, and a casse
 refused write must surface at once.
 
 No message prints a secret: a message ends up in terminals, CI logs and junit XML. Whatever in it has a
-credential's shape (``cassette/credentials.py``), and any literal secret the raiser passes, is shown masked
+credential's shape (``safety/credentials.py``), and any literal secret the raiser passes, is shown masked
 (``sk-p…(51 chars, #1a2b3c4d)``: a short prefix, the length and a short hash, enough to tell two
 values apart). The attributes keep the values as they were, for code that inspects them.
 """
@@ -16,7 +16,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from pytest_imagegen.cassette.credentials import mask_text
+from pytest_imagegen.safety.credentials import mask_text
 
 __all__ = [
     "DUMMY_API_KEY",

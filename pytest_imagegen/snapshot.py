@@ -69,18 +69,18 @@ from syrupy.extensions.image import PNGImageSnapshotExtension
 from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, PropertyPath, SerializableData, SnapshotIndex
 
-from pytest_imagegen.cassette.bodies import image_payload, is_image_ref, is_placeholder
-from pytest_imagegen.cassette.leaks import scan_for_leaks
-from pytest_imagegen.cassette.redact import (
+from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.errors import ImagegenAPIError, SecretLeakError
+from pytest_imagegen.safety.leaks import scan_for_leaks
+from pytest_imagegen.safety.redact import (
     DEFAULT_LEAK_PATTERNS,
     RedactionRules,
     redact_interaction,
     redact_text,
 )
-from pytest_imagegen.cassette.trim import image_facts
-from pytest_imagegen.config import ImagegenConfig
-from pytest_imagegen.errors import ImagegenAPIError, SecretLeakError
+from pytest_imagegen.safety.trim import image_facts
 from pytest_imagegen.shapes import SHAPES
+from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder
 
 __all__ = [
     "VOLATILE_KEYS",

@@ -34,10 +34,12 @@ import vcr.cassette
 from vcr.record_mode import RecordMode
 
 from pytest_imagegen.age import Expiry
-from pytest_imagegen.cassette import bodies, index, match, normalize, redact, storage, trim
-from pytest_imagegen.cassette.leaks import scan_for_leaks
+from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
+from pytest_imagegen.safety import normalize, redact, trim
+from pytest_imagegen.safety.leaks import scan_for_leaks
+from pytest_imagegen.wire import bodies
 
 __all__ = ["ImagegenCassette", "LiveRequest", "RecordedRequest", "Rendered"]
 
@@ -199,7 +201,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # Recording from the bundled emulator: where requests to other hosts are sent instead.
         self.redirect_to: str | None = None
         self.meta: dict[str, Any] = {}
-        # Reply ids recorded in this run -> the stable ids stored for them (normalize.py).
+        # Reply ids recorded in this run -> the stable ids stored for them (safety/normalize.py).
         self.ids: dict[str, str] = {}
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
@@ -596,7 +598,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         headers: Headers = {k: list(v) for k, v in (response.get("headers") or {}).items()}
         stored = response.get("body") or {}
         try:
-            # Images are put into the rendered text, not passed through the JSON encoder (trim.py).
+            # Images are put into the rendered text, not passed through the JSON encoder (safety/trim.py).
             spliced: list[str] | None = []
             body = trim.expand_body(stored, spliced=spliced)
             chunks, headers = self._render(body, headers, spliced)

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_imagegen.cassette import index, match, normalize, storage
+from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
 from pytest_imagegen.cassette.core import (
     ImagegenCassette,
@@ -34,6 +34,7 @@ from pytest_imagegen.cassette.core import (
 )
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
+from pytest_imagegen.safety import normalize
 
 __all__ = ["DRIFT_MODES", "DriftCassette", "DriftMode", "drifted"]
 

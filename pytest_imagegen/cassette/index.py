@@ -42,8 +42,8 @@ _RULE_SOURCES = (
     "contract",
     "shapes.py",
     "cassette/match.py",
-    "cassette/bodies.py",
-    "cassette/trim.py",
+    "wire/bodies.py",
+    "safety/trim.py",
     "cassette/verify.py",
 )
 _KEY_LENGTH = 16  # hex digits: 64 bits, no accidental collision among any cassette's requests

@@ -1,7 +1,7 @@
 """Request matching: fingerprints for an indexed lookup, and the diff a ``CassetteMiss`` shows.
 
 Pure functions over the stored request form (``{"method", "uri", "headers", "body"}`` with a parsed
-body, see ``bodies.py``). vcrpy's matchers compare two requests at a time and its ``play_response`` scans
+body, see ``wire/bodies.py``). vcrpy's matchers compare two requests at a time and its ``play_response`` scans
 every interaction with every matcher; a fingerprint (a hashable tuple of the matched parts) lets the
 cassette find candidates in one dict lookup whatever its size, so it is computed here instead.
 
@@ -26,7 +26,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from pytest_imagegen.cassette.trim import file_digest
+from pytest_imagegen.safety.trim import file_digest
 
 __all__ = [
     "VOLATILE_QUERY_KEYS",

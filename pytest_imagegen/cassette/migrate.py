@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_imagegen.cassette import bodies, fileformat
+from pytest_imagegen.cassette import fileformat
 from pytest_imagegen.cassette.schema import check_interaction
 from pytest_imagegen.cassette.storage import Interaction, parse_cassette
 from pytest_imagegen.errors import CassetteError
+from pytest_imagegen.wire import bodies
 
 __all__ = ["convert_interaction", "is_vcrpy_cassette", "is_vcrpy_interaction", "load_any"]
 

@@ -7,7 +7,7 @@ packed, so nothing but ``storage`` needs to know these rules:
 - a status whose message is the standard reason phrase is written as its code alone (``"status": 200``);
 - a request's ``content-type: application/json`` is left out when its body is stored as JSON, which says
   the same;
-- the rate-limit counters a recording normalizes (``normalize.py``: each ``x-ratelimit-remaining-*``
+- the rate-limit counters a recording normalizes (``safety/normalize.py``: each ``x-ratelimit-remaining-*``
   equal to its limit, each ``x-ratelimit-reset-*`` ``0s``) are written as one line,
   ``"x-ratelimit-remaining-* / reset-*": "= limit / 0s"``, where they followed the limits in the order
   the service sends them; the file says what they hold without four lines a reader can learn nothing

@@ -39,7 +39,8 @@ def load_side(text: str | None, name: str) -> Side:
     text is not a cassette)."""
     if text is None:
         return Side(None, {})
-    from pytest_imagegen.cassette import fileformat, migrate, redact, storage, trim
+    from pytest_imagegen.cassette import fileformat, migrate, storage
+    from pytest_imagegen.safety import redact, trim
 
     if text == _TOO_BIG:
         raise CassetteError(name, f"is over the {storage.MAX_CASSETTE_BYTES:,} bytes a cassette may have")

@@ -42,8 +42,8 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_imagegen.cassette.bodies import b64decode_strict
 from pytest_imagegen.errors import CassetteError
+from pytest_imagegen.wire.bodies import b64decode_strict
 
 __all__ = [
     "BODY_KINDS",
@@ -214,7 +214,8 @@ def _check_placeholder(facts: Any, where: str, *, allow_ref: bool = False) -> No
                 f"expected a data URL prefix such as data:image/png;base64, got {_shown(prefix)}",
             )
     if "same_as" in facts:
-        # A reference to the same image stored earlier in the body (see trim.py): only where JSON can hold one.
+        # A reference to the same image stored earlier in the body (see safety/trim.py): only where JSON
+        # can hold one.
         if not allow_ref:
             raise _Bad(where, "an image reference (same_as) cannot stand for an uploaded file")
         if set(facts) - {"same_as", "prefix"}:

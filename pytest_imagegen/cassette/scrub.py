@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_imagegen.cassette import fileformat, redact, trim
-from pytest_imagegen.cassette.leaks import DEFAULT_PATTERNS, Finding, scan_for_leaks
+from pytest_imagegen.cassette import fileformat
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.storage import Interaction, dump_cassette, save_cassette
 from pytest_imagegen.errors import CassetteError
+from pytest_imagegen.safety import redact, trim
+from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, Finding, scan_for_leaks
 
 __all__ = ["ScrubResult", "changed_paths", "scrub_file", "scrub_interactions"]
 

@@ -30,9 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_imagegen.cassette import trim
-from pytest_imagegen.cassette.bodies import is_placeholder
-from pytest_imagegen.cassette.leaks import DEFAULT_PATTERNS, scan_for_leaks
 from pytest_imagegen.cassette.storage import Interaction, load_cassette
 from pytest_imagegen.contract import (
     FileInput,
@@ -46,7 +43,10 @@ from pytest_imagegen.contract.chat import DONE, ChatRequest, check_chat_error_re
 from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_error_reply
 from pytest_imagegen.contract.responses import ResponsesRequest
 from pytest_imagegen.errors import CassetteError, RequestValidationError, SchemaAssertionError
+from pytest_imagegen.safety import trim
+from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
 from pytest_imagegen.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
+from pytest_imagegen.wire.bodies import is_placeholder
 
 __all__ = [
     "FileReport",

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai._streaming import SSEDecoder
 
-from pytest_imagegen.cassette.bodies import (
+from pytest_imagegen.wire.bodies import (
     decode_content,
     parse_body,
     render_body,

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from pytest_imagegen.cassette import fileformat, index, normalize, packing, storage
+from pytest_imagegen.cassette import fileformat, index, packing, storage
 from pytest_imagegen.errors import CassetteError
+from pytest_imagegen.safety import normalize
 
 RESPONSE = {"id": "resp_1", "object": "response", "status": "in_progress", "output": [], "note": "x" * 200}
 

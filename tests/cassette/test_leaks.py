@@ -16,12 +16,12 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pytest_imagegen.cassette.bodies import decode_content, parse_body
-from pytest_imagegen.cassette.credentials import mask
-from pytest_imagegen.cassette.leaks import DEFAULT_PATTERNS, scan_for_leaks
-from pytest_imagegen.cassette.redact import RedactionRules, is_secret_header, redact_interaction
-from pytest_imagegen.cassette.trim import trim_interaction
 from pytest_imagegen.errors import SecretLeakError
+from pytest_imagegen.safety.credentials import mask
+from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
+from pytest_imagegen.safety.redact import RedactionRules, is_secret_header, redact_interaction
+from pytest_imagegen.safety.trim import trim_interaction
+from pytest_imagegen.wire.bodies import decode_content, parse_body
 
 
 def _interaction(

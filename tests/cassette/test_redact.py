@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_imagegen.cassette.bodies import parse_body
-from pytest_imagegen.cassette.redact import (
+from pytest_imagegen.safety.redact import (
     RedactionRules,
     distinct_marker,
     is_secret_header,
@@ -18,6 +17,7 @@ from pytest_imagegen.cassette.redact import (
     redact_text,
     redact_url,
 )
+from pytest_imagegen.wire.bodies import parse_body
 
 KEY = "sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g"  # fake value, made up for the test
 ORG = "org-4kQ2vT9xLm3Rb7Ws8YcNf1Pa"

@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from pytest_imagegen.cassette import redact
-from pytest_imagegen.cassette.bodies import image_payload, is_image_ref, is_placeholder, parse_body
-from pytest_imagegen.cassette.leaks import scan_for_leaks
-from pytest_imagegen.cassette.trim import (
+from pytest_imagegen.safety import redact
+from pytest_imagegen.safety.leaks import scan_for_leaks
+from pytest_imagegen.safety.trim import (
     expand_body,
     iter_image_facts,
     may_hold_images,
@@ -32,6 +31,7 @@ from pytest_imagegen.cassette.trim import (
     trimmed_bytes,
 )
 from pytest_imagegen.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
+from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder, parse_body
 
 MakeImage = Callable[..., bytes]
 

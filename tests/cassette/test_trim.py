@@ -14,8 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from pytest_imagegen.cassette.bodies import parse_body, render_body
-from pytest_imagegen.cassette.trim import (
+from pytest_imagegen.safety.trim import (
     expand_body,
     file_digest,
     image_facts,
@@ -25,6 +24,7 @@ from pytest_imagegen.cassette.trim import (
     trim_interaction,
     trimmed_bytes,
 )
+from pytest_imagegen.wire.bodies import parse_body, render_body
 
 MakeImage = Callable[..., bytes]
 

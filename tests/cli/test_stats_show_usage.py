@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_imagegen.cassette import trim
 from pytest_imagegen.cassette.listing import human_bytes
 from pytest_imagegen.cassette.storage import load_cassette
 from pytest_imagegen.cli import PROGRESS_MIN_FILES
+from pytest_imagegen.safety import trim
 from tests.cli.conftest import LEGACY_PROMPT, Run
 
 Cli = Callable[..., Run]

@@ -22,10 +22,10 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.bodies import is_placeholder
 from pytest_imagegen.cassette.verify import check_interaction
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.shapes import GEMINI, declared_images
+from pytest_imagegen.wire.bodies import is_placeholder
 from tests.engine.conftest import Tape
 
 KEY = "AIza" + "EngineTestKey" + "7" * 22

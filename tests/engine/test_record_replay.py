@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen import CassetteMiss
-from pytest_imagegen.cassette.normalize import FIXED_TIME
 from pytest_imagegen.emulator import Emulator
+from pytest_imagegen.safety.normalize import FIXED_TIME
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 
 

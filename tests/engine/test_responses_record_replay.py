@@ -22,11 +22,12 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen import CassetteMiss
-from pytest_imagegen.cassette import storage, trim
-from pytest_imagegen.cassette.bodies import image_payload, is_image_ref, is_placeholder
+from pytest_imagegen.cassette import storage
 from pytest_imagegen.cassette.verify import check_interaction
 from pytest_imagegen.emulator import Emulator
+from pytest_imagegen.safety import trim
 from pytest_imagegen.shapes import RESPONSES, declared_images
+from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 
 TOOL: dict[str, Any] = {"type": "image_generation", "size": "64x64", "quality": "low"}

@@ -12,8 +12,6 @@ import re
 
 import pytest
 
-from pytest_imagegen.cassette.credentials import mask, mask_text
-from pytest_imagegen.cassette.leaks import scan_for_leaks
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.errors import (
     CassetteError,
@@ -22,6 +20,8 @@ from pytest_imagegen.errors import (
     SchemaAssertionError,
     SecretLeakError,
 )
+from pytest_imagegen.safety.credentials import mask, mask_text
+from pytest_imagegen.safety.leaks import scan_for_leaks
 from tests.safety.canaries import API_KEY, ORGANIZATION
 from tests.safety.disk_search import find_secrets
 from tests.safety.fakes import fake_google, fake_jwt, fake_key

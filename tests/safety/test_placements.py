@@ -20,11 +20,11 @@ import openai
 import pytest
 from PIL import Image, PngImagePlugin
 
-from pytest_imagegen.cassette.bodies import parse_body
-from pytest_imagegen.cassette.image_text import metadata_texts
-from pytest_imagegen.cassette.leaks import scan_for_leaks
-from pytest_imagegen.cassette.redact import redact_interaction
 from pytest_imagegen.emulator import Emulator
+from pytest_imagegen.safety.image_text import metadata_texts
+from pytest_imagegen.safety.leaks import scan_for_leaks
+from pytest_imagegen.safety.redact import redact_interaction
+from pytest_imagegen.wire.bodies import parse_body
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 from tests.safety.fakes import fake_google, fake_key, fake_sig
 

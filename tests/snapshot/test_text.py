@@ -13,9 +13,9 @@ from PIL import Image
 from syrupy.filters import props
 from syrupy.matchers import path_type
 
-from pytest_imagegen.cassette import trim
 from pytest_imagegen.contract import parse_reply, parse_stream_event
 from pytest_imagegen.errors import ImagegenAPIError
+from pytest_imagegen.safety import trim
 from pytest_imagegen.snapshot import change_summary, image_png, snapshot_text
 
 

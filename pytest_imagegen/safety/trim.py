@@ -33,7 +33,7 @@ from typing import Any
 
 from PIL import Image
 
-from pytest_imagegen.cassette.bodies import (
+from pytest_imagegen.wire.bodies import (
     SPLICE_MARK,
     Body,
     b64decode_strict,

@@ -27,20 +27,20 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pytest_imagegen.cassette.bodies import (
-    b64decode_strict,
-    image_payload,
-    is_placeholder,
-    sniff_image_format,
-)
-from pytest_imagegen.cassette.credentials import mask
-from pytest_imagegen.cassette.image_text import metadata_texts
-from pytest_imagegen.cassette.redact import (
+from pytest_imagegen.safety.credentials import mask
+from pytest_imagegen.safety.image_text import metadata_texts
+from pytest_imagegen.safety.redact import (
     DEFAULT_LEAK_PATTERNS,
     LEAK_DESCRIPTIONS,
     MARKERS,
     REDACTED,
     is_secret_field_name,
+)
+from pytest_imagegen.wire.bodies import (
+    b64decode_strict,
+    image_payload,
+    is_placeholder,
+    sniff_image_format,
 )
 
 __all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]

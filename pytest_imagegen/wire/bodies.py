@@ -13,7 +13,7 @@ A BODY is exactly one of:
   PLACEHOLDER}`` (a png/jpeg/webp/gif body).
 
 PLACEHOLDER (``{"placeholder": facts}``, or ``{"placeholder": {"same_as": sha256}}`` for an image repeated in
-the same body; see ``trim.py``) stands where an image's base64 (or image data URL) was. Parsing never
+the same body; see ``safety/trim.py``) stands where an image's base64 (or image data URL) was. Parsing never
 fails on content: a body that claims to be JSON or multipart but is not falls back to ``string``/``base64``,
 which round-trip byte for byte, so recording never loses what was sent.
 

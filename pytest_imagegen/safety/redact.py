@@ -66,9 +66,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_imagegen.cassette import image_text
-from pytest_imagegen.cassette.bodies import Body, b64decode_strict, image_payload, is_placeholder
-from pytest_imagegen.cassette.credentials import (
+from pytest_imagegen.safety import image_text
+from pytest_imagegen.safety.credentials import (
     CREDENTIAL_SHAPES,
     MIN_LITERAL_LENGTH,
     QUERY_VALUE,
@@ -77,6 +76,7 @@ from pytest_imagegen.cassette.credentials import (
     digest,
     secret_span,
 )
+from pytest_imagegen.wire.bodies import Body, b64decode_strict, image_payload, is_placeholder
 
 __all__ = [
     "DEFAULT_LEAK_PATTERNS",
