@@ -70,6 +70,7 @@ from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, PropertyPath, SerializableData, SnapshotIndex
 
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract.shapes import SHAPES
 from pytest_imagegen.errors import ImagegenAPIError, SecretLeakError
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.redact import (
@@ -79,7 +80,6 @@ from pytest_imagegen.safety.redact import (
     redact_text,
 )
 from pytest_imagegen.safety.trim import image_facts
-from pytest_imagegen.shapes import SHAPES
 from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder
 
 __all__ = [

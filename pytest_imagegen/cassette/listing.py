@@ -19,8 +19,8 @@ from pytest_imagegen.cassette.verify import endpoint_of
 from pytest_imagegen.contract import resolve_model
 from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
 from pytest_imagegen.contract.gemini import parse_path
+from pytest_imagegen.contract.shapes import CHAT, GEMINI, RESPONSES, shape_of
 from pytest_imagegen.safety import trim
-from pytest_imagegen.shapes import CHAT, GEMINI, RESPONSES, shape_of
 
 __all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "model_of", "path_of"]
 

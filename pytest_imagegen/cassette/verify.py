@@ -8,7 +8,7 @@ A request the contract rejects is fine when the service rejected it too (a recor
 problem when the service answered 2xx. The leak scan runs over all interactions of a file with the
 default credential patterns and any literal secrets the caller passes.
 
-Each interaction is dispatched by its API shape (``pytest_imagegen.shapes.shape_of`` on the request URI):
+Each interaction is dispatched by its API shape (``pytest_imagegen.contract.shapes.shape_of`` on the request URI):
 Images API calls to the checks above, Responses API calls (``POST .../responses``) to
 ``validate_request("responses", ...)`` and the Responses reply checks, chat completions
 (``POST .../chat/completions``) to ``validate_request("chat", ...)`` and the chat reply checks on the
@@ -42,10 +42,10 @@ from pytest_imagegen.contract import (
 from pytest_imagegen.contract.chat import DONE, ChatRequest, check_chat_error_reply, check_chat_reply
 from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_error_reply
 from pytest_imagegen.contract.responses import ResponsesRequest
+from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
 from pytest_imagegen.errors import CassetteError, RequestValidationError, SchemaAssertionError
 from pytest_imagegen.safety import trim
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
-from pytest_imagegen.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
 from pytest_imagegen.wire.bodies import is_placeholder
 
 __all__ = [
@@ -142,7 +142,7 @@ def _schema_problems(exc: SchemaAssertionError, side: str) -> list[tuple[str, st
 
 def check_interaction(interaction: Mapping[str, Any], *, strict: bool = False) -> list[tuple[str, str]]:
     """Contract problems of one stored interaction as ``(where, message)``; ``[]`` when it is sound or is
-    not a call in an API shape this plugin knows (``pytest_imagegen.shapes``).
+    not a call in an API shape this plugin knows (``pytest_imagegen.contract.shapes``).
 
     Pure and deterministic: the verdict depends only on the interaction (and ``strict``), so it may be
     cached by the interaction's content.

@@ -9,7 +9,7 @@ client still decodes a real image of the recorded shape.
 Where images are found: in JSON and SSE event data (requests and replies), every string whose content is a
 base64 image or an image data URL, whatever key holds it, so every API shape is covered by one walk (the
 Images API's ``b64_json``; the Responses API's ``result``, ``partial_image_b64`` and ``input_image``
-data URLs; the shapes ``pytest_imagegen.shapes`` lists). The content test is a head check first
+data URLs; the shapes ``pytest_imagegen.contract.shapes`` lists). The content test is a head check first
 (``bodies.image_payload``): a string is decoded only when its first characters are an image's magic
 number in base64. Also image file parts of multipart uploads and binary image bodies.
 

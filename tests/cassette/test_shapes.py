@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
 from pytest_imagegen.safety import redact
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.trim import (
@@ -30,7 +31,6 @@ from pytest_imagegen.safety.trim import (
     trim_interaction,
     trimmed_bytes,
 )
-from pytest_imagegen.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
 from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder, parse_body
 
 MakeImage = Callable[..., bytes]

@@ -24,9 +24,9 @@ from PIL import Image
 from pytest_imagegen import CassetteMiss
 from pytest_imagegen.cassette import storage
 from pytest_imagegen.cassette.verify import check_interaction
+from pytest_imagegen.contract.shapes import RESPONSES, declared_images
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.safety import trim
-from pytest_imagegen.shapes import RESPONSES, declared_images
 from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 

@@ -1,6 +1,6 @@
 """Chat completions with image output (``POST /chat/completions`` through a gateway): the ``chat`` shape.
 
-Built like the other shapes of the contract (``pytest_imagegen.shapes.CHAT``) and reading the same
+Built like the other shapes of the contract (``pytest_imagegen.contract.shapes.CHAT``) and reading the same
 capability table (which models draw in chat completions, their aspect ratios and image sizes; a provider
 prefix such as ``google/`` is dropped to find the row):
 

@@ -1,7 +1,7 @@
 """The Gemini API's image methods (``generateContent``, ``streamGenerateContent``, Imagen's ``predict``):
 the ``gemini`` shape.
 
-Built like the other shapes of the contract (``pytest_imagegen.shapes.GEMINI``) and reading the same
+Built like the other shapes of the contract (``pytest_imagegen.contract.shapes.GEMINI``) and reading the same
 capability table (which methods a model answers, its aspect ratios and image sizes, Imagen's
 ``sampleCount`` maximum):
 

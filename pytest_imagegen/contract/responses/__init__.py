@@ -1,6 +1,6 @@
 """The Responses API's ``image_generation`` tool: request validation, reply checks, pydantic models.
 
-The second API shape of the contract (``pytest_imagegen.shapes.RESPONSES``), built like the Images API
+The second API shape of the contract (``pytest_imagegen.contract.shapes.RESPONSES``), built like the Images API
 part and reading the same capability table (``contract/capabilities.py``: which image models the tool
 takes, which options each supports, ``partial_images`` 0-3):
 

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
-from pytest_imagegen.contract.request_models import SvgOptions
+from pytest_imagegen.contract.images.request_models import SvgOptions
 
 __all__ = [
     "EVENT_MODELS",

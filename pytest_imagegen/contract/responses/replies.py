@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pytest_imagegen.contract.replies import (
+from pytest_imagegen.contract.images.replies import (
     concrete_size,
     image_problems,
     json_path,

@@ -35,13 +35,13 @@ from pytest_imagegen.contract.capabilities import (
     responses_model_known,
     supports,
 )
+from pytest_imagegen.contract.images.validate import check_option, translate_validation_error
 from pytest_imagegen.contract.responses.models import (
     ImageGenerationTool,
     InputImage,
     ResponsesCreateRequest,
 )
 from pytest_imagegen.contract.uploads import sniff_format
-from pytest_imagegen.contract.validate import check_option, translate_validation_error
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["ImageTool", "InputImageFacts", "ResponsesRequest", "validate_responses_request"]

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from pytest_imagegen.contract.reply_models import (
+from pytest_imagegen.contract.images.reply_models import (
     STREAM_EVENT_MODELS,
     ErrorResponse,
     ImagesResponse,
     StreamEvent,
 )
+from pytest_imagegen.contract.images.validate import ValidatedRequest
 from pytest_imagegen.contract.uploads import decode_image_header
-from pytest_imagegen.contract.validate import ValidatedRequest
 from pytest_imagegen.errors import SchemaAssertionError
 
 if TYPE_CHECKING:

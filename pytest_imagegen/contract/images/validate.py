@@ -30,7 +30,7 @@ from pytest_imagegen.contract.capabilities import (
     resolve_model,
     supports,
 )
-from pytest_imagegen.contract.request_models import (
+from pytest_imagegen.contract.images.request_models import (
     BOOL_FIELDS,
     INT_FIELDS,
     CreateImageEditRequest,

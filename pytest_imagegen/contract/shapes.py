@@ -12,7 +12,7 @@ here                a ``Shape`` row: the request path that carries it, where its
 ``contract/``       request validation (``validate_request(NAME, ...)`` or the Images endpoints) and reply
                     checks (``check_reply``); each later shape is a package named after it
                     (``contract/responses``, ``contract/chat``, ``contract/gemini``)
-``cassette/``       nothing per shape: trimming (``trim.py``), redaction, the leak scan and matching find
+``safety/``         nothing per shape: trimming (``trim.py``), redaction, the leak scan and matching find
                     images by content, wherever a shape puts them; ``verify.check_interaction`` dispatches
                     a stored interaction to its shape's contract checks through ``shape_of``
 ``emulator/``       the shape's routes, in a module named after it (``emulator/responses.py``,
