@@ -17,7 +17,7 @@ from typing import Any, Final
 from PIL import Image
 from pydantic import BaseModel
 
-from pytest_imagegen._uploads import to_upload_files
+from pytest_imagegen.client.uploads import to_upload_files
 from pytest_imagegen.contract import FileInput, ValidatedRequest, check_reply, validate_request
 from pytest_imagegen.contract.chat import ChatRequest
 from pytest_imagegen.contract.gemini import GeminiRequest, validate_gemini_request

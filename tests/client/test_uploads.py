@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openai._qs import Querystring
 from PIL import Image
 
-from pytest_imagegen._uploads import form_fields, to_upload_files
+from pytest_imagegen.client.uploads import form_fields, to_upload_files
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (16, 16)) -> bytes:

@@ -14,8 +14,8 @@ from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
-from pytest_imagegen._sse import ServerSentEvent, SSEDecoder
-from pytest_imagegen._wire import PreparedCall
+from pytest_imagegen.client.requests import PreparedCall
+from pytest_imagegen.client.sse import ServerSentEvent, SSEDecoder
 from pytest_imagegen.contract import (
     ImagesResponse,
     StreamEvent,

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from pytest_imagegen._uploads import UploadFile, form_fields, to_upload_files
+from pytest_imagegen.client.uploads import UploadFile, form_fields, to_upload_files
 from pytest_imagegen.contract import FileInput, ValidatedRequest, validate_request
 from pytest_imagegen.errors import ImagegenError, RequestValidationError
 

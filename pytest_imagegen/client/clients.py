@@ -3,8 +3,8 @@
 Every call is validated against the API contract before anything is sent (``RequestValidationError``),
 every reply and every stream event is checked against the contract and against its request
 (``SchemaAssertionError``), and a non-2xx reply raises ``ImagegenAPIError``. Requests are shaped by
-:mod:`pytest_imagegen._wire` and replies checked by :mod:`pytest_imagegen._replies`, the same code for
-both clients; the classes here only move bytes.
+``client/requests.py`` and replies checked by ``client/replies.py``, the same code for both clients; the
+classes here only move bytes.
 
 Streams are iterators of typed events (``async for`` for the async client), read and checked one event
 at a time as the bytes arrive, and context managers that close the response.
@@ -21,9 +21,8 @@ from typing import Any, Generic, Self, TypeVar, Unpack
 import anyio.to_thread
 import httpx
 
-from pytest_imagegen._replies import StreamChecker, StreamEventT, read_json_reply
-from pytest_imagegen._uploads import ImageFile, ImageInput
-from pytest_imagegen._wire import (
+from pytest_imagegen.client.replies import StreamChecker, StreamEventT, read_json_reply
+from pytest_imagegen.client.requests import (
     DEFAULT_TIMEOUT,
     ClientOptions,
     ClientSettings,
@@ -31,6 +30,7 @@ from pytest_imagegen._wire import (
     PreparedCall,
     prepare_call,
 )
+from pytest_imagegen.client.uploads import ImageFile, ImageInput
 from pytest_imagegen.contract import ImageEditStreamEvent, ImageGenStreamEvent, ImagesResponse
 
 __all__ = [
