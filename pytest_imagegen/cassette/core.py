@@ -135,7 +135,7 @@ def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
 
 def _model_of(record: Mapping[str, Any]) -> str | None:
     """The model a stored request names, as ``imagegen-cassettes show`` writes it (None: not an API call)."""
-    from pytest_imagegen.cassette.listing import model_of
+    from pytest_imagegen.cli.listing import model_of
 
     try:
         model = model_of(record)
@@ -438,10 +438,10 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         strict = self.config.strict
         problems = None if strict else request.problems
         if problems is None:
-            from pytest_imagegen.cassette import verify  # the contract: imported only when needed
+            from pytest_imagegen.cassette import checks  # the contract: imported only when needed
 
             try:
-                problems = verify.check_interaction(
+                problems = checks.check_interaction(
                     {"request": request.record, "response": response}, strict=strict
                 )
             except _UNUSABLE as exc:

@@ -154,9 +154,9 @@ class DriftCassette(ImagegenCassette):
     def _contract_drift(self, request: Mapping[str, Any], response: Mapping[str, Any]) -> list[Change]:
         if not self.config.check_contract:
             return []
-        from pytest_imagegen.cassette import verify
+        from pytest_imagegen.cassette import checks
 
-        problems = verify.check_interaction(
+        problems = checks.check_interaction(
             {"request": request, "response": response}, strict=self.config.strict
         )
         return [Change("breaking", where, f"contract: {message}") for where, message in problems]

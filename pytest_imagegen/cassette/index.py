@@ -43,7 +43,7 @@ _RULE_SOURCES = (
     "cassette/match.py",
     "wire/bodies.py",
     "safety/trim.py",
-    "cassette/verify.py",
+    "cassette/checks.py",
 )
 _KEY_LENGTH = 16  # hex digits: 64 bits, no accidental collision among any cassette's requests
 

@@ -259,13 +259,13 @@ def _stored(item: Stored | Mapping[str, Any]) -> Stored:
 
 def _complete(entries: Sequence[Stored], match_on: Sequence[str]) -> None:
     """Fill in the match key and contract verdict of entries that have none (say, merged from disk)."""
-    from pytest_imagegen.cassette import index, match, verify
+    from pytest_imagegen.cassette import checks, index, match
 
     for entry in entries:
         if entry.match_key is None:
             entry.match_key = index.match_key(match.fingerprint(entry.interaction["request"], match_on))
         if entry.problems is None:
-            entry.problems = verify.check_interaction(entry.interaction)
+            entry.problems = checks.check_interaction(entry.interaction)
 
 
 def stored_from_document(document: Document, match_on: Sequence[str]) -> list[Stored]:

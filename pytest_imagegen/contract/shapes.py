@@ -13,7 +13,7 @@ here                a ``Shape`` row: the request path that carries it, where its
                     checks (``check_reply``); each later shape is a package named after it
                     (``contract/responses``, ``contract/chat``, ``contract/gemini``)
 ``safety/``         nothing per shape: trimming (``trim.py``), redaction, the leak scan and matching find
-                    images by content, wherever a shape puts them; ``verify.check_interaction`` dispatches
+                    images by content, wherever a shape puts them; ``checks.check_interaction`` dispatches
                     a stored interaction to its shape's contract checks through ``shape_of``
 ``emulator/``       the shape's routes, in a module named after it (``emulator/responses.py``,
                     ``emulator/chat.py``, ``emulator/gemini.py``)

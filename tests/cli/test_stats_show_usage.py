@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_imagegen.cassette.listing import human_bytes
 from pytest_imagegen.cassette.storage import load_cassette
 from pytest_imagegen.cli import PROGRESS_MIN_FILES
+from pytest_imagegen.cli.listing import human_bytes
 from pytest_imagegen.safety import trim
 from tests.cli.conftest import LEGACY_PROMPT, Run
 

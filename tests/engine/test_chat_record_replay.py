@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.verify import check_interaction
+from pytest_imagegen.cassette.checks import check_interaction
 from pytest_imagegen.contract.inline import split_data_url
 from pytest_imagegen.contract.shapes import CHAT, declared_images
 from pytest_imagegen.emulator import Emulator

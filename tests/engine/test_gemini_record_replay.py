@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.verify import check_interaction
+from pytest_imagegen.cassette.checks import check_interaction
 from pytest_imagegen.contract.shapes import GEMINI, declared_images
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.wire.bodies import is_placeholder

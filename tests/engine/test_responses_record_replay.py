@@ -23,7 +23,7 @@ from PIL import Image
 
 from pytest_imagegen import CassetteMiss
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.verify import check_interaction
+from pytest_imagegen.cassette.checks import check_interaction
 from pytest_imagegen.contract.shapes import RESPONSES, declared_images
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.safety import trim

@@ -1,5 +1,5 @@
 """Where ``imagegen-cassettes diff`` finds the two sides of each cassette: two files, two folders, or a
-git revision and the working tree. The comparison itself is ``diff.py``'s.
+git revision and the working tree. The comparison itself is ``cli/diff.py``'s.
 
 Every side is read as stored form, whatever wrote it: a cassette of this plugin, or a plain vcrpy one (an
 old commit, before a migration), converted. Both sides are then redacted with the default rules and

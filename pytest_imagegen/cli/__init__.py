@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from pytest_imagegen.cassette.listing import Stats, describe_interaction, human_bytes, path_of
+from pytest_imagegen.cassette.checks import verify_file
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.orphans import find_cassettes
-from pytest_imagegen.cassette.scrub import ScrubResult, scrub_file
-from pytest_imagegen.cassette.verify import verify_file
+from pytest_imagegen.cli.listing import Stats, describe_interaction, human_bytes, path_of
+from pytest_imagegen.cli.scrub import ScrubResult, scrub_file
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.credentials import mask_text
 from pytest_imagegen.safety.redact import RedactionRules
@@ -322,8 +322,8 @@ def _prune(args: argparse.Namespace, files: list[Path]) -> int:
 
 def _diff(args: argparse.Namespace, files: list[Path]) -> int:
     """Exit status as diff(1)'s: 0 nothing changed (beyond volatile values), 1 changes, 2 trouble."""
-    from pytest_imagegen.cassette.diff import diff_cassettes, report
-    from pytest_imagegen.cassette.review import GitError, folder_pairs, git_pairs, load_side
+    from pytest_imagegen.cli.diff import diff_cassettes, report
+    from pytest_imagegen.cli.review import GitError, folder_pairs, git_pairs, load_side
 
     out = _Output(0)
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_imagegen.cassette.verify import endpoint_of
+from pytest_imagegen.cassette.checks import endpoint_of
 from pytest_imagegen.contract import resolve_model
 from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
 from pytest_imagegen.contract.gemini import parse_path
