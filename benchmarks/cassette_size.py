@@ -47,9 +47,9 @@ import openai
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
+from pytest_imagegen.cassette.session import open_cassette
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.emulator import Emulator
-from pytest_imagegen.session import open_cassette
 
 __all__ = [
     "CALLS",

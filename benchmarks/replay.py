@@ -36,9 +36,9 @@ from vcr.request import Request as VcrRequest
 from pytest_imagegen.cassette import storage
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
+from pytest_imagegen.cassette.session import open_cassette
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.emulator import Emulator
-from pytest_imagegen.session import open_cassette
 
 BASE = "http://127.0.0.1:9/v1"  # nothing listens: replay must not need the network
 KEY = "sk-test-benchmark"

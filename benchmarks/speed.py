@@ -248,8 +248,8 @@ def make_suite(tmp: Path, emulator: Any, tests: int, vcr_tests: int) -> Path:
         run([PYTHON, "-m", "pytest", "-q", "test_vcr.py", "--record-mode=once"], cwd=project, env=env)
 
     # The mock tests answer with the very bytes the plugin replays.
+    from pytest_imagegen.cassette.session import open_cassette
     from pytest_imagegen.config import ImagegenConfig
-    from pytest_imagegen.session import open_cassette
 
     replies = {}
     config = ImagegenConfig(cassette_dir=project / "cassettes")
@@ -316,8 +316,8 @@ def record_calls(tmp: Path, emulator: Any, calls: int) -> Path:
     """One cassette of ``calls`` distinct interactions and a one-interaction warm-up cassette."""
     import httpx
 
+    from pytest_imagegen.cassette.session import open_cassette
     from pytest_imagegen.config import ImagegenConfig
-    from pytest_imagegen.session import open_cassette
 
     folder = tmp / "calls"
     config = ImagegenConfig(cassette_dir=folder, record_mode="once")
@@ -338,8 +338,8 @@ def worker(kind: str, client: str, folder: Path, calls: int, seed: int) -> float
     import httpx
     import httpx2
 
+    from pytest_imagegen.cassette.session import open_cassette
     from pytest_imagegen.config import ImagegenConfig
-    from pytest_imagegen.session import open_cassette
 
     order = list(range(calls))
     random.Random(seed).shuffle(order)
@@ -414,8 +414,8 @@ def write_vcr_cassettes(folder: Path, calls: int) -> None:
     import vcr.cassette
     from vcr.request import Request as VcrRequest
 
+    from pytest_imagegen.cassette.session import open_cassette
     from pytest_imagegen.config import ImagegenConfig
-    from pytest_imagegen.session import open_cassette
 
     config = ImagegenConfig(cassette_dir=folder)
     for test_id, count, name in (

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pytest_imagegen.cassette.network import NetworkBlockedError
 from pytest_imagegen.errors import (
     CassetteError,
     CassetteMiss,
@@ -23,7 +24,6 @@ from pytest_imagegen.errors import (
     SchemaAssertionError,
     SecretLeakError,
 )
-from pytest_imagegen.network import NetworkBlockedError
 
 __all__ = ["PLUGIN_ERRORS", "ShortReport", "plugin_error", "short_report"]
 

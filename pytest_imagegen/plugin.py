@@ -1,7 +1,7 @@
 """pytest wiring only: options, markers, fixtures, terminal summary.
 
 Everything here reads pytest's configuration and hands an ``ImagegenConfig`` to the core
-(``pytest_imagegen.session``); no record/replay logic lives here. Only public pytest API is used.
+(``pytest_imagegen.cassette.session``); no record/replay logic lives here. Only public pytest API is used.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def imagegen_cassette(
     request: pytest.FixtureRequest, imagegen_config: ImagegenConfig
 ) -> Iterator[ImagegenCassette]:
     """The active cassette: all httpx and httpx2 traffic of the test is recorded or replayed through it."""
-    from pytest_imagegen.session import open_cassette
+    from pytest_imagegen.cassette.session import open_cassette
 
     layers = (_marker_layer(request.node), _env_layer(), _cli_layer(request.config))
     resolved = request.config.stash.setdefault(_RESOLVED, {})
@@ -347,7 +347,7 @@ def _cache_dir(config: pytest.Config) -> Path:
 
 
 def _service(request: pytest.FixtureRequest, cassette: ImagegenCassette) -> tuple[str, str]:
-    from pytest_imagegen.session import service_for
+    from pytest_imagegen.cassette.session import service_for
 
     def emulator_url() -> str:
         emulator: Emulator = request.getfixturevalue("imagegen_emulator")

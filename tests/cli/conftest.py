@@ -18,11 +18,11 @@ import pytest
 import vcr
 from PIL import Image
 
+from pytest_imagegen.cassette.session import open_cassette
 from pytest_imagegen.cli import main
 from pytest_imagegen.client import ImagegenClient
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.emulator import Emulator
-from pytest_imagegen.session import open_cassette
 
 # The shape of a real project key; the emulator accepts any key starting with "sk-".
 PLANTED_KEY = "sk-proj-" + "Zq9Xw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBaZyXw"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.session import open_cassette
 from pytest_imagegen.config import ImagegenConfig
-from pytest_imagegen.session import open_cassette
 
 # Nothing listens here: a replay that reached the network would fail loudly.
 DEAD_BASE_URL = "http://127.0.0.1:9/v1"

@@ -141,7 +141,7 @@ def test_none_mode_refuses_any_other_connection(pytester: pytest.Pytester, image
         import socket
         import urllib.request
         import pytest
-        from pytest_imagegen.network import NetworkBlockedError
+        from pytest_imagegen.cassette.network import NetworkBlockedError
 
         @pytest.mark.imagegen
         def test_socket():

@@ -20,7 +20,7 @@ for _module in (
     "pytest_imagegen.cassette.core",
     "pytest_imagegen.cassette.stubs",
     "pytest_imagegen.client",
-    "pytest_imagegen.session",
+    "pytest_imagegen.cassette.session",
 ):
     importlib.import_module(_module)
 

@@ -37,10 +37,10 @@ from pytest_imagegen import cli
 from pytest_imagegen.cassette import fileformat, packing, safe_yaml, storage
 from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.paths import cassette_path
+from pytest_imagegen.cassette.session import open_cassette
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.errors import CassetteError, SchemaAssertionError
-from pytest_imagegen.session import open_cassette
 from tests.engine.conftest import DEAD_BASE_URL, KEY
 
 COMMANDS = ("verify", "show", "stats", "scrub")

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.network import blocked_network
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
-from pytest_imagegen.network import blocked_network
 
 if TYPE_CHECKING:
     from pytest_imagegen.cassette.drift import DriftMode
