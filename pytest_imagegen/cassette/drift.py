@@ -15,7 +15,7 @@ under the cassette's lock, on the file as it is then, so tests sharing a cassett
 workers each keep the others' replacements.
 
 What each test found travels in its outcome (``outcome()["drift"]``, plain data) to the session's
-summary (``pytest_imagegen/lifecycle.py``), which reports per cassette and sets the exit status.
+summary (``plugin/lifecycle.py``), which reports per cassette and sets the exit status.
 """
 
 from __future__ import annotations

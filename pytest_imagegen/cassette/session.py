@@ -1,6 +1,6 @@
 """Opening a test's cassette, and what the code under test finds in its environment while it is open.
 
-The layer between the thin pytest wiring in ``plugin.py`` and the cassette core: it takes a resolved
+The layer between the thin pytest wiring in ``plugin/`` and the cassette core: it takes a resolved
 ``ImagegenConfig`` and a test id, never pytest objects, so it can be used from any runner.
 
 Application code builds its own clients from the environment (``openai.OpenAI()``, ``AzureOpenAI(...)``,

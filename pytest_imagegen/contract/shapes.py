@@ -18,7 +18,7 @@ here                a ``Shape`` row: the request path that carries it, where its
 ``emulator/``       the shape's routes, in a module named after it (``emulator/responses.py``,
                     ``emulator/chat.py``, ``emulator/gemini.py``)
 ``assertions.py``   ``assert_valid_reply`` picks the shape from the reply (or ``endpoint=``)
-``snapshot.py``     images shown as facts wherever they sit, a heading per shape
+``snapshot/``       images shown as facts wherever they sit, a heading per shape
 ==================  =====================================================================================
 
 ``image_fields`` is the shape's own description of where its images are: JSON paths (``*`` for every

@@ -242,7 +242,7 @@ def session_verdict(
     ``used`` the cassette paths tests opened or would have opened (a test skipped before its cassette
     opened).
     """
-    from pytest_imagegen.summary import summary_lines
+    from pytest_imagegen.plugin.summary import summary_lines
 
     verdict = Verdict()
     if drift:

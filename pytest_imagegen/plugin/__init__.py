@@ -449,7 +449,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failure caused by one of the plugin's errors is reported short: the user's frames, then the
-    plugin's message (``failures.py``), unless ``--tb`` asks for a style."""
+    plugin's message (``plugin/failures.py``), unless ``--tb`` asks for a style."""
     report = yield
     if report.failed:
         item.stash[_FAILED] = True  # read by the cassette fixture's teardown (record_on_error)
@@ -458,7 +458,7 @@ def pytest_runtest_makereport(
         # the orphan report must not call it unused.
         report.user_properties.append(("imagegen-unopened", _predicted_cassette(item)))
     if call.excinfo is not None and report.failed and item.config.getoption("tbstyle") == "auto":
-        from pytest_imagegen.failures import short_report
+        from pytest_imagegen.plugin.failures import short_report
 
         short = short_report(call.excinfo)
         if short is not None:
@@ -496,7 +496,7 @@ def _predicted_cassette(item: pytest.Item) -> str | None:
 
 class _Summary:
     """Collects cassette outcomes (also from xdist workers, as report properties) for the session's end:
-    the summary, the replay records ``prune`` reads, orphans, and the exit status (``lifecycle.py``)."""
+    the summary, the replay records ``prune`` reads, orphans, and the exit status (``plugin/lifecycle.py``)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -575,7 +575,7 @@ class _Summary:
         scopes = self._scopes() if partial is None else []
         if not (self.outcomes or self.unopened or any(scope.is_dir() for scope in scopes)):
             return  # no test used a cassette and there are none to judge: nothing to say or keep
-        from pytest_imagegen.lifecycle import session_verdict
+        from pytest_imagegen.plugin.lifecycle import session_verdict
 
         self.verdict = verdict = session_verdict(
             self.outcomes,

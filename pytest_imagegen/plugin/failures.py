@@ -36,7 +36,7 @@ PLUGIN_ERRORS: tuple[type[BaseException], ...] = (
     NetworkBlockedError,
 )
 _SHOWN_FRAMES = 3
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # pytest_imagegen/, all of it
 _LIBRARY_DIRS = tuple(
     Path(p).resolve()
     for key in ("stdlib", "platstdlib", "purelib", "platlib")
