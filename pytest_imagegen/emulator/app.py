@@ -36,10 +36,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from pytest_imagegen.emulator import chat, error_replies, gemini, responses
-from pytest_imagegen.emulator.error_replies import ErrorReply
-from pytest_imagegen.emulator.headers import service_headers
-from pytest_imagegen.emulator.identity import random_token, request_id
-from pytest_imagegen.emulator.images import (
+from pytest_imagegen.emulator.drawing import (
     ImageSpec,
     encode,
     partial_versions,
@@ -47,6 +44,9 @@ from pytest_imagegen.emulator.images import (
     render_encoded,
     seed_of,
 )
+from pytest_imagegen.emulator.error_replies import ErrorReply
+from pytest_imagegen.emulator.headers import service_headers
+from pytest_imagegen.emulator.identity import random_token, request_id
 from pytest_imagegen.emulator.jobs import Endpoint, Job, Upload, make_job
 from pytest_imagegen.emulator.replies import completed_event, images_response, partial_event, sse_frame
 from pytest_imagegen.emulator.state import (

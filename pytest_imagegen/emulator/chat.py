@@ -31,9 +31,9 @@ import anyio.to_thread
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.capabilities import aspect_size, base_model_id
 from pytest_imagegen.contract.chat import ChatRequest
+from pytest_imagegen.emulator.drawing import ImageSpec, render_encoded, seed_of
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.gemini import key_is_valid
-from pytest_imagegen.emulator.images import ImageSpec, render_encoded, seed_of
 from pytest_imagegen.emulator.state import EmulatorState
 
 __all__ = ["ChatJob", "json_reply", "make_chat_job", "provider_key_error", "stream_frames"]

@@ -29,8 +29,8 @@ import anyio.to_thread
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.capabilities import aspect_size
 from pytest_imagegen.contract.gemini import GeminiRequest
+from pytest_imagegen.emulator.drawing import ImageSpec, OutputFormat, render_encoded, seed_of
 from pytest_imagegen.emulator.error_replies import ErrorReply
-from pytest_imagegen.emulator.images import ImageSpec, OutputFormat, render_encoded, seed_of
 from pytest_imagegen.emulator.state import EmulatorState
 from pytest_imagegen.errors import DUMMY_API_KEY, RequestValidationError
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, cast, get_args
 
 from pytest_imagegen.contract import FileInput, validate_request
-from pytest_imagegen.emulator.images import OutputFormat
+from pytest_imagegen.emulator.drawing import OutputFormat
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["Endpoint", "Job", "Upload", "make_job", "request_digest"]

@@ -29,7 +29,14 @@ import anyio.to_thread
 
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.responses import ImageTool, ResponsesRequest
-from pytest_imagegen.emulator.images import ImageSpec, OutputFormat, encode, partial_versions, render, seed_of
+from pytest_imagegen.emulator.drawing import (
+    ImageSpec,
+    OutputFormat,
+    encode,
+    partial_versions,
+    render,
+    seed_of,
+)
 from pytest_imagegen.emulator.replies import sse_frame
 from pytest_imagegen.emulator.state import EmulatorState
 from pytest_imagegen.errors import RequestValidationError

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pytest_imagegen.emulator.drawing import ImageSpec
 from pytest_imagegen.emulator.identity import organization_id, project_id, random_token
-from pytest_imagegen.emulator.images import ImageSpec
 from pytest_imagegen.emulator.signed_urls import UrlSigner
 
 __all__ = [

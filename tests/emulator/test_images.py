@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from pytest_imagegen.emulator.images import (
+from pytest_imagegen.emulator.drawing import (
     ImageSpec,
     OutputFormat,
     encode,
