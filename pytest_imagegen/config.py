@@ -22,11 +22,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pytest_imagegen.age import DURATION_HELP, parse_duration
-
 __all__ = [
     "DEFAULT_MATCH_ON",
     "DRIFT_MODES",
+    "DURATION_HELP",
     "MATCHERS",
     "ON_EXPIRY",
     "PAYLOAD_MODES",
@@ -37,8 +36,46 @@ __all__ = [
     "ImagegenConfig",
     "check_base_url",
     "config_from_ini",
+    "format_duration",
+    "parse_duration",
     "resolve_config",
 ]
+
+DURATION_HELP = "a number of days, hours or weeks such as 180d, 36h or 26w ('off' for no limit)"
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(d|days?|h|hours?|w|weeks?)?\s*", re.IGNORECASE)
+_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "w": timedelta(weeks=1)}
+_OFF = frozenset({"off", "none", "never", ""})
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """``180d`` / ``36h`` / ``26w`` / a number of days / a ``timedelta`` -> a positive ``timedelta``;
+    ``off`` -> None. ``ValueError`` saying what is accepted otherwise."""
+    if isinstance(value, timedelta):
+        result = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        result = timedelta(days=value)
+    elif isinstance(value, str):
+        if value.strip().lower() in _OFF:
+            return None
+        found = _DURATION.fullmatch(value)
+        if found is None:
+            raise ValueError(f"{value!r} is not {DURATION_HELP}")
+        unit = (found.group(2) or "d")[0].lower()
+        result = float(found.group(1)) * _UNITS[unit]
+    else:
+        raise ValueError(f"{value!r} is not {DURATION_HELP}")
+    if result <= timedelta(0):
+        raise ValueError(f"{value!r} is not a positive duration; use {DURATION_HELP}")
+    return result
+
+
+def format_duration(value: timedelta) -> str:
+    """``180d``, ``36h``: the shortest exact form of a duration written by ``parse_duration``."""
+    hours = value.total_seconds() / 3600
+    if hours >= 24 and hours % 24 == 0:
+        return f"{int(hours // 24)}d"
+    return f"{hours:g}h"
+
 
 RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 PayloadMode = Literal["placeholder", "keep"]

@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 import vcr.cassette
 from vcr.record_mode import RecordMode
 
-from pytest_imagegen.age import Expiry
 from pytest_imagegen.cassette import index, match, storage
+from pytest_imagegen.cassette.age import Expiry
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 from pytest_imagegen.safety import normalize, redact, trim
@@ -221,7 +221,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self._recorded_keys: list[str] = []
         # Entries of loaded interactions by content (``metadata.content_key``), made on the first record.
         self._loaded_entries: dict[str, dict[str, Any]] | None = None
-        # Set by the session when the cassette is older than config.max_age (``pytest_imagegen/age.py``).
+        # Set by the session when the cassette is older than config.max_age (``cassette/age.py``).
         self.expiry: Expiry | None = None
         self.undated = False  # a limit is set but the cassette's age is unknown
         self._abandoned = False

@@ -13,7 +13,7 @@ for the bundled one). The file says once what all entries share, and per interac
     }
 
 An interaction with no entry (recorded before metadata existed) is ``{}`` in the list; nothing is then
-shared. A cassette's age counts from its oldest entry (``recorded_at``; ``pytest_imagegen/age.py``), and
+shared. A cassette's age counts from its oldest entry (``recorded_at``; ``cassette/age.py``), and
 is unknown when an interaction has no date.
 
 Byte-stable re-recording: an interaction recorded again with the same stored form as a loaded one keeps

@@ -152,7 +152,7 @@ def _mind_age(cassette: ImagegenCassette, *, cache_dir: Path | None) -> Imagegen
         return cassette
     from datetime import UTC, datetime
 
-    from pytest_imagegen.age import check_age
+    from pytest_imagegen.cassette.age import check_age
     from pytest_imagegen.cassette.metadata import recorded_at
 
     if recorded_at(cassette.meta) is None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from pytest_imagegen.age import DURATION_HELP
 from pytest_imagegen.config import (
     DRIFT_MODES,
+    DURATION_HELP,
     MATCHERS,
     ON_EXPIRY,
     PAYLOAD_MODES,

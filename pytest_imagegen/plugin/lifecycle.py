@@ -5,7 +5,7 @@ The plugin collects one outcome per test that opened a cassette (``ImagegenCasse
 data that travels from xdist workers in the test's report, with the test's id and whether it completed),
 and hands them here with what it knows about the session; nothing here imports pytest.
 
-- **Expired**: cassettes older than ``max_age`` (``pytest_imagegen/age.py``), each with what
+- **Expired**: cassettes older than ``max_age`` (``cassette/age.py``), each with what
   ``on_expiry`` did; cassettes whose age is unknown are counted as undated.
 - **Drift** (``--imagegen-drift``): per cassette and interaction, the changes found, graded; volatile
   changes only when verbose. Breaking drift fails the run.

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_imagegen.age import format_duration, parse_duration
 from pytest_imagegen.cassette.compare import Change, compare_replies, compare_requests, shown
 from pytest_imagegen.cassette.orphans import orphan_scopes
+from pytest_imagegen.config import format_duration, parse_duration
 
 
 def image(
