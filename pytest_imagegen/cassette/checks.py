@@ -1,88 +1,58 @@
-"""The checks ``imagegen-cassettes verify`` runs on stored interactions: contract, reply vs request, leaks.
+"""A stored interaction read through the contract: its request rebuilt, its model, and its verdict.
+
+The verdict (``check_interaction``) is what replay checks every reply with, what the index stores, and
+what ``imagegen-cassettes verify`` reports (``cli/verify.py``, which adds the leak scan).
 
 Each request is rebuilt from its stored form (JSON body params, or multipart text fields and files, a
 placeholder file turned back into an image of its recorded format, size and mode) and validated with
 ``contract.validate_request``; each reply is checked with ``check_reply`` (2xx, JSON or SSE events, with
 placeholders expanded so image format and size are checked) or ``check_error_reply`` (any other status).
 A request the contract rejects is fine when the service rejected it too (a recorded error case), and a
-problem when the service answered 2xx. The leak scan runs over all interactions of a file with the
-default credential patterns and any literal secrets the caller passes.
+problem when the service answered 2xx.
 
-Each interaction is dispatched by its API shape (``pytest_imagegen.contract.shapes.shape_of`` on the request URI):
-Images API calls to the checks above, Responses API calls (``POST .../responses``) to
+Each interaction is dispatched by its API shape (``contract.shapes.shape_of`` on the request URI): Images
+API calls to the checks above, Responses API calls (``POST .../responses``) to
 ``validate_request("responses", ...)`` and the Responses reply checks, chat completions
 (``POST .../chat/completions``) to ``validate_request("chat", ...)`` and the chat reply checks on the
 stream as sent (its final ``data: [DONE]`` included, so a cut stream shows), Gemini API calls
 (``.../models/{model}:{method}``) to ``validate_request("gemini", ..., path=...)`` and the Gemini reply
 checks; each shape's error replies are checked against its own error envelope. A call in no known shape
-passes.
+passes. ``model_of`` names the model a stored request asked for, for metadata and ``show``.
 
-Pure: interactions in, problems out. ``verify_file`` alone reads a file.
+Pure: interactions in, problems out.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_imagegen.cassette.storage import Interaction, load_cassette
 from pytest_imagegen.contract import (
     FileInput,
     FilesInput,
     ValidatedRequest,
     check_error_reply,
     check_reply,
+    resolve_model,
     validate_request,
 )
+from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
 from pytest_imagegen.contract.chat import DONE, ChatRequest, check_chat_error_reply, check_chat_reply
-from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_error_reply
+from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_error_reply, parse_path
 from pytest_imagegen.contract.responses import ResponsesRequest
 from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
-from pytest_imagegen.errors import CassetteError, RequestValidationError, SchemaAssertionError
+from pytest_imagegen.errors import RequestValidationError, SchemaAssertionError
 from pytest_imagegen.safety import trim
-from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
 from pytest_imagegen.wire.bodies import is_placeholder
 
-__all__ = [
-    "FileReport",
-    "Problem",
-    "check_interaction",
-    "check_interactions",
-    "endpoint_of",
-    "request_inputs",
-    "verify_file",
-]
+__all__ = ["check_interaction", "endpoint_of", "model_of", "request_inputs", "stored_params"]
 
 _ENDPOINT = re.compile(r"/images/(generations|edits|variations)/?$")
 # Azure names the deployment in the path; a body without ``model`` means that deployment's model.
 _AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/images/")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a cassette: which interaction (None: the file), where in it, and what."""
-
-    index: int | None
-    where: str
-    message: str
-
-    def describe(self, path: str, label: str = "") -> str:
-        place = "" if self.index is None else f"interaction {self.index}{label}: "
-        return f"{path}: {place}{self.where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What ``verify_file`` found in one cassette file."""
-
-    path: Path
-    interactions: list[Interaction]
-    problems: list[Problem]
 
 
 def endpoint_of(request: Mapping[str, Any]) -> str | None:
@@ -283,40 +253,44 @@ def _reply_problems(
     return []
 
 
-def check_interactions(
-    interactions: Sequence[Mapping[str, Any]], *, strict: bool = False, secrets: Iterable[str] = ()
-) -> list[Problem]:
-    """Every contract problem and every leak in a cassette's interactions, in interaction order."""
-    problems: list[Problem] = []
-    for index, interaction in enumerate(interactions):
-        try:
-            found = check_interaction(interaction, strict=strict)
-        except (KeyError, TypeError, ValueError) as exc:
-            found = [("interaction", f"cannot be checked, it is malformed: {type(exc).__name__}: {exc}")]
-        problems += [Problem(index, where, message) for where, message in found]
-    for index, field, what in scan_for_leaks(interactions, secrets=secrets, patterns=DEFAULT_PATTERNS):
-        problems.append(Problem(index, field, f"secret on disk: {what}"))
-    problems.sort(key=lambda p: -1 if p.index is None else p.index)
-    return problems
+def stored_params(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of a stored request: its JSON body, or the text fields of its multipart form."""
+    body = request.get("body") or {}
+    if isinstance(body.get("json"), dict):
+        return dict(body["json"])
+    if "multipart" in body:
+        return {str(p["name"]): p.get("value") for p in body["multipart"] if "value" in p}
+    return {}
 
 
-def _cassette_error_problem(exc: CassetteError) -> Problem:
-    hint = str(exc).split("\n", 1)[1].strip() if "\n" in str(exc) else ""
-    where = f"line {exc.line}" if exc.line is not None else "file"
-    return Problem(None, where, exc.problem + (f". {hint}" if hint else ""))
+def model_of(request: Mapping[str, Any]) -> str:
+    """The model a stored request asked for, ``<default> (default)`` when it named none, ``-`` for calls
+    that are not Images API calls. A Responses API call names its mainline model and the image tool's
+    model: ``gpt-5 + gpt-image-1.5``; a chat completion names its model, a Gemini API call the model of its
+    URL (``gemini-2.5-flash-image``)."""
+    shape = shape_of(str(request.get("uri", "")))
+    if shape is RESPONSES:
+        return _responses_models(stored_params(request))
+    if shape is CHAT:
+        return str(stored_params(request).get("model") or "-")
+    if shape is GEMINI:
+        parsed = parse_path(urlsplit(str(request.get("uri", ""))).path)
+        return parsed[0] if parsed else "-"
+    endpoint = endpoint_of(request)
+    if endpoint is None:
+        return "-"
+    params = stored_params(request)
+    model = params.get("model")
+    if isinstance(model, str) and model:
+        return model
+    return f"{resolve_model(endpoint, params)} (default)"
 
 
-def verify_file(path: Path, *, strict: bool = False, secrets: Iterable[str] = ()) -> FileReport:
-    """Read one cassette and check everything in it; an unreadable file is one problem, not an error."""
-    try:
-        interactions = load_cassette(path)
-    except CassetteError as exc:
-        return FileReport(path, [], [_cassette_error_problem(exc)])
-    except OSError as exc:
-        return FileReport(path, [], [Problem(None, "file", f"cannot be read: {exc.strerror or exc}")])
-    if interactions is None:
-        # The engine treats an empty file as "no cassette yet"; a file named for checking is one that
-        # should hold a cassette, so empty means truncated or never written.
-        empty = "is empty: not a cassette (cut short, or never written). Re-record it, or delete it"
-        return FileReport(path, [], [Problem(None, "file", empty)])
-    return FileReport(path, interactions, check_interactions(interactions, strict=strict, secrets=secrets))
+def _responses_models(params: Mapping[str, Any]) -> str:
+    model = str(params.get("model") or "(from the prompt)")
+    tools = [
+        t for t in params.get("tools") or () if isinstance(t, Mapping) and t.get("type") == "image_generation"
+    ]
+    if not tools:
+        return model
+    return f"{model} + {tools[0].get('model') or f'{DEFAULT_TOOL_MODEL} (default)'}"

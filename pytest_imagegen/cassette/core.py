@@ -135,7 +135,7 @@ def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
 
 def _model_of(record: Mapping[str, Any]) -> str | None:
     """The model a stored request names, as ``imagegen-cassettes show`` writes it (None: not an API call)."""
-    from pytest_imagegen.cli.listing import model_of
+    from pytest_imagegen.cassette.checks import model_of
 
     try:
         model = model_of(record)

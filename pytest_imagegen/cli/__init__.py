@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from pytest_imagegen.cassette.checks import verify_file
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.orphans import find_cassettes
 from pytest_imagegen.cli.listing import Stats, describe_interaction, human_bytes, path_of
 from pytest_imagegen.cli.scrub import ScrubResult, scrub_file
+from pytest_imagegen.cli.verify import verify_file
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.credentials import mask_text
 from pytest_imagegen.safety.redact import RedactionRules

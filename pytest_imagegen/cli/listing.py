@@ -15,14 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_imagegen.cassette.checks import endpoint_of
-from pytest_imagegen.contract import resolve_model
-from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
-from pytest_imagegen.contract.gemini import parse_path
-from pytest_imagegen.contract.shapes import CHAT, GEMINI, RESPONSES, shape_of
+from pytest_imagegen.cassette.checks import model_of, stored_params
 from pytest_imagegen.safety import trim
 
-__all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "model_of", "path_of"]
+__all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "path_of"]
 
 _PROMPT_LIMIT = 70
 _VALUE_LIMIT = 40
@@ -45,48 +41,6 @@ def _short(text: str, limit: int) -> str:
 
 def path_of(request: Mapping[str, Any]) -> str:
     return urlsplit(str(request.get("uri", ""))).path or "/"
-
-
-def _params(request: Mapping[str, Any]) -> dict[str, Any]:
-    body = request.get("body") or {}
-    if isinstance(body.get("json"), dict):
-        return dict(body["json"])
-    if "multipart" in body:
-        return {str(p["name"]): p.get("value") for p in body["multipart"] if "value" in p}
-    return {}
-
-
-def model_of(request: Mapping[str, Any]) -> str:
-    """The model a stored request asked for, ``<default> (default)`` when it named none, ``-`` for calls
-    that are not Images API calls. A Responses API call names its mainline model and the image tool's
-    model: ``gpt-5 + gpt-image-1.5``; a chat completion names its model, a Gemini API call the model of its
-    URL (``gemini-2.5-flash-image``)."""
-    shape = shape_of(str(request.get("uri", "")))
-    if shape is RESPONSES:
-        return _responses_models(_params(request))
-    if shape is CHAT:
-        return str(_params(request).get("model") or "-")
-    if shape is GEMINI:
-        parsed = parse_path(urlsplit(str(request.get("uri", ""))).path)
-        return parsed[0] if parsed else "-"
-    endpoint = endpoint_of(request)
-    if endpoint is None:
-        return "-"
-    params = _params(request)
-    model = params.get("model")
-    if isinstance(model, str) and model:
-        return model
-    return f"{resolve_model(endpoint, params)} (default)"
-
-
-def _responses_models(params: Mapping[str, Any]) -> str:
-    model = str(params.get("model") or "(from the prompt)")
-    tools = [
-        t for t in params.get("tools") or () if isinstance(t, Mapping) and t.get("type") == "image_generation"
-    ]
-    if not tools:
-        return model
-    return f"{model} + {tools[0].get('model') or f'{DEFAULT_TOOL_MODEL} (default)'}"
 
 
 def _facts(body: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -138,7 +92,7 @@ def describe_interaction(index: int, interaction: Mapping[str, Any]) -> Iterator
         f"#{index}  {request.get('method', '?')} {path_of(request)}  {model_of(request)}  {code} {message}"
     )
     yield heading.rstrip() + ("  stream" if stream else "")
-    params = _params(request)
+    params = stored_params(request)
     prompt = params.pop("prompt", None)
     if isinstance(prompt, str):
         yield f"    prompt: {json.dumps(_short(prompt, _PROMPT_LIMIT), ensure_ascii=False)}"
