@@ -25,13 +25,7 @@ from pytest_imagegen.contract.capabilities import (
 )
 from pytest_imagegen.contract.chat import ChatRequest, check_chat_reply, validate_chat_request
 from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_reply, validate_gemini_request
-from pytest_imagegen.contract.images.replies import (
-    check_error_reply,
-    check_reply,
-    json_path,
-    parse_reply,
-    parse_stream_event,
-)
+from pytest_imagegen.contract.images.replies import check_error_reply, parse_reply, parse_stream_event
 from pytest_imagegen.contract.images.reply_models import (
     Error,
     ErrorResponse,
@@ -59,13 +53,16 @@ from pytest_imagegen.contract.images.request_models import (
     SvgOptions,
     SvgReasoning,
 )
-from pytest_imagegen.contract.images.validate import ValidatedRequest, validate_request
+from pytest_imagegen.contract.images.validate import ValidatedRequest
+from pytest_imagegen.contract.problems import json_path
+from pytest_imagegen.contract.replies import check_reply
 from pytest_imagegen.contract.responses import (
     ResponsesRequest,
     check_responses_reply,
     validate_responses_request,
 )
 from pytest_imagegen.contract.uploads import FileInput, FilesInput, UploadedFile, sniff_format
+from pytest_imagegen.contract.validate import validate_request
 
 __all__ = [
     "CAPABILITIES",

@@ -6,10 +6,13 @@ service uses, and tests can compare against the reference's examples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_imagegen.errors import RequestValidationError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = [
     "above_max",
@@ -22,6 +25,7 @@ __all__ = [
     "quote_list",
     "string_too_long",
     "string_too_short",
+    "translate_validation_error",
     "unknown_parameter",
     "unsupported_mimetype",
 ]
@@ -144,3 +148,57 @@ def unsupported_mimetype(label: str, mime: str, supported: list[str]) -> Request
         field=label,
         code="unsupported_file_mimetype",
     )
+
+
+# --- pydantic's errors in the API's words ---------------------------------------------------------
+
+
+_EXPECTED: Final[Mapping[str, str]] = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "a boolean",
+    "bool_parsing": "a boolean",
+    "string_type": "a string",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "dict_type": "an object",
+    "list_type": "an array",
+    "tuple_type": "an array",
+    "is_instance_of": "a file",
+}
+
+
+def _api_field_name(loc: tuple[int | str, ...]) -> str:
+    """pydantic's loc as the API names nested fields: ``images[0].image_url``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def translate_validation_error(exc: ValidationError, prefix: str = "") -> RequestValidationError:
+    """pydantic's first error as the API words it; ``prefix`` names where the model sits (``tools[0]``)."""
+    err = exc.errors()[0]
+    loc = err["loc"]
+    name = _api_field_name(loc)
+    if prefix:
+        name = f"{prefix}.{name}" if name else prefix
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return missing(name)
+    if kind == "extra_forbidden":
+        return unknown_parameter(name)
+    if kind == "string_too_short":
+        return string_too_short(name, int(ctx.get("min_length", 1)), len(value or ""))
+    if kind == "string_too_long":
+        return string_too_long(name, int(ctx.get("max_length", 0)), len(value or ""))
+    if kind == "image_ref":
+        return RequestValidationError(
+            f"Invalid '{name}': expected exactly one of 'image_url' or 'file_id'.",
+            field=name,
+            code="invalid_value",
+        )
+    return invalid_type(name, _EXPECTED.get(kind, "a valid value"), value)

@@ -32,13 +32,12 @@ from pytest_imagegen.contract.chat.models import (
     ChatErrorResponse,
 )
 from pytest_imagegen.contract.chat.validate import ChatRequest
-from pytest_imagegen.contract.images.replies import schema_problems, to_json
 from pytest_imagegen.contract.inline import inline_image_problems, split_data_url
+from pytest_imagegen.contract.problems import Problems, schema_problems, to_json
 from pytest_imagegen.errors import SchemaAssertionError
 
 __all__ = ["DONE", "check_chat_error_reply", "check_chat_reply", "is_chat_reply"]
 
-Problems = list[tuple[str, str]]
 
 #: The data of the SSE event that ends a chat completions stream.
 DONE: Final = "[DONE]"

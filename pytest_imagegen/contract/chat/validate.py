@@ -29,7 +29,6 @@ from pytest_imagegen.contract.capabilities import (
     responses_model_known,
 )
 from pytest_imagegen.contract.chat.models import ChatCompletionRequest
-from pytest_imagegen.contract.images.validate import translate_validation_error
 from pytest_imagegen.contract.inline import (
     InlineImage,
     check_aspect_ratio,
@@ -37,6 +36,7 @@ from pytest_imagegen.contract.inline import (
     inline_image,
     split_data_url,
 )
+from pytest_imagegen.contract.messages import translate_validation_error
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["MODALITIES", "ChatInputImage", "ChatRequest", "validate_chat_request"]

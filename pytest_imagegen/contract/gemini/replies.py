@@ -35,13 +35,12 @@ from pytest_imagegen.contract.gemini.models import (
     PredictResponse,
 )
 from pytest_imagegen.contract.gemini.validate import GeminiRequest, field_of
-from pytest_imagegen.contract.images.replies import schema_problems, to_json
 from pytest_imagegen.contract.inline import inline_image_problems, normal_mime
+from pytest_imagegen.contract.problems import Problems, schema_problems, to_json
 from pytest_imagegen.errors import SchemaAssertionError
 
 __all__ = ["check_gemini_error_reply", "check_gemini_reply", "is_gemini_reply"]
 
-Problems = list[tuple[str, str]]
 
 _API: Final = "Gemini API"
 _REPLY_KEYS: Final = frozenset(

@@ -1,19 +1,14 @@
-"""Reply checks: the schema, and agreement with the request that asked (reference §2, §3).
+"""Images API reply checks: the schema, and agreement with the request that asked (reference §2, §3).
 
-Every problem is collected as ``(json_path, message)`` and raised together in one
-``SchemaAssertionError``, so a user sees all that is wrong with a reply at once. The checks against
+Every problem is collected as ``(json_path, message)`` (``contract/problems.py``) and raised together in
+one ``SchemaAssertionError``, so a user sees all that is wrong with a reply at once. The checks against
 the request work on the raw JSON, not on the parsed model, so they still run when the schema fails.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
-
-from pydantic import BaseModel, ValidationError
+from typing import Any, Final
 
 from pytest_imagegen.contract.images.reply_models import (
     STREAM_EVENT_MODELS,
@@ -22,92 +17,23 @@ from pytest_imagegen.contract.images.reply_models import (
     StreamEvent,
 )
 from pytest_imagegen.contract.images.validate import ValidatedRequest
-from pytest_imagegen.contract.uploads import decode_image_header
+from pytest_imagegen.contract.problems import (
+    Problems,
+    concrete_size,
+    image_problems,
+    json_path,
+    schema_problems,
+    short_repr,
+    to_json,
+)
 from pytest_imagegen.errors import SchemaAssertionError
 
-if TYPE_CHECKING:
-    from pytest_imagegen.contract.chat.validate import ChatRequest
-    from pytest_imagegen.contract.gemini.validate import GeminiRequest
-    from pytest_imagegen.contract.responses.validate import ResponsesRequest
+__all__ = ["check_error_reply", "check_images_reply", "parse_reply", "parse_stream_event"]
 
-__all__ = [
-    "check_error_reply",
-    "check_reply",
-    "concrete_size",
-    "image_problems",
-    "json_path",
-    "parse_reply",
-    "parse_stream_event",
-    "schema_problems",
-    "to_json",
-]
-
-Problems = list[tuple[str, str]]
-
-_IDENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SIZE: Final = re.compile(r"(\d+)x(\d+)")
 #: Event type prefix per endpoint (§3.1); variations do not stream.
 _EVENT_PREFIX: Final[Mapping[str, str]] = {"generations": "image_generation", "edits": "image_edit"}
 #: SPEC-required event fields that SPEC's own examples omit (§3.1): only ``strict=True`` asks them.
 _SPEC_EVENT_FIELDS: Final = ("created_at", "size", "quality", "background", "output_format")
-
-
-def json_path(loc: Sequence[int | str], base: str = "$") -> str:
-    """pydantic's ``loc`` as a JSON path: ``("data", 0, "b64_json")`` -> ``$.data[0].b64_json``."""
-    path = base
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENT.fullmatch(part):
-            path += f".{part}"
-        else:
-            path += f"[{part!r}]"
-    return path
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def schema_problems(model: type[BaseModel], data: Any, base: str, strict: bool) -> tuple[Any, Problems]:
-    """The parsed model (or None) and every schema problem of ``data`` with its JSON path under ``base``."""
-    try:
-        obj = model.model_validate(data)
-    except ValidationError as exc:
-        problems: Problems = []
-        for err in exc.errors():
-            if err["type"] == "missing":
-                message = "required field is missing"
-            else:
-                message = f"{err['msg']} (got {_short(err.get('input'))})"
-            problems.append((json_path(err["loc"], base), message))
-        return None, problems
-    return obj, (_extras(obj, base) if strict else [])
-
-
-def _extras(obj: Any, path: str) -> Problems:
-    """Unknown fields anywhere in a parsed model (reported only in strict mode)."""
-    problems: Problems = []
-    if isinstance(obj, BaseModel):
-        for key in obj.model_extra or {}:
-            problems.append((json_path([key], path), "unknown field (strict mode)"))
-        for name in type(obj).model_fields:
-            problems += _extras(getattr(obj, name), json_path([name], path))
-    elif isinstance(obj, list | tuple):
-        for i, item in enumerate(obj):
-            problems += _extras(item, f"{path}[{i}]")
-    return problems
-
-
-def to_json(value: Any) -> Any:
-    """A reply given as a pydantic model (ours or the openai SDK's) as plain JSON."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_unset=True)
-    return value
-
-
-# --- public parsers ------------------------------------------------------------------------------
 
 
 def parse_reply(mapping: Any, *, strict: bool = False) -> ImagesResponse:
@@ -121,7 +47,7 @@ def parse_reply(mapping: Any, *, strict: bool = False) -> ImagesResponse:
 
 def _event_problems(data: Any, base: str, strict: bool) -> tuple[StreamEvent | None, Problems]:
     if not isinstance(data, Mapping):
-        return None, [(base, f"a stream event must be a JSON object, got {_short(data)}")]
+        return None, [(base, f"a stream event must be a JSON object, got {short_repr(data)}")]
     kind = data.get("type")
     if kind is None:
         return None, [(json_path(["type"], base), "required field is missing")]
@@ -129,7 +55,7 @@ def _event_problems(data: Any, base: str, strict: bool) -> tuple[StreamEvent | N
     if model is None:
         known = ", ".join(STREAM_EVENT_MODELS)
         return None, [
-            (json_path(["type"], base), f"unknown event type {_short(kind)}; expected one of {known}")
+            (json_path(["type"], base), f"unknown event type {short_repr(kind)}; expected one of {known}")
         ]
     obj, problems = schema_problems(model, data, base, strict)
     if strict and obj is not None:
@@ -157,46 +83,13 @@ def check_error_reply(body: Any, *, strict: bool = False) -> None:
         raise SchemaAssertionError(problems, context="error reply")
 
 
-# --- check_reply ---------------------------------------------------------------------------------
+# --- check_images_reply --------------------------------------------------------------------------
 
 
-def check_reply(
-    request: ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest | None,
-    reply: Any,
-    *,
-    strict: bool = False,
-) -> None:
-    """Check a reply's schema and, when ``request`` is given, that it answers that request.
-
-    ``reply`` is the JSON of an ``ImagesResponse`` (mapping or model) or a sequence of stream events
-    (mappings or models). Raises one ``SchemaAssertionError`` listing every problem.
-
-    A reply of another API shape is checked by that shape's package, chosen by ``request`` when it is a
-    ``ResponsesRequest``, ``ChatRequest`` or ``GeminiRequest``, else by the reply's own shape: the
-    Responses API's response object or events (``contract.responses.check_responses_reply``), a chat
-    completion or its chunks (``contract.chat.check_chat_reply``), a Gemini API reply or its chunks
-    (``contract.gemini.check_gemini_reply``).
-    """
+def check_images_reply(request: ValidatedRequest | None, reply: Any, *, strict: bool = False) -> None:
+    """``check_reply`` for the Images API: an ``ImagesResponse`` (mapping or model) or a sequence of its
+    stream events, against ``request`` when given."""
     __tracebackhide__ = True
-    # Imported here: the other shapes' checks build on this module's helpers.
-    from pytest_imagegen.contract.chat.replies import check_chat_reply, is_chat_reply
-    from pytest_imagegen.contract.chat.validate import ChatRequest
-    from pytest_imagegen.contract.gemini.replies import check_gemini_reply, is_gemini_reply
-    from pytest_imagegen.contract.gemini.validate import GeminiRequest
-    from pytest_imagegen.contract.responses.replies import check_responses_reply, is_responses_reply
-    from pytest_imagegen.contract.responses.validate import ResponsesRequest
-
-    if isinstance(request, ResponsesRequest) or (request is None and is_responses_reply(reply)):
-        check_responses_reply(
-            request if isinstance(request, ResponsesRequest) else None, reply, strict=strict
-        )
-        return
-    if isinstance(request, ChatRequest) or (request is None and is_chat_reply(reply)):
-        check_chat_reply(request if isinstance(request, ChatRequest) else None, reply, strict=strict)
-        return
-    if isinstance(request, GeminiRequest) or (request is None and is_gemini_reply(reply)):
-        check_gemini_reply(request if isinstance(request, GeminiRequest) else None, reply, strict=strict)
-        return
     problems: Problems = []
     data = to_json(reply)
     if isinstance(data, Mapping):
@@ -221,35 +114,6 @@ def _context(request: ValidatedRequest | None) -> str:
     if request is None:
         return "reply"
     return f"reply to POST /v1/images/{request.endpoint} (model {request.model})"
-
-
-def concrete_size(size: Any) -> tuple[int, int] | None:
-    match = _SIZE.fullmatch(size) if isinstance(size, str) else None
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def image_problems(path: str, value: Any, fmt: Any, size: Any) -> Problems:
-    """That a base64 string (or an image data URL) holds an image of the expected format and size
-    (header read only)."""
-    if not isinstance(value, str):
-        return []
-    if value[:5].lower() == "data:" and ";base64," in value[:200]:
-        value = value.split(",", 1)[1]
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return [(path, f"not valid base64 ({_short(value)})")]
-    header = decode_image_header(raw)
-    if header is None:
-        return [(path, f"does not decode to an image ({len(raw)} bytes)")]
-    got_format, got_size, _ = header
-    problems: Problems = []
-    if isinstance(fmt, str) and fmt != "svg" and got_format != fmt:
-        problems.append((path, f"image is {got_format}, expected {fmt}"))
-    expected_size = concrete_size(size)
-    if expected_size is not None and got_size != expected_size:
-        problems.append((path, f"image is {got_size[0]}x{got_size[1]}, expected {size}"))
-    return problems
 
 
 def _echo_problems(request: ValidatedRequest, body: Mapping[str, Any], base: str) -> Problems:

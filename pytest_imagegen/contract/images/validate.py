@@ -1,9 +1,9 @@
-"""``validate_request``: one Images API request checked the way the service checks it.
+"""``validate_images_request``: one Images API request checked the way the service checks it.
 
 Steps, in the order the service reports problems: wire types (pydantic request models), the model and
 the endpoint, each parameter against the model's capability row (in the order the caller gave them,
-so the first offending field is the one reported), rules between parameters, and the uploaded files'
-real bytes. The first problem raises ``RequestValidationError`` with the API's code and wording; the
+so the first offending field is the one reported) and the rules between parameters (``options.py``),
+and the uploaded files' real bytes. The first problem raises ``RequestValidationError`` with the API's code and wording; the
 emulator answers with ``exc.to_error_body()`` and ``exc.status``.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal, overload
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -22,14 +22,13 @@ from pytest_imagegen.contract.capabilities import (
     ENDPOINTS,
     MB,
     MIME_TYPES,
-    OUTPUT_FORMAT_RULES,
     Endpoint,
-    FreeFormSizeRule,
     ModelCapability,
     capability_for,
     resolve_model,
     supports,
 )
+from pytest_imagegen.contract.images.options import check_options
 from pytest_imagegen.contract.images.request_models import (
     BOOL_FIELDS,
     INT_FIELDS,
@@ -42,19 +41,8 @@ from pytest_imagegen.contract.images.request_models import (
 from pytest_imagegen.contract.uploads import FilesInput, UploadedFile, read_uploads
 from pytest_imagegen.errors import RequestValidationError
 
-if TYPE_CHECKING:
-    from pytest_imagegen.contract.chat.validate import ChatRequest
-    from pytest_imagegen.contract.gemini.validate import GeminiRequest
-    from pytest_imagegen.contract.responses.validate import ResponsesRequest
+__all__ = ["ValidatedRequest", "validate_images_request"]
 
-__all__ = ["ValidatedRequest", "check_option", "translate_validation_error", "validate_request"]
-
-#: Model-independent API limits (reference §1.1, §1.2, PY-NEW).
-OUTPUT_COMPRESSION_RANGE: Final = (0, 100)
-FRAME_COUNT_RANGE: Final = (2, 16)
-# frame_duration_ms minimum: only a mirror of DOCS-NEW says 20; lenient, anything >= 0.
-FRAME_DURATION_MIN: Final = 0
-COMPLEXITIES: Final = ("low", "medium", "high")
 _IMAGE_PARTS: Final = ("image", "image[]")
 _FILE_PARTS: Final = (*_IMAGE_PARTS, "mask", "markup")
 _SIZE_RE: Final = re.compile(r"(\d+)x(\d+)")
@@ -119,88 +107,13 @@ class ValidatedRequest:
         return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-# Each later API shape answers a request of its own kind. A literal shape name picks its overload; mypy
-# calls the set unsafe because a plain str could also hold one of the names, which no caller passes.
-@overload
-def validate_request(  # type: ignore[overload-overlap]
-    endpoint: Literal["responses"],
-    params: Mapping[str, Any],
-    files: FilesInput | None = None,
-    *,
-    strict: bool = False,
-    path: str | None = None,
-) -> ResponsesRequest: ...
-
-
-@overload
-def validate_request(  # type: ignore[overload-overlap]
-    endpoint: Literal["chat"],
-    params: Mapping[str, Any],
-    files: FilesInput | None = None,
-    *,
-    strict: bool = False,
-    path: str | None = None,
-) -> ChatRequest: ...
-
-
-@overload
-def validate_request(  # type: ignore[overload-overlap]
-    endpoint: Literal["gemini"],
-    params: Mapping[str, Any],
-    files: FilesInput | None = None,
-    *,
-    strict: bool = False,
-    path: str | None = None,
-) -> GeminiRequest: ...
-
-
-@overload
-def validate_request(
-    endpoint: str,
-    params: Mapping[str, Any],
-    files: FilesInput | None = None,
-    *,
-    strict: bool = False,
-    path: str | None = None,
-) -> ValidatedRequest: ...
-
-
-def validate_request(
-    endpoint: str,
-    params: Mapping[str, Any],
-    files: FilesInput | None = None,
-    *,
-    strict: bool = False,
-    path: str | None = None,
-) -> ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest:
-    """Check one request against the contract and the model's capability row.
-
-    ``endpoint`` is ``generations``, ``edits`` or ``variations``; ``params`` the JSON body or the
-    multipart text fields (an explicit ``None`` means "not given", as the SDK sends JSON nulls);
-    ``files`` maps a part name (``image``, ``image[]``, ``mask``) to one file or a list. With
-    ``strict=True`` unknown models and unknown fields are errors too.
-
-    The other API shapes take their name and a JSON body, and return a request of their own kind:
-    ``"responses"`` (``POST /v1/responses``, its ``image_generation`` tool: ``ResponsesRequest``),
-    ``"chat"`` (``POST /chat/completions`` with image output: ``ChatRequest``), ``"gemini"`` (the Gemini
-    API; ``path`` is the URL path that names the model and the method, ``.../models/{model}:{method}``:
-    ``GeminiRequest``). ``path`` is ignored by the other shapes.
-    """
-    if endpoint in ("responses", "chat", "gemini"):
-        if files:
-            raise messages.unknown_parameter(next(iter(files)))
-        # Imported here: the other shapes' validators build on this module's option checks.
-        if endpoint == "responses":
-            from pytest_imagegen.contract.responses.validate import validate_responses_request
-
-            return validate_responses_request(params, strict=strict)
-        if endpoint == "chat":
-            from pytest_imagegen.contract.chat.validate import validate_chat_request
-
-            return validate_chat_request(params, strict=strict)
-        from pytest_imagegen.contract.gemini.validate import validate_gemini_request
-
-        return validate_gemini_request(params, path=path, strict=strict)
+def validate_images_request(
+    endpoint: str, params: Mapping[str, Any], files: FilesInput | None = None, *, strict: bool = False
+) -> ValidatedRequest:
+    """``validate_request`` for the Images API: ``endpoint`` is ``generations``, ``edits`` or
+    ``variations``; ``params`` the JSON body or the multipart text fields (an explicit ``None`` means "not
+    given", as the SDK sends JSON nulls); ``files`` maps a part name (``image``, ``image[]``, ``mask``) to
+    one file or a list. With ``strict=True`` unknown models and unknown fields are errors too."""
     if endpoint not in ENDPOINTS:
         raise RequestValidationError(
             f"Invalid URL (POST /v1/images/{endpoint})", field=None, code=None, status=404
@@ -226,12 +139,7 @@ def validate_request(
     # Fields the endpoint does not define pass (lenient) but mean nothing: effective values and the
     # rules between fields read only the endpoint's own fields.
     known = {k: v for k, v in given.items() if k in request_model.model_fields}
-    ctx = _Context(ep, cap, known)
-    for name, value in known.items():
-        check = _PARAM_CHECKS.get(name)
-        if check is not None:
-            check(ctx, name, value)
-    _check_cross_field(ctx, uploads, json_edit=json_edit)
+    check_options(ep, cap, known, uploads, json_edit=json_edit)
 
     refs: tuple[ImageRefParam, ...] = ()
     # SPEC's JSON edit body lists no free-form sizes; lenient, the model's row decides as for multipart.
@@ -314,30 +222,6 @@ def _request_model(endpoint: Endpoint, json_edit: bool) -> type[BaseModel]:
     return EditImageBodyJsonParam if json_edit else CreateImageEditRequest
 
 
-_EXPECTED: Final[Mapping[str, str]] = {
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "int_from_float": "an integer",
-    "bool_type": "a boolean",
-    "bool_parsing": "a boolean",
-    "string_type": "a string",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-    "dict_type": "an object",
-    "list_type": "an array",
-    "tuple_type": "an array",
-    "is_instance_of": "a file",
-}
-
-
-def _api_field_name(loc: tuple[int | str, ...]) -> str:
-    """pydantic's loc as the API names nested fields: ``images[0].image_url``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def _check_types(
     model: type[BaseModel], given: dict[str, Any], uploads: tuple[UploadedFile, ...] | None
 ) -> None:
@@ -354,38 +238,7 @@ def _check_types(
     try:
         model.model_validate(body)
     except ValidationError as exc:
-        raise _translate(exc) from None
-
-
-def translate_validation_error(exc: ValidationError, prefix: str = "") -> RequestValidationError:
-    """pydantic's first error as the API words it; ``prefix`` names where the model sits (``tools[0]``)."""
-    return _translate(exc, prefix)
-
-
-def _translate(exc: ValidationError, prefix: str = "") -> RequestValidationError:
-    err = exc.errors()[0]
-    loc = err["loc"]
-    name = _api_field_name(loc)
-    if prefix:
-        name = f"{prefix}.{name}" if name else prefix
-    kind = err["type"]
-    value = err.get("input")
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        return messages.missing(name)
-    if kind == "extra_forbidden":
-        return messages.unknown_parameter(name)
-    if kind == "string_too_short":
-        return messages.string_too_short(name, int(ctx.get("min_length", 1)), len(value or ""))
-    if kind == "string_too_long":
-        return messages.string_too_long(name, int(ctx.get("max_length", 0)), len(value or ""))
-    if kind == "image_ref":
-        return RequestValidationError(
-            f"Invalid '{name}': expected exactly one of 'image_url' or 'file_id'.",
-            field=name,
-            code="invalid_value",
-        )
-    return messages.invalid_type(name, _EXPECTED.get(kind, "a valid value"), value)
+        raise messages.translate_validation_error(exc) from None
 
 
 # --- model and endpoint --------------------------------------------------------------------------
@@ -415,197 +268,6 @@ def _check_unknown(model: type[BaseModel], given: dict[str, Any], uploads: tuple
         base = "image" if f.part in _IMAGE_PARTS else f.part
         if base not in model.model_fields:
             raise messages.unknown_parameter(f.part)
-
-
-# --- per-parameter rules, read from the capability row -------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Context:
-    endpoint: Endpoint
-    cap: ModelCapability
-    given: dict[str, Any]
-
-
-def _key(label: str) -> str:
-    """The parameter a message label names: ``tools[0].partial_images`` -> ``partial_images``."""
-    return label.rsplit(".", 1)[-1]
-
-
-def check_option(cap: ModelCapability, label: str, value: Any) -> None:
-    """Check one option against a capability row the way ``validate_request`` checks that parameter, for
-    other API shapes that take the same options (the Responses API's image tool); ``label`` names it in
-    the error (``tools[0].quality``). Options without a per-model rule pass."""
-    check = _PARAM_CHECKS.get(_key(label))
-    if check is not None:
-        check(_Context("generations", cap, {}), label, value)
-
-
-def _range(name: str, value: int, low: int, high: int | None) -> None:
-    if value < low:
-        raise messages.below_min(name, low, value)
-    if high is not None and value > high:
-        raise messages.above_max(name, high, value)
-
-
-def _enum(column: str) -> Callable[[_Context, str, Any], None]:
-    """A check reading one value column: empty means unsupported, ``None`` means any value."""
-
-    def check(ctx: _Context, name: str, value: Any) -> None:
-        values: tuple[str, ...] | None = getattr(ctx.cap, column)
-        if values is None:
-            return
-        if not values:
-            raise messages.unknown_parameter(name)
-        if value not in values:
-            raise messages.invalid_value(name, value, values)
-
-    return check
-
-
-def _check_prompt(ctx: _Context, name: str, value: str) -> None:
-    if len(value) > ctx.cap.prompt_max_length:
-        raise messages.string_too_long(name, ctx.cap.prompt_max_length, len(value))
-
-
-def _check_n(ctx: _Context, name: str, value: int) -> None:
-    cap = ctx.cap
-    if value > cap.n_max and cap.n_min == cap.n_max:
-        # A model with one allowed n (dall-e-3) answers with this text, and names no param (§4.2).
-        raise RequestValidationError(
-            f"You must provide n={cap.n_max} for this model.", field=name, code=None, param=None
-        )
-    _range(name, value, cap.n_min, cap.n_max)
-
-
-def _check_size(ctx: _Context, name: str, value: str) -> None:
-    cap = ctx.cap
-    if cap.sizes is None or value in cap.sizes:
-        return
-    match = _SIZE_RE.fullmatch(value)
-    if cap.free_form_sizes is not None and match:
-        _check_free_form(name, value, int(match.group(1)), int(match.group(2)), cap.free_form_sizes)
-        return
-    if cap.size_error_code == "invalid_size":
-        raise RequestValidationError(
-            "The size is not supported by this model.", field=name, code="invalid_size", param=None
-        )
-    raise messages.invalid_value(name, value, cap.sizes)
-
-
-def _check_free_form(name: str, value: str, width: int, height: int, rule: FreeFormSizeRule) -> None:
-    problem = None
-    if width % rule.multiple_of or height % rule.multiple_of:
-        problem = f"width and height must both be multiples of {rule.multiple_of}"
-    elif min(width, height) < rule.min_edge:
-        problem = f"width and height must be at least {rule.min_edge}"
-    elif max(width, height) > rule.max_aspect_ratio * min(width, height):
-        problem = (
-            f"the aspect ratio must be between 1:{rule.max_aspect_ratio:g} and {rule.max_aspect_ratio:g}:1"
-        )
-    elif max(width, height) > rule.max_edge or width * height > rule.max_pixels:
-        problem = f"the largest supported size is {rule.max_edge}x{rule.max_pixels // rule.max_edge}"
-    if problem:
-        raise RequestValidationError(f"Invalid size '{value}': {problem}.", field=name, code="invalid_value")
-
-
-def _check_supported_int(low: int, high: int | None) -> Callable[[_Context, str, Any], None]:
-    def check(ctx: _Context, name: str, value: int) -> None:
-        if not supports(ctx.cap, _key(name)):
-            raise messages.unknown_parameter(name)
-        _range(name, value, low, high)
-
-    return check
-
-
-def _check_stream(ctx: _Context, name: str, value: bool) -> None:
-    # stream=false asks nothing a non-streaming model lacks: lenient, accepted everywhere.
-    if value and not supports(ctx.cap, _key(name)):
-        raise messages.unknown_parameter(name)
-
-
-def _check_partial_images(ctx: _Context, name: str, value: int) -> None:
-    if not supports(ctx.cap, _key(name)):
-        raise messages.unknown_parameter(name)
-    # partial_images without stream=true: unspecified, lenient (accepted, no effect).
-    _range(name, value, 0, ctx.cap.partial_images_max)
-
-
-def _check_complexity(ctx: _Context, name: str, value: str) -> None:
-    if not supports(ctx.cap, _key(name)):
-        raise messages.unknown_parameter(name)
-    if value not in COMPLEXITIES:
-        raise messages.invalid_value(name, value, COMPLEXITIES)
-
-
-def _check_supported(ctx: _Context, name: str, value: Any) -> None:
-    if not supports(ctx.cap, _key(name)):
-        raise messages.unknown_parameter(name)
-
-
-_PARAM_CHECKS: Final[Mapping[str, Callable[[_Context, str, Any], None]]] = {
-    "prompt": _check_prompt,
-    "n": _check_n,
-    "size": _check_size,
-    "quality": _enum("qualities"),
-    "action": _enum("tool_actions"),
-    "style": _enum("styles"),
-    "response_format": _enum("response_formats"),
-    "background": _enum("backgrounds"),
-    "moderation": _enum("moderations"),
-    "output_format": _enum("output_formats"),
-    "input_fidelity": _enum("input_fidelities"),
-    "output_compression": _check_supported_int(*OUTPUT_COMPRESSION_RANGE),
-    "stream": _check_stream,
-    "partial_images": _check_partial_images,
-    "complexity": _check_complexity,
-    "frame_count": _check_supported_int(*FRAME_COUNT_RANGE),
-    "frame_duration_ms": _check_supported_int(FRAME_DURATION_MIN, None),
-    "svg": _check_supported,
-}
-
-
-def _check_cross_field(ctx: _Context, uploads: tuple[UploadedFile, ...], *, json_edit: bool) -> None:
-    cap, given = ctx.cap, ctx.given
-    fmt = given.get("output_format", cap.default_output_format if supports(cap, "output_format") else None)
-    if given.get("background") == "transparent" and fmt is not None and fmt not in cap.transparent_formats:
-        raise RequestValidationError(
-            f"Invalid value: 'transparent'. A transparent background needs output_format "
-            f"{messages.quote_list(cap.transparent_formats, conjunction='or')}, "
-            f"but output_format is '{fmt}'.",
-            field="background",
-            code="invalid_value",
-        )
-    has_mask = any(f.part == "mask" for f in uploads) or (json_edit and "mask" in given)
-    present = {
-        "stream": bool(given.get("stream")),
-        "partial_images": bool(given.get("partial_images")),
-        "mask": has_mask,
-        "output_compression": "output_compression" in given,
-    }
-    rule = OUTPUT_FORMAT_RULES.get(fmt or "")
-    if rule is not None:
-        for name in rule.forbids:
-            if present.get(name, name in given):
-                raise RequestValidationError(
-                    f"Invalid '{name}': not supported with output_format '{fmt}'.",
-                    field=name,
-                    code="invalid_value",
-                )
-        if rule.n_max is not None and int(given.get("n", 1)) > rule.n_max:
-            raise messages.above_max("n", rule.n_max, int(given["n"]))
-    for other, other_rule in OUTPUT_FORMAT_RULES.items():
-        for name in other_rule.owns:
-            if other != fmt and name in given and cap.output_formats != ():
-                raise RequestValidationError(
-                    f"Invalid '{name}': only supported with output_format '{other}'.",
-                    field=name,
-                    code="invalid_value",
-                )
-    if has_mask and any(f.part == "markup" for f in uploads):
-        raise RequestValidationError(
-            "Invalid 'markup': cannot be combined with 'mask'.", field="markup", code="invalid_value"
-        )
 
 
 # --- files ---------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pytest_imagegen.contract.images.replies import (
+from pytest_imagegen.contract.problems import (
+    Problems,
     concrete_size,
     image_problems,
     json_path,
@@ -40,7 +41,6 @@ from pytest_imagegen.errors import SchemaAssertionError
 
 __all__ = ["check_responses_reply", "is_responses_reply"]
 
-Problems = list[tuple[str, str]]
 
 _CALL: Final = "image_generation_call"
 _PARTIAL: Final = "response.image_generation_call.partial_image"

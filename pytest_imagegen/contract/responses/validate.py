@@ -35,7 +35,8 @@ from pytest_imagegen.contract.capabilities import (
     responses_model_known,
     supports,
 )
-from pytest_imagegen.contract.images.validate import check_option, translate_validation_error
+from pytest_imagegen.contract.images.options import check_option
+from pytest_imagegen.contract.messages import translate_validation_error
 from pytest_imagegen.contract.responses.models import (
     ImageGenerationTool,
     InputImage,

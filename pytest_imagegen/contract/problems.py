@@ -1,0 +1,118 @@
+"""Problems with a reply, as ``(json path, message)`` pairs: the helpers every shape's reply checks share.
+
+Every problem is collected with the JSON path where it sits and raised together in one
+``SchemaAssertionError``, so a user sees all that is wrong with a reply at once. Here: pydantic's schema
+errors as paths, unknown fields (strict mode), replies given as models turned into JSON, and the facts
+of a base64 image (format, size, header read only) against what was asked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from pytest_imagegen.contract.uploads import decode_image_header
+
+__all__ = [
+    "Problems",
+    "concrete_size",
+    "image_problems",
+    "json_path",
+    "schema_problems",
+    "short_repr",
+    "to_json",
+]
+
+Problems = list[tuple[str, str]]
+
+_IDENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIZE: Final = re.compile(r"(\d+)x(\d+)")
+
+
+def json_path(loc: Sequence[int | str], base: str = "$") -> str:
+    """pydantic's ``loc`` as a JSON path: ``("data", 0, "b64_json")`` -> ``$.data[0].b64_json``."""
+    path = base
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _IDENT.fullmatch(part):
+            path += f".{part}"
+        else:
+            path += f"[{part!r}]"
+    return path
+
+
+def short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def schema_problems(model: type[BaseModel], data: Any, base: str, strict: bool) -> tuple[Any, Problems]:
+    """The parsed model (or None) and every schema problem of ``data`` with its JSON path under ``base``."""
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        problems: Problems = []
+        for err in exc.errors():
+            if err["type"] == "missing":
+                message = "required field is missing"
+            else:
+                message = f"{err['msg']} (got {short_repr(err.get('input'))})"
+            problems.append((json_path(err["loc"], base), message))
+        return None, problems
+    return obj, (_extras(obj, base) if strict else [])
+
+
+def _extras(obj: Any, path: str) -> Problems:
+    """Unknown fields anywhere in a parsed model (reported only in strict mode)."""
+    problems: Problems = []
+    if isinstance(obj, BaseModel):
+        for key in obj.model_extra or {}:
+            problems.append((json_path([key], path), "unknown field (strict mode)"))
+        for name in type(obj).model_fields:
+            problems += _extras(getattr(obj, name), json_path([name], path))
+    elif isinstance(obj, list | tuple):
+        for i, item in enumerate(obj):
+            problems += _extras(item, f"{path}[{i}]")
+    return problems
+
+
+def to_json(value: Any) -> Any:
+    """A reply given as a pydantic model (ours or the openai SDK's) as plain JSON."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    return value
+
+
+def concrete_size(size: Any) -> tuple[int, int] | None:
+    match = _SIZE.fullmatch(size) if isinstance(size, str) else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def image_problems(path: str, value: Any, fmt: Any, size: Any) -> Problems:
+    """That a base64 string (or an image data URL) holds an image of the expected format and size
+    (header read only)."""
+    if not isinstance(value, str):
+        return []
+    if value[:5].lower() == "data:" and ";base64," in value[:200]:
+        value = value.split(",", 1)[1]
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return [(path, f"not valid base64 ({short_repr(value)})")]
+    header = decode_image_header(raw)
+    if header is None:
+        return [(path, f"does not decode to an image ({len(raw)} bytes)")]
+    got_format, got_size, _ = header
+    problems: Problems = []
+    if isinstance(fmt, str) and fmt != "svg" and got_format != fmt:
+        problems.append((path, f"image is {got_format}, expected {fmt}"))
+    expected_size = concrete_size(size)
+    if expected_size is not None and got_size != expected_size:
+        problems.append((path, f"image is {got_size[0]}x{got_size[1]}, expected {size}"))
+    return problems
