@@ -17,16 +17,15 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+from pytest_imagegen.contract.aspect_ratios import GEMINI_3_ASPECTS, GEMINI_25_ASPECTS, IMAGEN_ASPECTS
+
 __all__ = [
     "CAPABILITIES",
     "DEFAULT_MODELS",
     "DEFAULT_TOOL_MODEL",
     "ENDPOINTS",
-    "GEMINI_3_ASPECTS",
-    "GEMINI_25_ASPECTS",
     "GENERIC",
     "GPT_FALLBACK_MODEL",
-    "IMAGEN_ASPECTS",
     "MIME_TYPES",
     "OUTPUT_FORMAT_RULES",
     "RESPONSES_MODELS",
@@ -35,10 +34,8 @@ __all__ = [
     "FreeFormSizeRule",
     "ModelCapability",
     "OutputFormatRule",
-    "aspect_size",
     "base_model_id",
     "capability_for",
-    "drawn_size",
     "gpt_only_params",
     "is_known_model",
     "resolve_model",
@@ -234,42 +231,7 @@ _GPT_2_5: Final = replace(
 # --- multimodal models: chat completions with image output, the Gemini API (issue 14) ---------------
 # Their rows have no Images API endpoint: a gateway's Images API page says "for multimodal models like
 # gemini-2.5-flash-image, use /v1/chat/completions instead", and Gemini's native methods are its own.
-
-#: gemini-2.5-flash-image's aspect ratios and their sizes (Google's image generation guide; a gateway's
-#: image_config page lists the same ten).
-GEMINI_25_ASPECTS: Final = (
-    ("1:1", 1024, 1024),
-    ("2:3", 832, 1248),
-    ("3:2", 1248, 832),
-    ("3:4", 864, 1184),
-    ("4:3", 1184, 864),
-    ("4:5", 896, 1152),
-    ("5:4", 1152, 896),
-    ("9:16", 768, 1344),
-    ("16:9", 1344, 768),
-    ("21:9", 1536, 672),
-)
-#: gemini-3-pro-image-preview's ten ratios at 1K (2K and 4K are twice and four times each edge).
-GEMINI_3_ASPECTS: Final = (
-    ("1:1", 1024, 1024),
-    ("2:3", 848, 1264),
-    ("3:2", 1264, 848),
-    ("3:4", 896, 1200),
-    ("4:3", 1200, 896),
-    ("4:5", 928, 1152),
-    ("5:4", 1152, 928),
-    ("9:16", 768, 1376),
-    ("16:9", 1376, 768),
-    ("21:9", 1584, 672),
-)
-#: Imagen's five ratios (``parameters.aspectRatio``) at 1K.
-IMAGEN_ASPECTS: Final = (
-    ("1:1", 1024, 1024),
-    ("3:4", 896, 1280),
-    ("4:3", 1280, 896),
-    ("9:16", 768, 1408),
-    ("16:9", 1408, 768),
-)
+# The sizes they draw per aspect ratio are tables of their own (``aspect_ratios.py``).
 
 _MULTIMODAL: Final = ModelCapability(
     id="gemini-2.5-flash-image",
@@ -475,36 +437,3 @@ def resolve_model(endpoint: str, params: Mapping[str, Any]) -> str:
     if endpoint == "generations" and gpt_only_params(params):
         return GPT_FALLBACK_MODEL
     return DEFAULT_MODELS.get(endpoint, DEFAULT_MODELS["generations"])
-
-
-# --- the multimodal shapes ------------------------------------------------------------------------
-
-_RATIO: Final = re.compile(r"([1-9][0-9]?):([1-9][0-9]?)")
-_SIZE_FACTORS: Final = {"1K": 1, "2K": 2, "4K": 4}
-
-
-def aspect_size(
-    row: ModelCapability, aspect_ratio: str | None, image_size: str | None = None
-) -> tuple[int, int]:
-    """The pixel size a multimodal model draws for ``aspect_ratio`` (default ``1:1``) at ``image_size``
-    (default ``1K``): from the row's table, else (a model without one) about one megapixel in that ratio,
-    each edge a multiple of 16. Raises ValueError for a ratio that is not ``W:H``."""
-    ratio = aspect_ratio or "1:1"
-    factor = _SIZE_FACTORS.get((image_size or "1K").upper(), 1)
-    for name, width, height in row.aspect_sizes or ():
-        if name == ratio:
-            return width * factor, height * factor
-    match = _RATIO.fullmatch(ratio)
-    if match is None:
-        raise ValueError(f"aspect ratio {ratio!r} is not W:H")
-    w, h = int(match.group(1)), int(match.group(2))
-    scale = (1024 * 1024 / (w * h)) ** 0.5
-    return round(w * scale / 16) * 16 * factor, round(h * scale / 16) * 16 * factor
-
-
-def drawn_size(row: ModelCapability, aspect_ratio: str | None) -> tuple[int, int] | None:
-    """The 1K size the row's table gives for ``aspect_ratio``, or None (no table, or not in it)."""
-    for name, width, height in row.aspect_sizes or ():
-        if name == aspect_ratio:
-            return width, height
-    return None

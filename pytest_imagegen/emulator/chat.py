@@ -29,7 +29,8 @@ from typing import Any, Final
 import anyio.to_thread
 
 from pytest_imagegen.contract import validate_request
-from pytest_imagegen.contract.capabilities import aspect_size, base_model_id
+from pytest_imagegen.contract.aspect_ratios import aspect_size
+from pytest_imagegen.contract.capabilities import base_model_id
 from pytest_imagegen.contract.chat import ChatRequest
 from pytest_imagegen.emulator.drawing import ImageSpec, render_encoded, seed_of
 from pytest_imagegen.emulator.error_replies import ErrorReply

@@ -27,7 +27,7 @@ from typing import Any, Final
 import anyio.to_thread
 
 from pytest_imagegen.contract import validate_request
-from pytest_imagegen.contract.capabilities import aspect_size
+from pytest_imagegen.contract.aspect_ratios import aspect_size
 from pytest_imagegen.contract.gemini import GeminiRequest
 from pytest_imagegen.emulator.drawing import ImageSpec, OutputFormat, render_encoded, seed_of
 from pytest_imagegen.emulator.error_replies import ErrorReply

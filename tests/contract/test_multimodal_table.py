@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from pytest_imagegen.contract import CAPABILITIES, ModelCapability, capability_for, validate_request
-from pytest_imagegen.contract.capabilities import GENERIC, aspect_size
+from pytest_imagegen.contract.aspect_ratios import aspect_size
+from pytest_imagegen.contract.capabilities import GENERIC
 from pytest_imagegen.contract.gemini import METHODS
 from pytest_imagegen.errors import RequestValidationError
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pytest_imagegen.contract.capabilities import drawn_size
+from pytest_imagegen.contract.aspect_ratios import drawn_size
 from pytest_imagegen.contract.gemini.models import (
     FINISH_REASONS,
     GenerateContentResponse,
