@@ -46,7 +46,7 @@ from pytest_imagegen.contract.responses import ResponsesRequest
 from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
 from pytest_imagegen.errors import RequestValidationError, SchemaAssertionError
 from pytest_imagegen.safety import trim
-from pytest_imagegen.wire.bodies import is_placeholder
+from pytest_imagegen.wire.payloads import is_placeholder
 
 __all__ = ["check_interaction", "endpoint_of", "model_of", "request_inputs", "stored_params"]
 

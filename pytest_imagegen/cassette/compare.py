@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from pytest_imagegen.wire.bodies import is_image_ref, is_placeholder
+from pytest_imagegen.wire.payloads import is_image_ref, is_placeholder
 
 __all__ = [
     "BREAKING_VALUES",

@@ -39,7 +39,7 @@ from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 from pytest_imagegen.safety import normalize, redact, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
-from pytest_imagegen.wire import bodies
+from pytest_imagegen.wire import bodies, sse
 
 __all__ = ["ImagegenCassette", "LiveRequest", "RecordedRequest", "Rendered"]
 
@@ -369,7 +369,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         content_type = bodies.get_header(headers, "content-type") or ""
         if not encoded and chunk_offsets_ms and content_type.startswith("text/event-stream"):
             # Each event keeps the arrival offset of the chunk that completed it (for paced replay).
-            arrival = bodies.sse_event_offsets(zip(chunk_offsets_ms, chunks, strict=True))
+            arrival = sse.sse_event_offsets(zip(chunk_offsets_ms, chunks, strict=True))
         body = bodies.parse_body(headers, content, arrival_offsets_ms=arrival)
         response = {
             "status": {"code": status, "message": reason},
@@ -571,7 +571,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     ) -> tuple[list[bytes], Headers]:
         if "sse" in body:
             headers.pop("content-length", None)
-            return bodies.render_sse_events(body, spliced), headers
+            return sse.render_sse_events(body, spliced), headers
         content, headers = bodies.render_body(body, headers, spliced=spliced)
         return [content], headers
 

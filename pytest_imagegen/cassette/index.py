@@ -41,7 +41,7 @@ __all__ = ["TrustedIndex", "build_index", "match_key", "raw_key", "read_index", 
 _RULE_SOURCES = (
     "contract",
     "cassette/match.py",
-    "wire/bodies.py",
+    "wire",
     "safety/trim.py",
     "cassette/checks.py",
 )

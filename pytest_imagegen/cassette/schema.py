@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_imagegen.errors import CassetteError
-from pytest_imagegen.wire.bodies import b64decode_strict
+from pytest_imagegen.wire.payloads import b64decode_strict
 
 __all__ = [
     "BODY_KINDS",

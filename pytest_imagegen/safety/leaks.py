@@ -36,12 +36,7 @@ from pytest_imagegen.safety.redact import (
     REDACTED,
     is_secret_field_name,
 )
-from pytest_imagegen.wire.bodies import (
-    b64decode_strict,
-    image_payload,
-    is_placeholder,
-    sniff_image_format,
-)
+from pytest_imagegen.wire.payloads import b64decode_strict, image_payload, is_placeholder, sniff_image_format
 
 __all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]
 

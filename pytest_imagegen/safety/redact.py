@@ -76,7 +76,8 @@ from pytest_imagegen.safety.credentials import (
     digest,
     secret_span,
 )
-from pytest_imagegen.wire.bodies import Body, b64decode_strict, image_payload, is_placeholder
+from pytest_imagegen.wire.bodies import Body
+from pytest_imagegen.wire.payloads import b64decode_strict, image_payload, is_placeholder
 
 __all__ = [
     "DEFAULT_LEAK_PATTERNS",

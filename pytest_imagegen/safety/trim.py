@@ -10,7 +10,7 @@ Where images are found: in JSON and SSE event data (requests and replies), every
 base64 image or an image data URL, whatever key holds it, so every API shape is covered by one walk (the
 Images API's ``b64_json``; the Responses API's ``result``, ``partial_image_b64`` and ``input_image``
 data URLs; the shapes ``pytest_imagegen.contract.shapes`` lists). The content test is a head check first
-(``bodies.image_payload``): a string is decoded only when its first characters are an image's magic
+(``wire/payloads.image_payload``): a string is decoded only when its first characters are an image's magic
 number in base64. Also image file parts of multipart uploads and binary image bodies.
 
 FACTS may also hold ``frames`` (only when an animated image has more than one), so an animated GIF's
@@ -33,9 +33,9 @@ from typing import Any
 
 from PIL import Image
 
-from pytest_imagegen.wire.bodies import (
+from pytest_imagegen.wire.bodies import Body
+from pytest_imagegen.wire.payloads import (
     SPLICE_MARK,
-    Body,
     b64decode_strict,
     image_payload,
     is_image_ref,
@@ -251,7 +251,7 @@ def _trim_file(file: Mapping[str, Any]) -> dict[str, Any]:
     return dict(file)
 
 
-# Each magic head of ``bodies.image_payload`` as raw JSON bytes may spell it ("/" may be sent as "\/").
+# Each magic head of ``payloads.image_payload`` as raw JSON bytes may spell it ("/" may be sent as "\/").
 _RAW_HEADS = (b"iVBO", b"/9j/", b"\\/9j\\/", b"R0lG", b"UklG")
 
 

@@ -80,7 +80,7 @@ from pytest_imagegen.safety.redact import (
     redact_text,
 )
 from pytest_imagegen.safety.trim import image_facts
-from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder
+from pytest_imagegen.wire.payloads import image_payload, is_image_ref, is_placeholder
 
 __all__ = [
     "VOLATILE_KEYS",

@@ -17,14 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai._streaming import SSEDecoder
 
-from pytest_imagegen.wire.bodies import (
-    decode_content,
-    parse_body,
-    render_body,
-    render_sse_events,
-    sse_event_offsets,
-    stored_headers,
-)
+from pytest_imagegen.wire.bodies import decode_content, parse_body, render_body, stored_headers
+from pytest_imagegen.wire.sse import render_sse_events, sse_event_offsets
 
 IMAGES_RESPONSE = {
     "created": 1763700000,

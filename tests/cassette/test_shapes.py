@@ -31,7 +31,8 @@ from pytest_imagegen.safety.trim import (
     trim_interaction,
     trimmed_bytes,
 )
-from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder, parse_body
+from pytest_imagegen.wire.bodies import parse_body
+from pytest_imagegen.wire.payloads import image_payload, is_image_ref, is_placeholder
 
 MakeImage = Callable[..., bytes]
 

@@ -25,7 +25,8 @@ from pytest_imagegen.contract.shapes import CHAT, GEMINI, declared_images
 from pytest_imagegen.safety import redact
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.trim import expand_body, trim_body, trim_interaction
-from pytest_imagegen.wire.bodies import is_placeholder, parse_body
+from pytest_imagegen.wire.bodies import parse_body
+from pytest_imagegen.wire.payloads import is_placeholder
 
 MakeImage = Callable[..., bytes]
 

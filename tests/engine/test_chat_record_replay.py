@@ -28,7 +28,7 @@ from pytest_imagegen.cassette.checks import check_interaction
 from pytest_imagegen.contract.inline import split_data_url
 from pytest_imagegen.contract.shapes import CHAT, declared_images
 from pytest_imagegen.emulator import Emulator
-from pytest_imagegen.wire.bodies import is_placeholder
+from pytest_imagegen.wire.payloads import is_placeholder
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 
 MODEL = "google/gemini-2.5-flash-image"

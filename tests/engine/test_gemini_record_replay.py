@@ -25,7 +25,7 @@ from pytest_imagegen.cassette import storage
 from pytest_imagegen.cassette.checks import check_interaction
 from pytest_imagegen.contract.shapes import GEMINI, declared_images
 from pytest_imagegen.emulator import Emulator
-from pytest_imagegen.wire.bodies import is_placeholder
+from pytest_imagegen.wire.payloads import is_placeholder
 from tests.engine.conftest import Tape
 
 KEY = "AIza" + "EngineTestKey" + "7" * 22

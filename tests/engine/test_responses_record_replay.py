@@ -27,7 +27,7 @@ from pytest_imagegen.cassette.checks import check_interaction
 from pytest_imagegen.contract.shapes import RESPONSES, declared_images
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.safety import trim
-from pytest_imagegen.wire.bodies import image_payload, is_image_ref, is_placeholder
+from pytest_imagegen.wire.payloads import image_payload, is_image_ref, is_placeholder
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 
 TOOL: dict[str, Any] = {"type": "image_generation", "size": "64x64", "quality": "low"}
