@@ -69,7 +69,7 @@ class Change:
 
 
 def _secret_shaped(text: str) -> bool:
-    from pytest_imagegen.safety.redact import DEFAULT_LEAK_PATTERNS, MARKERS
+    from pytest_imagegen.safety.redact_rules import DEFAULT_LEAK_PATTERNS, MARKERS
 
     if any(marker in text for marker in MARKERS):
         text = "".join(text.split("REDACTED"))  # a redacted value is safe to show as it is
@@ -92,7 +92,7 @@ def shown(value: Any, limit: int = _VALUE_LIMIT) -> str:
 def _field_shown(value: Any, key: str | None) -> str:
     """``shown``, also hiding text held by a field named like a credential (``api_key``, ``token``)."""
     if key is not None and isinstance(value, str) and len(value.strip()) >= 8:
-        from pytest_imagegen.safety.redact import SECRET_FIELD_NAME
+        from pytest_imagegen.safety.redact_rules import SECRET_FIELD_NAME
 
         if SECRET_FIELD_NAME.search(key):
             return "<value of a secret-named field hidden>"
@@ -339,7 +339,7 @@ def compare_replies(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Chan
 
 def _request_view(request: Mapping[str, Any]) -> dict[str, Any]:
     """What a reviewer compares in a request: method, API path, query and body fields."""
-    from pytest_imagegen.safety.redact import is_secret_query_key
+    from pytest_imagegen.safety.redact_rules import is_secret_query_key
 
     url = urlsplit(str(request.get("uri", "")))
     body = request.get("body") or {}

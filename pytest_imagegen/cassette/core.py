@@ -37,7 +37,7 @@ from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.cassette.age import Expiry
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
-from pytest_imagegen.safety import normalize, redact, trim
+from pytest_imagegen.safety import normalize, redact, redact_rules, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.wire import bodies, sse
 
@@ -205,7 +205,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self.ids: dict[str, str] = {}
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
-        self.rules = redact.RedactionRules(
+        self.rules = redact_rules.RedactionRules(
             headers=config.redact_headers,
             query_keys=config.redact_query,
             patterns=tuple(re.compile(p) for p in config.redact_patterns),
@@ -423,7 +423,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         """Whether ``text`` holds neither a secret seen in this run nor anything shaped like one."""
         if any(len(secret) >= 6 and secret in text for secret in self.secrets):
             return False
-        return not any(p.search(text) for p in (*redact.DEFAULT_LEAK_PATTERNS, *self.rules.patterns))
+        return not any(p.search(text) for p in (*redact_rules.DEFAULT_LEAK_PATTERNS, *self.rules.patterns))
 
     def check_contract(self, index: int, *, what: str = "the recorded reply") -> None:
         """Raise ``SchemaAssertionError`` if interaction ``index`` breaks the API contract.
@@ -558,7 +558,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         findings = scan_for_leaks(
             interactions,
             secrets=self.secrets,
-            patterns=redact.DEFAULT_LEAK_PATTERNS + self.rules.patterns,
+            patterns=redact_rules.DEFAULT_LEAK_PATTERNS + self.rules.patterns,
         )
         if findings:
             raise SecretLeakError(str(self.file_path), findings)

@@ -36,7 +36,7 @@ from pytest_imagegen.cli.scrub import ScrubResult, scrub_file
 from pytest_imagegen.cli.verify import verify_file
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.credentials import mask_text
-from pytest_imagegen.safety.redact import RedactionRules
+from pytest_imagegen.safety.redact_rules import RedactionRules
 
 __all__ = ["PROGRESS_MIN_FILES", "find_cassettes", "main"]
 

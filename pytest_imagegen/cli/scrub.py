@@ -23,6 +23,7 @@ from pytest_imagegen.cassette.storage import Interaction, dump_cassette, save_ca
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety import redact, trim
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, Finding, scan_for_leaks
+from pytest_imagegen.safety.redact_rules import RedactionRules
 
 __all__ = ["ScrubResult", "changed_paths", "scrub_file", "scrub_interactions"]
 
@@ -60,7 +61,7 @@ def changed_paths(before: Any, after: Any, path: str = "") -> Iterator[str]:
 
 
 def scrub_interactions(
-    interactions: Sequence[Interaction], *, rules: redact.RedactionRules, keep_payloads: bool = False
+    interactions: Sequence[Interaction], *, rules: RedactionRules, keep_payloads: bool = False
 ) -> tuple[list[Interaction], list[tuple[int, str]], list[tuple[int, str]], set[str]]:
     """Redacted and trimmed copies, the paths each step changed, and the literal secrets taken out."""
     out: list[Interaction] = []
@@ -101,7 +102,7 @@ def _meta_of(text: str, path: Path) -> dict[str, Any] | None:
 
 
 def scrub_file(
-    path: Path, *, rules: redact.RedactionRules, keep_payloads: bool = False, write: bool = True
+    path: Path, *, rules: RedactionRules, keep_payloads: bool = False, write: bool = True
 ) -> ScrubResult:
     """Scrub one cassette file in place (``write=False``: only report). Raises ``CassetteError`` for a file
     that cannot be read or converted; leaves it untouched when a secret would survive (``result.leaks``)."""

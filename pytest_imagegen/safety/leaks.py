@@ -29,7 +29,7 @@ from typing import Any
 
 from pytest_imagegen.safety.credentials import mask
 from pytest_imagegen.safety.image_text import metadata_texts
-from pytest_imagegen.safety.redact import (
+from pytest_imagegen.safety.redact_rules import (
     DEFAULT_LEAK_PATTERNS,
     LEAK_DESCRIPTIONS,
     MARKERS,

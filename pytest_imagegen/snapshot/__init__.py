@@ -73,12 +73,9 @@ from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.contract.shapes import SHAPES
 from pytest_imagegen.errors import ImagegenAPIError, SecretLeakError
 from pytest_imagegen.safety.leaks import scan_for_leaks
-from pytest_imagegen.safety.redact import (
-    DEFAULT_LEAK_PATTERNS,
-    RedactionRules,
-    redact_interaction,
-    redact_text,
-)
+from pytest_imagegen.safety.redact import redact_interaction
+from pytest_imagegen.safety.redact_rules import DEFAULT_LEAK_PATTERNS, RedactionRules
+from pytest_imagegen.safety.redact_text import redact_text
 from pytest_imagegen.safety.trim import image_facts
 from pytest_imagegen.wire.payloads import image_payload, is_image_ref, is_placeholder
 

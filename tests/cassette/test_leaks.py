@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from pytest_imagegen.errors import SecretLeakError
 from pytest_imagegen.safety.credentials import mask
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
-from pytest_imagegen.safety.redact import RedactionRules, is_secret_header, redact_interaction
+from pytest_imagegen.safety.redact import redact_interaction
+from pytest_imagegen.safety.redact_rules import RedactionRules, is_secret_header
 from pytest_imagegen.safety.trim import trim_interaction
 from pytest_imagegen.wire.bodies import decode_content, parse_body
 

@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
-from pytest_imagegen.safety.redact import (
-    RedactionRules,
-    distinct_marker,
-    is_secret_header,
-    redact_interaction,
-    redact_request,
-    redact_text,
-    redact_url,
-)
+from pytest_imagegen.safety.redact import redact_interaction, redact_request
+from pytest_imagegen.safety.redact_rules import RedactionRules, distinct_marker, is_secret_header
+from pytest_imagegen.safety.redact_text import redact_text, redact_url
 from pytest_imagegen.wire.bodies import parse_body
 
 KEY = "sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g"  # fake value, made up for the test

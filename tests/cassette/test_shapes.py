@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
-from pytest_imagegen.safety import redact
+from pytest_imagegen.safety import redact, redact_rules
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.trim import (
     expand_body,
@@ -244,7 +244,7 @@ def test_redaction_never_changes_an_image_payload(make_image: MakeImage) -> None
     """A user pattern that matches inside base64 must not touch the image (it would corrupt it)."""
     image = b64(make_image("png", (64, 64)))
     inside = image[100:112]
-    rules = redact.RedactionRules(patterns=(re.escape(inside),), values=(image[200:220],))
+    rules = redact_rules.RedactionRules(patterns=(re.escape(inside),), values=(image[200:220],))
     body = responses_stream(image, [image])
     request_body = {
         "json": {

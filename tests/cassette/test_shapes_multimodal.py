@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.contract.shapes import CHAT, GEMINI, declared_images
-from pytest_imagegen.safety import redact
+from pytest_imagegen.safety import redact, redact_text
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.trim import expand_body, trim_body, trim_interaction
 from pytest_imagegen.wire.bodies import parse_body
@@ -237,6 +237,6 @@ def test_the_leak_scan_finds_a_google_key_left_anywhere_but_not_in_an_image(make
 
 def test_redaction_is_idempotent_on_google_keys() -> None:
     text = f"key {GOOGLE_KEY} and https://x.example/v1?key={GOOGLE_KEY}"
-    once = redact.redact_text(text)
-    assert redact.redact_text(once) == once
+    once = redact_text.redact_text(text)
+    assert redact_text.redact_text(once) == once
     assert GOOGLE_KEY not in once

@@ -20,12 +20,8 @@ from pytest_imagegen.cassette.match import fingerprint
 from pytest_imagegen.config import DEFAULT_MATCH_ON
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.safety.leaks import scan_for_leaks
-from pytest_imagegen.safety.redact import (
-    RedactionRules,
-    distinct_marker,
-    redact_interaction,
-    redact_request,
-)
+from pytest_imagegen.safety.redact import redact_interaction, redact_request
+from pytest_imagegen.safety.redact_rules import RedactionRules, distinct_marker
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 from tests.safety.fakes import fake_aws, fake_google, fake_jwt, fake_key, fake_org, fake_project
 

@@ -18,7 +18,7 @@ import pytest
 
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.errors import SecretLeakError
-from pytest_imagegen.safety.redact import RedactionRules
+from pytest_imagegen.safety.redact_rules import RedactionRules
 from pytest_imagegen.snapshot import redaction_for, snapshot_text
 from tests.safety.canaries import API_KEY, CANARIES, ORGANIZATION, PROJECT, WRONG_KEY
 from tests.safety.disk_search import find_secrets

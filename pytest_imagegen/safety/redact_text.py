@@ -1,0 +1,319 @@
+"""Secrets out of text: header values, URLs (userinfo, ``org-``/``user-`` path ids, credential query
+parameters), and free text (credential shapes, what the service's own messages name, literal values).
+
+``Redactor`` holds one interaction's literal secrets and rules; ``redact.py`` walks an interaction and
+hands it every string. What counts as a secret is ``redact_rules.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable
+
+from pytest_imagegen.safety.credentials import (
+    CREDENTIAL_SHAPES,
+    MIN_LITERAL_LENGTH,
+    QUERY_VALUE,
+    SHAPE_PATTERNS,
+    secret_span,
+)
+from pytest_imagegen.safety.redact_rules import (
+    DEFAULT_RULES,
+    KEY_MARKER,
+    ORG_MARKER,
+    PROJECT_MARKER,
+    REDACTED,
+    SIG_MARKER,
+    TEXT_PIECES,
+    USER_MARKER,
+    Mark,
+    RedactionRules,
+    fixed_marker,
+    is_marker_text,
+    is_secret_query_key,
+    keep_literal,
+    may_change,
+    query_marker,
+)
+
+__all__ = ["URL_IN_TEXT", "Redactor", "redact_header_value", "redact_text", "redact_url"]
+
+_ID = r"(?:[A-Za-z0-9]{20,}|(?=[A-Za-z]*[0-9])[A-Za-z0-9]{4,})(?![A-Za-z0-9])"
+URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>\\`]+", re.IGNORECASE)
+_PATH_ID = re.compile(r"(org|user)-" + _ID + r"$")
+
+# A marker, with or without a digest, followed by nothing that could continue a secret.
+_MARKER_AHEAD = r"(?!(?:sk-|org-|proj_|user-)?REDACTED(?:-SIG)?(?:-[0-9a-f]{8})?(?![\w*-]))"
+
+# Rules that only redaction applies: what the service's own messages say, and credentials named by the
+# text around them. Each is (pattern, marker for the secret); the pattern's ``secret`` group goes.
+_MarkerOf = Callable[[str], str]
+
+
+def _constant(marker: str) -> _MarkerOf:
+    return lambda _secret: marker
+
+
+def _key_or_plain(secret: str) -> str:
+    return KEY_MARKER if secret.startswith("sk-") else REDACTED
+
+
+_CONTEXT_RULES: tuple[tuple[re.Pattern[str], _MarkerOf], ...] = (
+    # The 401 echo of a key, whatever its shape: "Incorrect API key provided: sk-te****1234."
+    (re.compile(r"(?i)API key provided: " + _MARKER_AHEAD + r"(?P<secret>[^\s,;]*[^\s,;.])"), _key_or_plain),
+    # The 429 names the organization; short test ids too ("in organization org-abc123").
+    (re.compile(r"(?i)\borganization\s+(?P<secret>org-(?!REDACTED)" + _ID + ")"), _constant(ORG_MARKER)),
+    (re.compile(r"(?i)\bproject\s+(?P<secret>proj_(?!REDACTED)" + _ID + ")"), _constant(PROJECT_MARKER)),
+    # A credential named in text: "password: hunter22", '"token": "abc123"' (JSON quoted in a string).
+    (
+        re.compile(
+            r"(?i)\b(?:api[-_ ]?key|secret|client[-_]secret|(?:access[-_])?token|password|passwd"
+            r"|signature|hmac)[\"']?\s*[:=]\s*[\"']?" + _MARKER_AHEAD + r"(?P<secret>[^\s\"',;&<>]{6,})"
+        ),
+        _constant(REDACTED),
+    ),
+)
+_SHAPE_MARKERS: dict[str, str] = {
+    "OpenAI-style API key (sk-…)": KEY_MARKER,
+    "masked API key fragment (sk-…****…)": KEY_MARKER,
+    "OpenAI organization id (org-…)": ORG_MARKER,
+    "OpenAI project id (proj_…)": PROJECT_MARKER,
+    "signed-URL signature (sig=…)": SIG_MARKER,
+}
+_SHAPE_RULES: tuple[tuple[re.Pattern[str], _MarkerOf], ...] = tuple(
+    (pattern, _constant(_SHAPE_MARKERS.get(description, REDACTED)))
+    for pattern, description in zip(SHAPE_PATTERNS, CREDENTIAL_SHAPES.values(), strict=True)
+)
+# A query parameter in text (a URL without a scheme, a form body, an HTML attribute): its key decides.
+_QUERY_PARAM = re.compile(
+    r"(?:(?<=[?&])|(?<=&amp;)|\A)(?P<key>[A-Za-z0-9_.\-]{1,64})=(?P<value>" + QUERY_VALUE + "+)"
+)
+
+# What _redact_url can change: userinfo, org-/user- path ids, the query, the fragment.
+_URL_MAY_HOLD = re.compile(r"[@?#]|org-|user-")
+
+
+# --------------------------------------------------------------------------------------------------- headers
+
+# Where a folded Set-Cookie value starts its next cookie: a comma, then ``name=``. The comma inside an
+# ``Expires=Wed, 21 Oct 2026 ...`` date is followed by a day number and a space, never by ``name=``.
+_NEXT_COOKIE = re.compile(r",\s*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
+
+
+def _redact_set_cookie(value: str, found: set[str]) -> str:
+    cookies = []
+    for cookie in _NEXT_COOKIE.split(value):
+        first, semi, attributes = cookie.partition(";")
+        key, sep, val = first.partition("=")
+        if not sep:
+            keep_literal(first.strip(), found)
+            cookies.append(REDACTED + semi + attributes)
+        else:
+            keep_literal(val.strip(), found)
+            cookies.append(f"{key}={REDACTED}{semi}{attributes}")
+    return ", ".join(cookies)
+
+
+def redact_header_value(name: str, value: str, found: set[str]) -> str:
+    if name in ("authorization", "proxy-authorization"):
+        scheme, sep, token = value.strip().partition(" ")
+        if not sep:
+            keep_literal(value, found)
+            return KEY_MARKER if value.startswith("sk-") else REDACTED
+        token = token.strip()
+        keep_literal(token, found)
+        return f"{scheme} {KEY_MARKER if token.startswith('sk-') else REDACTED}"
+    if name == "openai-organization":
+        keep_literal(value, found)
+        return ORG_MARKER
+    if name == "openai-project":
+        keep_literal(value, found)
+        return PROJECT_MARKER
+    if name == "cookie":
+        pairs = []
+        for pair in value.split(";"):
+            key, sep, val = pair.strip().partition("=")
+            if sep:
+                keep_literal(val, found)
+                pairs.append(f"{key}={REDACTED}")
+            elif key:
+                keep_literal(key, found)
+                pairs.append(REDACTED)
+        return "; ".join(pairs)
+    if name == "set-cookie":
+        return _redact_set_cookie(value, found)
+    keep_literal(value, found)
+    return REDACTED
+
+
+# ------------------------------------------------------------------------------------------------------ URLs
+
+
+def _query_key(raw_key: str) -> str:
+    # In HTML, "&" is written "&amp;": "a=1&amp;sig=..." splits into "a=1" and "amp;sig=...".
+    return urllib.parse.unquote_plus(raw_key).removeprefix("amp;")
+
+
+def _redact_query(query: str, rules: RedactionRules, found: set[str]) -> str:
+    if not query:
+        return query
+    out = []
+    for item in query.split("&"):
+        raw_key, sep, raw_value = item.partition("=")
+        key = _query_key(raw_key)
+        if sep and raw_value and is_secret_query_key(key, rules=rules):
+            marker = query_marker(key)
+            if raw_value != marker:
+                keep_literal(raw_value, found)
+                keep_literal(urllib.parse.unquote_plus(raw_value), found)
+            out.append(f"{raw_key}={marker}")
+        else:
+            out.append(item)
+    return "&".join(out)
+
+
+def _redact_url(url: str, rules: RedactionRules, found: set[str]) -> str:
+    if not _URL_MAY_HOLD.search(url):
+        return url
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        # Not a URL urllib can split (a broken IPv6 host): its query is still a query.
+        base, sep, query = url.partition("?")
+        return base + sep + _redact_query(query, rules, found)
+    # A port that is not a number or out of range (``:99999``) does not matter here: the netloc is
+    # put back as it was, and the query is redacted all the same.
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        for piece in userinfo.split(":"):
+            keep_literal(piece, found)
+            keep_literal(urllib.parse.unquote(piece), found)
+        netloc = f"{REDACTED}@{host}"
+    segments = []
+    for segment in parts.path.split("/"):
+        m = _PATH_ID.match(segment)
+        segments.append((ORG_MARKER if m.group(1) == "org" else USER_MARKER) if m else segment)
+        if m:
+            keep_literal(segment, found)
+    path = "/".join(segments)
+    query = _redact_query(parts.query, rules, found)
+    fragment = _redact_query(parts.fragment, rules, found) if "=" in parts.fragment else parts.fragment
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+
+def redact_url(url: str, rules: RedactionRules = DEFAULT_RULES) -> tuple[str, set[str]]:
+    """The URL with credentials in userinfo, id-shaped ``org-``/``user-`` path segments and credential
+    query parameters replaced, and the literal values it removed."""
+    found: set[str] = set()
+    return _redact_url(url, rules, found), found
+
+
+# ------------------------------------------------------------------------------------------------------ text
+
+
+def _literal_regex(values: Iterable[str]) -> re.Pattern[str] | None:
+    usable = {v for v in values if len(v) >= MIN_LITERAL_LENGTH and not is_marker_text(v)}
+    variants: set[str] = set()
+    for value in usable:
+        variants.update({value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)})
+    ordered = sorted(variants, key=lambda v: (-len(v), v))
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+
+_RUN_MARKERS = (("sk-", KEY_MARKER), ("org-", ORG_MARKER), ("proj_", PROJECT_MARKER), ("user-", USER_MARKER))
+
+
+def _run_marker(value: str) -> str:
+    """The fixed marker of one of the run's own secrets: a key still reads as a key, an organization
+    as an organization, whatever their values."""
+    for prefix, marker in _RUN_MARKERS:
+        if value.startswith(prefix):
+            return marker
+    return REDACTED
+
+
+class Redactor:
+    """Text redaction with a fixed set of literal secrets and rules.
+
+    ``run_secrets`` belong to the run, not to any request: its key, organization, project and cookies,
+    the values of signed URLs the service handed out, the configured ``values``. A replay has other
+    values for them (a dummy key, no cookies), so they always become fixed markers, wherever they are,
+    before any other rule sees them. ``literals`` (values of credential-named fields) belong to the
+    request that carried them, and are marked like a credential shape.
+    """
+
+    def __init__(
+        self, rules: RedactionRules, literals: Iterable[str], run_secrets: Iterable[str] = ()
+    ) -> None:
+        self.rules = rules
+        self.run_secrets = _literal_regex(run_secrets)
+        self.literals = _literal_regex(literals)
+
+    def _query_param(self, m: re.Match[str]) -> str:
+        key, value = m.group("key"), m.group("value")
+        if not is_secret_query_key(key, rules=self.rules):
+            return m.group(0)
+        marker = query_marker(key)
+        return m.group(0) if value == marker or REDACTED in value else f"{key}={marker}"
+
+    def text(self, text: str, mark: Mark = fixed_marker) -> str:
+        """``text`` redacted; ``mark(marker, secret)`` gives what replaces a secret the shapes, context
+        rules and literals find (URL parts and the run's secrets always get fixed markers: see the module
+        docstring)."""
+        if "://" in text:
+            text = URL_IN_TEXT.sub(lambda m: _redact_url(m.group(0), self.rules, set()), text)
+        if self.run_secrets is not None:
+            text = _replace_all(self.run_secrets, text, lambda m: _run_marker(m.group(0)))
+        if may_change(text, TEXT_PIECES):
+            if "=" in text:
+                text = _QUERY_PARAM.sub(self._query_param, text)
+            # Shapes before literals, so a key echoed in a message reads sk-REDACTED rather than REDACTED.
+            for pattern, marker_of in _CONTEXT_RULES + _SHAPE_RULES:
+                text = pattern.sub(functools.partial(_replace, marker_of=marker_of, mark=mark), text)
+        if self.literals is not None:
+            text = _replace_all(self.literals, text, lambda m: mark(REDACTED, m.group(0)))
+        for pattern in self.rules.patterns:
+            # A configured pattern names a kind of secret of the run (a token that changes every run):
+            # a fixed marker, as for the configured values, so a replay still matches.
+            text = pattern.sub(lambda m: _user_pattern_replacement(m, fixed_marker), text)
+        return text
+
+
+def _replace_all(pattern: re.Pattern[str], text: str, replacement: Callable[[re.Match[str]], str]) -> str:
+    # Repeat: a marker next to leftover text can form the secret again; each round removes at least one
+    # original character, and the bound stops pathological values made of marker letters.
+    for _ in range(16):
+        new = pattern.sub(replacement, text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def _replace(m: re.Match[str], marker_of: _MarkerOf, mark: Mark) -> str:
+    start, end = secret_span(m)
+    whole, offset = m.group(0), m.start()
+    secret = whole[start - offset : end - offset]
+    marker = marker_of(secret)
+    # A signature is never the test's own value (it comes back from the service, fresh each time): fixed.
+    new = marker if marker == SIG_MARKER else mark(marker, secret)
+    return whole[: start - offset] + new + whole[end - offset :]
+
+
+def _user_pattern_replacement(m: re.Match[str], mark: Mark) -> str:
+    whole = m.group(0)
+    if m.re.groups and m.group(1) is not None:
+        start, end = m.span(1)
+        if is_marker_text(m.group(1)):
+            return whole
+        offset = m.start(0)
+        return whole[: start - offset] + mark(REDACTED, m.group(1)) + whole[end - offset :]
+    return whole if is_marker_text(whole) else mark(REDACTED, whole)
+
+
+def redact_text(text: str, rules: RedactionRules = DEFAULT_RULES, *, literals: Iterable[str] = ()) -> str:
+    """Free text with URLs, credential-shaped tokens, user patterns and ``literals`` redacted."""
+    return Redactor(rules, (), [*literals, *rules.values]).text(text)
