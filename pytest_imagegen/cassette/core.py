@@ -18,119 +18,45 @@ is replaced, and why:
   worker wrote, and refused (``SecretLeakError``) if the leak scan finds a secret.
 - Requests and responses are stored parsed (JSON as data, SSE as events, multipart as parts), redacted
   and trimmed before they are kept in memory, so what is matched is exactly what is on disk.
+
+Beside it: a request as the cassette holds it (``requests.py``), a reply rendered for replay
+(``rendering.py``), and the error for a request it cannot answer (``miss.py``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
 import vcr.cassette
 from vcr.record_mode import RecordMode
 
 from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.cassette.age import Expiry
+from pytest_imagegen.cassette.miss import miss_error
+from pytest_imagegen.cassette.rendering import Rendered, render_reply
+from pytest_imagegen.cassette.requests import (
+    UNUSABLE,
+    Headers,
+    HeadersLike,
+    LiveRequest,
+    RecordedRequest,
+    framing_headers,
+    lower_headers,
+    raw_key_of,
+    request_line,
+    same_fingerprint,
+)
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 from pytest_imagegen.safety import normalize, redact, redact_rules, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.wire import bodies, sse
 
-__all__ = ["ImagegenCassette", "LiveRequest", "RecordedRequest", "Rendered"]
-
-Headers = dict[str, list[str]]
-
-
-def request_line(record: Mapping[str, Any]) -> str:
-    """``POST /v1/images/generations`` for a stored request."""
-    return f"{record['method']} {urlsplit(record['uri']).path}"
-
-
-class HeadersLike(Protocol):
-    """What the stubs hand over: an httpx/httpx2 ``Headers``."""
-
-    @property
-    def raw(self) -> list[tuple[bytes, bytes]]: ...
-
-    def multi_items(self) -> list[tuple[str, str]]: ...
-
-
-class RecordedRequest:
-    """A request in stored form with its match key (what vcrpy's cassette keeps per request), its raw
-    key and the contract verdict of its interaction when known (see ``index.py``)."""
-
-    __slots__ = ("fingerprint", "meta", "problems", "raw_key", "record")
-
-    def __init__(
-        self,
-        record: dict[str, Any],
-        fingerprint: str,
-        raw_key: str | None = None,
-        problems: list[tuple[str, str]] | None = None,
-        meta: dict[str, Any] | None = None,
-    ) -> None:
-        self.record = record
-        self.fingerprint = fingerprint
-        self.raw_key = raw_key
-        self.problems = problems
-        # When and by what its interaction was recorded (``metadata.py``), when known.
-        self.meta = meta
-
-    def _to_dict(self) -> dict[str, Any]:  # vcrpy's serializer protocol
-        return self.record
-
-    def __repr__(self) -> str:
-        return f"<RecordedRequest {match.summarize(self.record, 120)}>"
-
-
-class LiveRequest(RecordedRequest):
-    """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs."""
-
-    __slots__ = ("headers", "raw_body")
-
-    def __init__(
-        self,
-        record: dict[str, Any],
-        fingerprint: str,
-        headers: HeadersLike,
-        raw_body: dict[str, Any],
-        raw_key: str | None,
-    ) -> None:
-        super().__init__(record, fingerprint, raw_key)
-        self.headers = headers
-        self.raw_body = raw_body
-
-
-def _same_fingerprint(r1: RecordedRequest, r2: RecordedRequest) -> None:
-    """vcrpy matcher protocol (raise AssertionError on mismatch); used by vcrpy's save rules."""
-    if r1.fingerprint != r2.fingerprint:
-        raise AssertionError("requests differ")
-
-
-@dataclasses.dataclass(frozen=True)
-class Rendered:
-    """A stored response turned into what a client receives: computed once, replayed many times."""
-
-    status: int
-    reason: bytes
-    headers: list[tuple[str, str]]
-    chunks: list[bytes]
-    offsets_ms: list[float]
-    # Per HTTP library, its own Headers object built once: a Response copies one of those as a plain
-    # list, while a list of pairs costs it a normalization of every header on every replay.
-    library_headers: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
-
-
-def _lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
-    headers: Headers = {}
-    for name, value in items:
-        headers.setdefault(name.lower(), []).append(value)
-    return headers
+__all__ = ["ImagegenCassette"]
 
 
 def _model_of(record: Mapping[str, Any]) -> str | None:
@@ -143,34 +69,6 @@ def _model_of(record: Mapping[str, Any]) -> str | None:
         return None
     return None if model == "-" else model
 
-
-# Headers that say how to read a request body; the only ones the replay lookup needs.
-_FRAMING_HEADERS = frozenset({b"content-type", b"content-encoding"})
-
-# Replay never waits for a recorded back-off: the SDK reads retry-after-ms first, and 0 < x is required
-# for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait.
-_NO_WAIT_HEADERS = {"retry-after": "0", "retry-after-ms": "1"}
-
-
-def _framing(headers: HeadersLike) -> Headers:
-    """The headers that say how to read a body, from one pass over the raw pairs (``Headers.get`` scans
-    them once per call)."""
-    framing: Headers = {}
-    for name, value in headers.raw:
-        if name.lower() in _FRAMING_HEADERS:
-            framing[name.decode("latin-1").lower()] = [value.decode("latin-1")]
-    return framing
-
-
-def _split_boundary(content_type: str) -> tuple[str, str]:
-    """``multipart/form-data; boundary=X`` -> (``multipart/form-data``, ``X``)."""
-    head, _, rest = content_type.partition("boundary=")
-    boundary = rest.split(";", 1)[0].strip().strip('"')
-    return head.rstrip("; "), boundary
-
-
-# What a malformed stored value raises where replay uses it.
-_UNUSABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError)
 
 # Matchers a raw key does not cover: with any of them in match_on, every request takes the full path.
 _NOT_IN_RAW_KEY = frozenset({"scheme", "host", "port"})
@@ -190,7 +88,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         super().__init__(
             str(path),
             record_mode=RecordMode.ALL if config.record_mode == "rewrite" else RecordMode(config.record_mode),
-            match_on=(_same_fingerprint,),
+            match_on=(same_fingerprint,),
             # The rewrite mode: "all" that keeps only what this run recorded.
             drop_unused_requests=config.record_mode == "rewrite",
         )
@@ -268,18 +166,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     def raw_key(self, method: str, url: str, headers: HeadersLike, raw: bytes) -> tuple[str, Headers]:
         """The request's raw key (``index.raw_key``) and its framing headers."""
-        framing = _framing(headers)
-        parts = urlsplit(url)
-        content_type = framing.get("content-type", [""])[0]
-        if "boundary=" in content_type:
-            # A multipart boundary is random on every request: the key sees the parts, not the boundary.
-            content_type, boundary = _split_boundary(content_type)
-            raw = raw.replace(boundary.encode("latin-1"), b"\0boundary\0")
-        sent_as = f"{content_type}\0{framing.get('content-encoding', [''])[0]}"
-        key = index.raw_key(
-            method, match.operation_path(parts.path), match.canonical_query(parts.query), sent_as, raw
-        )
-        return key, framing
+        return raw_key_of(method, url, headers, raw)
 
     def make_request(
         self, method: str, url: str, headers: HeadersLike, raw: bytes, *, raw_key: str | None = None
@@ -291,7 +178,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         if raw_key is None:
             raw_key, framing = self.raw_key(method, url, headers, raw)
         else:
-            framing = _framing(headers)
+            framing = framing_headers(headers)
         content = raw
         if "content-encoding" in framing:
             content, framing = bodies.decode_content(framing, raw)
@@ -362,7 +249,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     ) -> tuple[RecordedRequest, dict[str, Any]]:
         """A real response to ``request`` as it would be stored (redacted, trimmed, normalized), with its
         metadata entry; not yet added to the cassette."""
-        headers = _lower_headers(header_items)
+        headers = lower_headers(header_items)
         encoded = "content-encoding" in headers
         content, headers = bodies.decode_content(headers, b"".join(chunks))
         arrival: list[float] | None = None
@@ -377,7 +264,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "body": body,
         }
         # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
-        headers_kept = bodies.stored_headers(_lower_headers(request.headers.multi_items()), "request")
+        headers_kept = bodies.stored_headers(lower_headers(request.headers.multi_items()), "request")
         raw_request = {  # in reading order: method, uri, headers, body
             "method": request.record["method"],
             "uri": request.record["uri"],
@@ -444,7 +331,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
                 problems = checks.check_interaction(
                     {"request": request.record, "response": response}, strict=strict
                 )
-            except _UNUSABLE as exc:
+            except UNUSABLE as exc:
                 raise CassetteError(
                     str(self.file_path),
                     f"interaction {index} cannot be checked ({type(exc).__name__}: {exc})",
@@ -565,16 +452,6 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     # --- replay ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _render(
-        body: dict[str, Any], headers: Headers, spliced: list[str] | None
-    ) -> tuple[list[bytes], Headers]:
-        if "sse" in body:
-            headers.pop("content-length", None)
-            return sse.render_sse_events(body, spliced), headers
-        content, headers = bodies.render_body(body, headers, spliced=spliced)
-        return [content], headers
-
     def rendered(self, index: int) -> Rendered:
         """The replayable form of interaction ``index`` (placeholders expanded), cached.
 
@@ -585,89 +462,25 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         if cached is not None:
             return cached
         try:
-            result = self._rendered[index] = self._render_interaction(index)
-        except _UNUSABLE as exc:
+            result = self._rendered[index] = render_reply(
+                self.data[index][1], replay_timing=self.config.replay_timing
+            )
+        except UNUSABLE as exc:
             raise CassetteError(
                 str(self.file_path),
                 f"interaction {index}: the reply cannot be replayed ({type(exc).__name__}: {exc})",
             ) from None
         return result
 
-    def _render_interaction(self, index: int) -> Rendered:
-        response = self.data[index][1]
-        headers: Headers = {k: list(v) for k, v in (response.get("headers") or {}).items()}
-        stored = response.get("body") or {}
-        try:
-            # Images are put into the rendered text, not passed through the JSON encoder (safety/trim.py).
-            spliced: list[str] | None = []
-            body = trim.expand_body(stored, spliced=spliced)
-            chunks, headers = self._render(body, headers, spliced)
-        except ValueError:  # a splice mark in the data itself: render the plain way
-            spliced = None
-            body = trim.expand_body(stored)
-            chunks, headers = self._render(body, headers, spliced)
-        offsets = [float(e.get("offset_ms") or 0.0) for e in body["sse"]] if "sse" in body else [0.0]
-        if self.config.replay_timing == "instant":
-            for name, value in _NO_WAIT_HEADERS.items():
-                if name in headers:
-                    headers[name] = [value]
-            if "retry-after" in headers and "retry-after-ms" not in headers:
-                headers["retry-after-ms"] = [_NO_WAIT_HEADERS["retry-after-ms"]]
-        status = response["status"]
-        code = int(status["code"])
-        if not 100 <= code <= 599:
-            raise ValueError(f"status {code} is not an HTTP status")
-        return Rendered(
-            status=code,
-            reason=str(status.get("message") or "").encode("ascii", "replace"),
-            headers=[(name, value) for name, values in headers.items() for value in values],
-            chunks=chunks,
-            offsets_ms=offsets,
-        )
-
     def miss(self, request: RecordedRequest) -> CassetteMiss:
         """The error for a request this cassette cannot answer, with the nearest recorded request."""
-        path = str(self.file_path)
-        lines = [
-            f"no recorded reply for {request.record['method']} {request.record['uri']}",
-            f"  cassette: {path}",
-        ]
-        exhausted = self._index.get(request.fingerprint, [])
-        lines.append(f"  request: {match.summarize(request.record)}")
-        nearest_text: str | None = None
-        differences: list[str] = []
-        if exhausted:
-            lines.append(
-                f"  {len(exhausted)} recorded interaction(s) match it, and all of them were already played "
-                "in this test (identical requests play back once each, in recorded order)."
-            )
-        elif self.data:
-            records = [req.record for req, _ in self.data]
-            try:
-                best = match.nearest(request.record, records, self.config.match_on)
-            except _UNUSABLE as exc:  # a recorded request replay cannot read (see rendered)
-                raise CassetteError(
-                    path, f"a recorded request cannot be compared ({type(exc).__name__}: {exc})"
-                ) from None
-            if best is not None:
-                nearest_text = match.summarize(records[best])
-                differences = match.describe_differences(request.record, records[best], self.config.match_on)
-                lines.append(f"  nearest recorded request (#{best} of {len(records)}): {nearest_text}")
-                lines.append("  what differs:")
-                lines += [f"    {d}" for d in differences]
-        else:
-            lines.append("  the cassette holds no interactions" + ("" if self.rewound else " (no file yet)"))
-        target = self.test_id or "<your test>"
-        mode = "new_episodes" if self.rewound else "once"
-        command = f"pytest '{target}' --imagegen-record={mode}"
-        lines.append(f"  record mode is {self.config.record_mode!r}. To record it from the service:")
-        lines.append(f"    OPENAI_API_KEY=<your key> {command}")
-        lines.append(f"  or, with no key, from the bundled emulator: {command} --imagegen-base-url=emulator")
-        return CassetteMiss(
-            "\n".join(lines),
-            path=path,
-            request=match.summarize(request.record),
-            nearest=nearest_text,
-            differences=differences,
+        return miss_error(
+            request,
+            [req.record for req, _ in self.data],
+            exhausted=len(self._index.get(request.fingerprint, [])),
+            path=str(self.file_path),
+            config=self.config,
+            rewound=self.rewound,
+            test_id=self.test_id,
             secrets=self.secrets,
         )

@@ -26,12 +26,8 @@ from typing import Any, Literal
 
 from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
-from pytest_imagegen.cassette.core import (
-    ImagegenCassette,
-    LiveRequest,
-    RecordedRequest,
-    request_line,
-)
+from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.requests import LiveRequest, RecordedRequest, request_line
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
 from pytest_imagegen.safety import normalize

@@ -27,7 +27,9 @@ import anyio
 from pytest_imagegen.errors import DUMMY_API_KEY, RecordingNeedsKeyError
 
 if TYPE_CHECKING:
-    from pytest_imagegen.cassette.core import ImagegenCassette, LiveRequest, Rendered
+    from pytest_imagegen.cassette.core import ImagegenCassette
+    from pytest_imagegen.cassette.rendering import Rendered
+    from pytest_imagegen.cassette.requests import LiveRequest
 
 __all__ = ["activate", "active", "deactivate", "install", "uninstall"]
 

@@ -1,0 +1,144 @@
+"""A request as the cassette holds it: recorded (stored form, match key, raw key, verdict, metadata) or
+live (being sent), and the raw key of a request as a client sent it.
+
+The match key is a digest of the stored request's fingerprint (``match.py``); the raw key a digest of
+the request's bytes as sent (``index.raw_key``), so a request byte-identical to a recorded one is found
+without parsing, redacting or canonicalizing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from pytest_imagegen.cassette import index, match
+
+__all__ = [
+    "UNUSABLE",
+    "Headers",
+    "HeadersLike",
+    "LiveRequest",
+    "RecordedRequest",
+    "framing_headers",
+    "lower_headers",
+    "raw_key_of",
+    "request_line",
+    "same_fingerprint",
+]
+
+Headers = dict[str, list[str]]
+
+# What a malformed stored value raises where replay uses it.
+UNUSABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError)
+
+
+def request_line(record: Mapping[str, Any]) -> str:
+    """``POST /v1/images/generations`` for a stored request."""
+    return f"{record['method']} {urlsplit(record['uri']).path}"
+
+
+class HeadersLike(Protocol):
+    """What the stubs hand over: an httpx/httpx2 ``Headers``."""
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]: ...
+
+    def multi_items(self) -> list[tuple[str, str]]: ...
+
+
+class RecordedRequest:
+    """A request in stored form with its match key (what vcrpy's cassette keeps per request), its raw
+    key and the contract verdict of its interaction when known (see ``index.py``)."""
+
+    __slots__ = ("fingerprint", "meta", "problems", "raw_key", "record")
+
+    def __init__(
+        self,
+        record: dict[str, Any],
+        fingerprint: str,
+        raw_key: str | None = None,
+        problems: list[tuple[str, str]] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.record = record
+        self.fingerprint = fingerprint
+        self.raw_key = raw_key
+        self.problems = problems
+        # When and by what its interaction was recorded (``metadata.py``), when known.
+        self.meta = meta
+
+    def _to_dict(self) -> dict[str, Any]:  # vcrpy's serializer protocol
+        return self.record
+
+    def __repr__(self) -> str:
+        return f"<RecordedRequest {match.summarize(self.record, 120)}>"
+
+
+class LiveRequest(RecordedRequest):
+    """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs."""
+
+    __slots__ = ("headers", "raw_body")
+
+    def __init__(
+        self,
+        record: dict[str, Any],
+        fingerprint: str,
+        headers: HeadersLike,
+        raw_body: dict[str, Any],
+        raw_key: str | None,
+    ) -> None:
+        super().__init__(record, fingerprint, raw_key)
+        self.headers = headers
+        self.raw_body = raw_body
+
+
+def same_fingerprint(r1: RecordedRequest, r2: RecordedRequest) -> None:
+    """vcrpy matcher protocol (raise AssertionError on mismatch); used by vcrpy's save rules."""
+    if r1.fingerprint != r2.fingerprint:
+        raise AssertionError("requests differ")
+
+
+def lower_headers(items: Iterable[tuple[str, str]]) -> Headers:
+    """Header pairs as the cassette's headers: lower-case names, every value kept in order."""
+    headers: Headers = {}
+    for name, value in items:
+        headers.setdefault(name.lower(), []).append(value)
+    return headers
+
+
+# Headers that say how to read a request body; the only ones the replay lookup needs.
+_FRAMING_HEADERS = frozenset({b"content-type", b"content-encoding"})
+
+
+def framing_headers(headers: HeadersLike) -> Headers:
+    """The headers that say how to read a body, from one pass over the raw pairs (``Headers.get`` scans
+    them once per call)."""
+    framing: Headers = {}
+    for name, value in headers.raw:
+        if name.lower() in _FRAMING_HEADERS:
+            framing[name.decode("latin-1").lower()] = [value.decode("latin-1")]
+    return framing
+
+
+def _split_boundary(content_type: str) -> tuple[str, str]:
+    """``multipart/form-data; boundary=X`` -> (``multipart/form-data``, ``X``)."""
+    head, _, rest = content_type.partition("boundary=")
+    boundary = rest.split(";", 1)[0].strip().strip('"')
+    return head.rstrip("; "), boundary
+
+
+def raw_key_of(method: str, url: str, headers: HeadersLike, raw: bytes) -> tuple[str, Headers]:
+    """The request's raw key (``index.raw_key``) and its framing headers."""
+    framing = framing_headers(headers)
+    parts = urlsplit(url)
+    content_type = framing.get("content-type", [""])[0]
+    if "boundary=" in content_type:
+        # A multipart boundary is random on every request: the key sees the parts, not the boundary.
+        content_type, boundary = _split_boundary(content_type)
+        raw = raw.replace(boundary.encode("latin-1"), b"\0boundary\0")
+    sent_as = f"{content_type}\0{framing.get('content-encoding', [''])[0]}"
+    key = index.raw_key(
+        method, match.operation_path(parts.path), match.canonical_query(parts.query), sent_as, raw
+    )
+    return key, framing
