@@ -1,61 +1,56 @@
 """The emulator's ASGI app (starlette): routes, auth, faults, validation, JSON and SSE replies.
 
-Routes per API shape: the Images API (``/v1/images/...``, its Azure form, and the signed dall-e blob
-URLs) here, the Responses API (``/v1/responses``) in ``responses.py``, chat completions with image output
-(``/v1/chat/completions``, and a gateway's ``/api/v1/...``) in ``chat.py``, the Gemini API
-(``/v1beta/models/{model}:{method}``) in ``gemini.py``. The OpenAI-style ones share authentication, faults,
+One route per API shape, each answered by the module named after the shape: the Images API
+(``/v1/images/...``, its Azure form, and the signed dall-e blob URLs) by ``images.py``, the Responses API
+(``/v1/responses``) by ``responses.py``, chat completions with image output (``/v1/chat/completions``, and
+a gateway's ``/api/v1/...``) by ``chat.py``, the Gemini API (``/v1beta/models/{model}:{method}``) by
+``gemini.py``. The OpenAI-style ones share authentication, faults,
 the service's headers and cookies, the request log and the error envelope; the Gemini routes share the log
 and the faults, with Google's key placements, headers and error envelope.
 
 ``create_app(state)`` builds the app for one ``EmulatorState``; ``server.Emulator`` serves it with
-uvicorn. Request parsing (JSON, multipart) is starlette's and python-multipart's; request rules are
-the contract package's (through ``jobs.make_job``); this module only wires them to the wire format of
-the real service.
+uvicorn. Request parsing (JSON, multipart) is starlette's and python-multipart's (``transport.py``);
+request rules are the contract package's (through each shape's job); this module only wires them to the
+wire format of the real service.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
-from pytest_imagegen.emulator import chat, error_replies, gemini, responses
-from pytest_imagegen.emulator.drawing import (
-    ImageSpec,
-    encode,
-    partial_versions,
-    render,
-    render_encoded,
-    seed_of,
-)
+from pytest_imagegen.emulator import chat, error_replies, gemini, images, responses
+from pytest_imagegen.emulator.drawing import render_encoded
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.headers import service_headers
-from pytest_imagegen.emulator.identity import random_token, request_id
-from pytest_imagegen.emulator.jobs import Endpoint, Job, Upload, make_job
-from pytest_imagegen.emulator.replies import completed_event, images_response, partial_event, sse_frame
-from pytest_imagegen.emulator.state import (
-    EmulatorState,
-    Fault,
-    FileDigest,
-    LoggedRequest,
-    ReplyPart,
-    ReplyTransform,
+from pytest_imagegen.emulator.identity import request_id
+from pytest_imagegen.emulator.images import Endpoint, make_job
+from pytest_imagegen.emulator.state import EmulatorState, Fault, FileDigest, LoggedRequest
+from pytest_imagegen.emulator.transport import (
+    ConnectionAbort,
+    RawResponse,
+    RawStreamingResponse,
+    Reply,
+    TruncatedResponse,
+    Upload,
+    cut,
+    file_digests,
+    is_abort,
+    parse_body,
+    transformed,
 )
 from pytest_imagegen.errors import RequestValidationError
 
@@ -64,58 +59,7 @@ __all__ = ["ConnectionAbort", "create_app", "is_abort"]
 _ENDPOINTS: tuple[Endpoint, ...] = ("generations", "edits", "variations")
 _AZURE_ENDPOINTS: tuple[Endpoint, ...] = ("generations", "edits")
 # Uploads may be up to 50 MB; text fields stay small (starlette's default part limit is 1 MB).
-_MAX_TEXT_PART = 1024 * 1024
-
-
-class ConnectionAbort(Exception):
-    """Raised after a partial reply so uvicorn drops the connection (the ``disconnect`` fault).
-
-    ASGI has no "abort" message; an exception after the response has started is the one way to make
-    the server close the socket without finishing the body. ``server`` filters its log line.
-    """
-
-
-class _Reply:
-    """Status, body (bytes, or SSE frames still to be drawn) and headers of one API reply."""
-
-    def __init__(
-        self,
-        status: int,
-        content: bytes | AsyncIterator[bytes],
-        headers: list[tuple[str, str]] | None = None,
-        media_type: str = "application/json",
-    ) -> None:
-        self.status = status
-        self.content = content
-        self.headers = headers or []
-        self.media_type = media_type
-
-
-class _RawResponse(Response):
-    """A Response whose headers are sent as given, repeated names (``set-cookie``) included."""
-
-    def __init__(
-        self, status: int, content: bytes, headers: Sequence[tuple[str, str]], media_type: str
-    ) -> None:
-        super().__init__(content=content, status_code=status, media_type=media_type)
-        self.raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-
-
-class _TruncatedResponse(_RawResponse):
-    """Announces the whole body, sends half of it, then drops the connection."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send(
-            {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
-        )
-        raise ConnectionAbort("disconnect fault: connection dropped mid-body")
-
-
-class _RawStreamingResponse(StreamingResponse):
-    def __init__(self, content: AsyncIterator[bytes], headers: Sequence[tuple[str, str]]) -> None:
-        super().__init__(content, media_type="text/event-stream")
-        self.raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+MAX_TEXT_PART = 1024 * 1024
 
 
 class _Handler:
@@ -141,10 +85,10 @@ class _Handler:
         """``POST /v1/responses``: the Responses API with the image tool (``emulator/responses.py``)."""
         started = time.perf_counter()
         rid = request_id()
-        parsed = await _parse_body(request)
+        parsed = await parse_body(request)
         params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
 
-        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+        def finish(reply: Reply, fault: Fault | None = None) -> Response:
             return self._finish(request, started, rid, params, (), reply, azure=False, fault=fault)
 
         auth_error = self._authenticate(request, azure=False)
@@ -163,19 +107,17 @@ class _Handler:
             return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
         if job.request.stream:
             frames = responses.stream_frames(job, self.state)
-            return finish(
-                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
-            )
-        return finish(_Reply(200, await responses.json_reply(job, self.state)), fault)
+            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
+        return finish(Reply(200, await responses.json_reply(job, self.state)), fault)
 
     async def chat_route(self, request: Request) -> Response:
         """``POST /v1/chat/completions``: image output through a gateway (``emulator/chat.py``)."""
         started = time.perf_counter()
         rid = request_id()
-        parsed = await _parse_body(request)
+        parsed = await parse_body(request)
         params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
 
-        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+        def finish(reply: Reply, fault: Fault | None = None) -> Response:
             return self._finish(request, started, rid, params, (), reply, azure=False, fault=fault)
 
         auth_error = self._authenticate(request, azure=False)
@@ -197,10 +139,8 @@ class _Handler:
             return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
         if job.request.stream:
             frames = chat.stream_frames(job)
-            return finish(
-                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
-            )
-        return finish(_Reply(200, await chat.json_reply(job)), fault)
+            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
+        return finish(Reply(200, await chat.json_reply(job)), fault)
 
     async def gemini_route(self, request: Request) -> Response:
         """``POST /v1beta/models/{model}:{method}``: the Gemini API and Imagen (``emulator/gemini.py``)."""
@@ -208,10 +148,10 @@ class _Handler:
             return await self.not_found(request, HTTPException(404))
         started = time.perf_counter()
         rid = request_id()
-        parsed = await _parse_body(request)
+        parsed = await parse_body(request)
         params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
 
-        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+        def finish(reply: Reply, fault: Fault | None = None) -> Response:
             return self._finish(
                 request, started, rid, params, (), reply, azure=False, fault=fault, google=True
             )
@@ -230,15 +170,13 @@ class _Handler:
             return finish(self._error(gemini.validation_error(exc)), fault)
         json_type = gemini.JSON_MEDIA_TYPE
         if job.request.method == "predict":
-            return finish(_Reply(200, await gemini.predict_reply(job), media_type=json_type), fault)
+            return finish(Reply(200, await gemini.predict_reply(job), media_type=json_type), fault)
         if job.request.stream and request.query_params.get("alt") == "sse":
             frames = gemini.sse_frames(job)
-            return finish(
-                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
-            )
+            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
         if job.request.stream:
-            return finish(_Reply(200, await gemini.json_array_reply(job), media_type=json_type), fault)
-        return finish(_Reply(200, await gemini.json_reply(job), media_type=json_type), fault)
+            return finish(Reply(200, await gemini.json_array_reply(job), media_type=json_type), fault)
+        return finish(Reply(200, await gemini.json_reply(job), media_type=json_type), fault)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         started = time.perf_counter()
@@ -259,7 +197,7 @@ class _Handler:
         started = time.perf_counter()
         rid = request_id()
         azure = deployment is not None
-        parsed = await _parse_body(request)
+        parsed = await parse_body(request)
         if isinstance(parsed, ErrorReply):
             params: dict[str, Any] = {}
             files: dict[str, list[Upload]] | None = None
@@ -268,9 +206,9 @@ class _Handler:
         if deployment is not None and params.get("model") is None:
             # Azure routes by deployment; the deployment stands for the model when the body names none.
             params["model"] = deployment
-        digests = _digests(files or {})
+        digests = file_digests(files or {})
 
-        def finish(reply: _Reply, fault: Fault | None = None) -> Response:
+        def finish(reply: Reply, fault: Fault | None = None) -> Response:
             return self._finish(request, started, rid, params, digests, reply, azure=azure, fault=fault)
 
         auth_error = self._authenticate(request, azure=azure)
@@ -298,13 +236,11 @@ class _Handler:
             return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
 
         if job.stream:
-            frames = _stream_frames(job, int(self.state.clock()))
-            return finish(
-                _Reply(200, _cut(frames) if fault else frames, media_type="text/event-stream"), fault
-            )
-        body = await self._images_body(request, job)
+            frames = images.stream_frames(job, int(self.state.clock()))
+            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
+        body = await images.json_body(job, self.state, str(request.base_url))
         # The real service pretty-prints image replies with two spaces.
-        return finish(_Reply(200, json.dumps(body, indent=2).encode()), fault)
+        return finish(Reply(200, json.dumps(body, indent=2).encode()), fault)
 
     def _authenticate(self, request: Request, *, azure: bool) -> ErrorReply | None:
         key: str | None = None
@@ -320,29 +256,14 @@ class _Handler:
         valid = key.startswith("sk-") if expected is None else secrets.compare_digest(key, expected)
         return None if valid else error_replies.wrong_key(key)
 
-    def _fault_reply(self, fault: Fault) -> _Reply:
+    def _fault_reply(self, fault: Fault) -> Reply:
         if fault.kind == "rate_limit":
             return self._error(error_replies.rate_limited(self.state.organization, fault.retry_after_ms))
         return self._error(error_replies.server_error())
 
     @staticmethod
-    def _error(reply: ErrorReply) -> _Reply:
-        return _Reply(reply.status, reply.content(), reply.headers)
-
-    async def _images_body(self, request: Request, job: Job) -> dict[str, Any]:
-        created = int(self.state.clock())
-        entries: list[dict[str, Any]] = []
-        for index in range(job.n):
-            spec = _spec(job, index)
-            if job.response_format == "url":
-                name = f"img-{random_token(24)}.png"
-                self.state.remember_url(name, spec)
-                root = str(request.base_url).rstrip("/")
-                entries.append({"url": self.state.signer.sign(root, name, self.state.clock())})
-            else:
-                data = await anyio.to_thread.run_sync(render_encoded, spec)
-                entries.append({"b64_json": base64.b64encode(data).decode()})
-        return images_response(job, created, entries)
+    def _error(reply: ErrorReply) -> Reply:
+        return Reply(reply.status, reply.content(), reply.headers)
 
     def _finish(
         self,
@@ -351,7 +272,7 @@ class _Handler:
         rid: str,
         params: Mapping[str, Any],
         digests: Sequence[FileDigest],
-        reply: _Reply,
+        reply: Reply,
         *,
         azure: bool,
         fault: Fault | None = None,
@@ -375,7 +296,7 @@ class _Handler:
             )
         headers += reply.headers
         if self.state.reply_transform is not None:
-            reply = _transformed(reply, request.url.path, params, self.state.reply_transform)
+            reply = transformed(reply, request.url.path, params, self.state.reply_transform)
         self.state.log(
             LoggedRequest(
                 method=request.method,
@@ -390,10 +311,10 @@ class _Handler:
             )
         )
         if not isinstance(reply.content, bytes):
-            return _RawStreamingResponse(reply.content, headers)
+            return RawStreamingResponse(reply.content, headers)
         if fault is not None and fault.kind == "disconnect":
-            return _TruncatedResponse(reply.status, reply.content, headers, reply.media_type)
-        return _RawResponse(reply.status, reply.content, headers, reply.media_type)
+            return TruncatedResponse(reply.status, reply.content, headers, reply.media_type)
+        return RawResponse(reply.status, reply.content, headers, reply.media_type)
 
     # -- signed image URLs (the blob store of dall-e replies) ---------------------------------------
     async def blob_route(self, request: Request) -> Response:
@@ -430,143 +351,9 @@ class _Handler:
                 '<?xml version="1.0" encoding="utf-8"?>'
                 f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
             )
-            return _RawResponse(status, xml.encode(), blob_headers, "application/xml")
+            return RawResponse(status, xml.encode(), blob_headers, "application/xml")
         data = await anyio.to_thread.run_sync(render_encoded, spec)
-        return _RawResponse(200, data, blob_headers, "image/png")
-
-
-def _transformed(reply: _Reply, path: str, params: Mapping[str, Any], transform: ReplyTransform) -> _Reply:
-    """``reply`` rewritten by a reply transform (``EmulatorState.reply_transform``): a JSON body as a
-    whole, a stream event by event. Other replies pass as they are."""
-    if isinstance(reply.content, bytes):
-        if reply.media_type != "application/json":
-            return reply
-        document = json.loads(reply.content)
-        part = (
-            ReplyPart(path, reply.status, document, params=dict(params))
-            if isinstance(document, dict)
-            else None
-        )
-        changed = transform(part) if part is not None else None
-        if changed is None:
-            return reply
-        if not isinstance(changed, dict):
-            raise TypeError(
-                f"a reply transform must return a dict for a JSON reply, got {type(changed).__name__}"
-            )
-        content = json.dumps(changed, indent=2).encode()
-        return _Reply(reply.status, content, reply.headers, reply.media_type)
-    return _Reply(
-        reply.status,
-        _transformed_events(reply.content, path, reply.status, dict(params), transform),
-        reply.headers,
-        reply.media_type,
-    )
-
-
-async def _transformed_events(
-    frames: AsyncIterator[bytes], path: str, status: int, params: Mapping[str, Any], transform: ReplyTransform
-) -> AsyncIterator[bytes]:
-    number = 0
-    async for frame in frames:
-        data = next((line[6:] for line in frame.split(b"\n") if line.startswith(b"data: ")), None)
-        document = json.loads(data) if data is not None else None
-        if not isinstance(document, dict):
-            yield frame
-            continue
-        changed = transform(ReplyPart(path, status, document, number, params))
-        number += 1
-        if changed is None:
-            yield frame
-            continue
-        named = frame.startswith(
-            b"event: "
-        )  # the Images and Responses APIs name events; chat and Gemini do not
-        for event in [changed] if isinstance(changed, dict) else changed:
-            if named and isinstance(event.get("type"), str):
-                yield sse_frame(event)
-            else:
-                yield f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
-
-
-def is_abort(exc: BaseException) -> bool:
-    """Whether ``exc`` is (or wraps) the deliberate ``ConnectionAbort`` of a ``disconnect`` fault."""
-    if isinstance(exc, BaseExceptionGroup):
-        return exc.subgroup(ConnectionAbort) is not None
-    return isinstance(exc, ConnectionAbort)
-
-
-def _spec(job: Job, index: int) -> ImageSpec:
-    return ImageSpec(
-        seed=seed_of(job.digest, str(index)),
-        width=job.width,
-        height=job.height,
-        # dall-e URLs always point at PNGs.
-        output_format=job.output_format if job.gpt_style or job.response_format != "url" else "png",
-        transparent=job.background == "transparent",
-        compression=job.compression,
-        frames=job.frames,
-        frame_duration_ms=job.frame_duration_ms,
-    )
-
-
-async def _stream_frames(job: Job, created_at: int) -> AsyncIterator[bytes]:
-    """The SSE frames of a streamed job, drawn one at a time so each frame leaves as soon as it exists."""
-    for index in range(job.n):
-        spec = _spec(job, index)
-        image = await anyio.to_thread.run_sync(render, spec)
-        for number, preview in enumerate(partial_versions(image, job.partial_images)):
-            data = await anyio.to_thread.run_sync(encode, preview, spec)
-            yield sse_frame(partial_event(job, base64.b64encode(data).decode(), created_at, number))
-        data = await anyio.to_thread.run_sync(encode, image, spec)
-        yield sse_frame(completed_event(job, base64.b64encode(data).decode(), created_at))
-
-
-async def _cut(frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The ``disconnect`` fault on a stream: the first event whole, half the next, then a dropped socket."""
-    first = await anext(frames)
-    second = await anext(frames, None)
-    if second is None:
-        yield first[: len(first) // 2]
-    else:
-        yield first
-        yield second[: len(second) // 2]
-    raise ConnectionAbort("disconnect fault: stream cut mid-event")
-
-
-async def _parse_body(request: Request) -> tuple[dict[str, Any], dict[str, list[Upload]] | None] | ErrorReply:
-    """The request's parameters and, for multipart bodies, its files (``None`` for JSON)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        try:
-            form = await request.form(max_part_size=_MAX_TEXT_PART)
-        except HTTPException as exc:
-            return ErrorReply.of(400, f"Could not parse the multipart body: {exc.detail}")
-        params: dict[str, Any] = {}
-        files: dict[str, list[Upload]] = {}
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                files.setdefault(name, []).append((value.filename, await value.read(), value.content_type))
-            else:
-                params[name] = value
-        await form.close()
-        return params, files
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        return error_replies.bad_json()
-    if not isinstance(body, dict):
-        return error_replies.bad_json()
-    return body, None
-
-
-def _digests(files: Mapping[str, Sequence[Upload]]) -> list[FileDigest]:
-    return [
-        FileDigest(part, filename, content_type, len(data), hashlib.sha256(data).hexdigest())
-        for part, uploads in files.items()
-        for filename, data, content_type in uploads
-    ]
+        return RawResponse(200, data, blob_headers, "image/png")
 
 
 def create_app(state: EmulatorState) -> Starlette:

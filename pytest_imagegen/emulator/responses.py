@@ -37,8 +37,8 @@ from pytest_imagegen.emulator.drawing import (
     render,
     seed_of,
 )
-from pytest_imagegen.emulator.replies import sse_frame
 from pytest_imagegen.emulator.state import EmulatorState
+from pytest_imagegen.emulator.transport import sse_frame
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["ImageCall", "ResponsesJob", "json_reply", "make_responses_job", "stream_frames"]

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import uvicorn
 
-from pytest_imagegen.emulator.app import create_app, is_abort
+from pytest_imagegen.emulator.app import create_app
 from pytest_imagegen.emulator.identity import organization_id, project_id, random_token
 from pytest_imagegen.emulator.state import (
     FAULT_KINDS,
@@ -26,6 +26,7 @@ from pytest_imagegen.emulator.state import (
     LoggedRequest,
     ReplyTransform,
 )
+from pytest_imagegen.emulator.transport import is_abort
 
 __all__ = ["Emulator"]
 

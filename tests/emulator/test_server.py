@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from pytest_imagegen.emulator import Emulator, EmulatorState, create_app
-from pytest_imagegen.emulator import app as app_module
-from pytest_imagegen.emulator.app import ConnectionAbort
+from pytest_imagegen.emulator import images as app_module
 from pytest_imagegen.emulator.server import _QuietAbort
+from pytest_imagegen.emulator.transport import ConnectionAbort
 
 from .conftest import API_KEY, png_bytes
 

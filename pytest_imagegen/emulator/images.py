@@ -1,29 +1,56 @@
-"""The one bridge between the contract package and the emulator: a validated request becomes a ``Job``.
+"""The Images API (``/v1/images/generations``, ``/edits``, ``/variations``): a validated request becomes a
+``Job``, and the job its JSON reply or SSE frames.
 
 ``pytest_imagegen.contract.validate_request`` decides whether a request is valid and resolves its
-defaults (model, size, formats); this module turns its answer into the plain facts the emulator needs
-to draw and reply (pixel size, resolved background and quality, reply shape), so nothing else in the
-emulator depends on the contract package's types.
+defaults (model, size, formats); a ``Job`` holds the plain facts the emulator needs to draw and reply
+(pixel size, resolved background and quality, reply shape). Usage numbers are made up but consistent
+(they grow with prompt length, pixel count, quality, input images and partial images; totals add up), so
+assertions on them behave like against the real service. The routes are ``app.py``'s.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast, get_args
 
+import anyio.to_thread
+
 from pytest_imagegen.contract import FileInput, validate_request
-from pytest_imagegen.emulator.drawing import OutputFormat
+from pytest_imagegen.emulator.drawing import (
+    ImageSpec,
+    OutputFormat,
+    encode,
+    partial_versions,
+    render,
+    render_encoded,
+    seed_of,
+)
+from pytest_imagegen.emulator.identity import random_token
+from pytest_imagegen.emulator.state import EmulatorState
+from pytest_imagegen.emulator.transport import Upload, sse_frame
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["Endpoint", "Job", "Upload", "make_job", "request_digest"]
+__all__ = [
+    "Endpoint",
+    "Job",
+    "completed_event",
+    "image_spec",
+    "images_response",
+    "json_body",
+    "make_job",
+    "partial_event",
+    "request_digest",
+    "revised_prompt",
+    "stream_frames",
+    "usage",
+]
 
 Endpoint = Literal["generations", "edits", "variations"]
-#: One uploaded file as the contract package takes it: (filename, bytes, content type).
-Upload = tuple[str | None, bytes, str | None]
 
 _DEFAULT_SIZE = "1024x1024"
 _DEFAULT_FRAMES = 9
@@ -167,3 +194,134 @@ def make_job(
         input_images=len(validated.images) + len(validated.image_refs),
         digest=request_digest(endpoint, params, upload_lists),
     )
+
+
+#: Output tokens of one 1024x1024 image per quality (the published gpt-image-1 figures).
+_OUTPUT_TOKENS_1024 = {"low": 272, "medium": 1056, "high": 4160}
+_INPUT_IMAGE_TOKENS = 323
+#: Each partial image costs extra output tokens, as the real service bills them.
+_PARTIAL_IMAGE_TOKENS = 100
+
+
+def _image_tokens(job: Job) -> int:
+    per_megapixel = _OUTPUT_TOKENS_1024.get(job.quality or "high", _OUTPUT_TOKENS_1024["high"])
+    return max(16, round(per_megapixel * job.width * job.height / (1024 * 1024)))
+
+
+def usage(job: Job, *, images: int, streamed: bool) -> dict[str, Any]:
+    """Token usage for ``images`` output images of ``job``.
+
+    ``streamed``: the stream ``*.completed`` shape (``ImagesUsage``, no ``output_tokens_details``);
+    otherwise the ``ImageGenUsage`` shape of a plain reply.
+    """
+    text_tokens = max(1, len(job.prompt) // 4)
+    image_input = _INPUT_IMAGE_TOKENS * job.input_images
+    output = _image_tokens(job) * images + _PARTIAL_IMAGE_TOKENS * job.partial_images * images
+    body: dict[str, Any] = {
+        "total_tokens": text_tokens + image_input + output,
+        "input_tokens": text_tokens + image_input,
+        "output_tokens": output,
+        "input_tokens_details": {"text_tokens": text_tokens, "image_tokens": image_input},
+    }
+    if not streamed:
+        body["output_tokens_details"] = {"image_tokens": output, "text_tokens": 0}
+    return body
+
+
+def revised_prompt(prompt: str) -> str:
+    """The longer, more specific prompt dall-e-3 reports having used."""
+    return (
+        f"{prompt.rstrip('.')}. The scene is rendered in rich detail with balanced composition, "
+        "soft natural lighting and a harmonious colour palette."
+    )
+
+
+def images_response(job: Job, created: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The non-streaming body. ``entries`` are the ``data`` items (``b64_json`` or ``url``)."""
+    if job.revises_prompt:
+        entries = [{"revised_prompt": revised_prompt(job.prompt), **entry} for entry in entries]
+    body: dict[str, Any] = {"created": created}
+    if job.gpt_style:
+        body["background"] = job.background
+    body["data"] = entries
+    if job.gpt_style:
+        body["output_format"] = job.output_format
+        body["quality"] = job.quality
+        body["size"] = job.size
+        body["usage"] = usage(job, images=len(entries), streamed=False)
+    return body
+
+
+def _event_prefix(job: Job) -> str:
+    return "image_edit" if job.endpoint == "edits" else "image_generation"
+
+
+def _event_common(job: Job, b64: str, created_at: int) -> dict[str, Any]:
+    return {
+        "b64_json": b64,
+        "created_at": created_at,
+        "size": job.size,
+        "quality": job.quality,
+        "background": job.background,
+        "output_format": job.output_format,
+    }
+
+
+def partial_event(job: Job, b64: str, created_at: int, index: int) -> dict[str, Any]:
+    return {
+        "type": f"{_event_prefix(job)}.partial_image",
+        **_event_common(job, b64, created_at),
+        "partial_image_index": index,
+    }
+
+
+def completed_event(job: Job, b64: str, created_at: int) -> dict[str, Any]:
+    return {
+        "type": f"{_event_prefix(job)}.completed",
+        **_event_common(job, b64, created_at),
+        "usage": usage(job, images=1, streamed=True),
+    }
+
+
+def image_spec(job: Job, index: int) -> ImageSpec:
+    """The picture the ``index``-th image of ``job`` is drawn from."""
+    return ImageSpec(
+        seed=seed_of(job.digest, str(index)),
+        width=job.width,
+        height=job.height,
+        # dall-e URLs always point at PNGs.
+        output_format=job.output_format if job.gpt_style or job.response_format != "url" else "png",
+        transparent=job.background == "transparent",
+        compression=job.compression,
+        frames=job.frames,
+        frame_duration_ms=job.frame_duration_ms,
+    )
+
+
+async def json_body(job: Job, state: EmulatorState, base_url: str) -> dict[str, Any]:
+    """The non-streaming reply of ``job``: images as base64, or as signed URLs served by ``base_url``."""
+    created = int(state.clock())
+    entries: list[dict[str, Any]] = []
+    for index in range(job.n):
+        spec = image_spec(job, index)
+        if job.response_format == "url":
+            name = f"img-{random_token(24)}.png"
+            state.remember_url(name, spec)
+            root = base_url.rstrip("/")
+            entries.append({"url": state.signer.sign(root, name, state.clock())})
+        else:
+            data = await anyio.to_thread.run_sync(render_encoded, spec)
+            entries.append({"b64_json": base64.b64encode(data).decode()})
+    return images_response(job, created, entries)
+
+
+async def stream_frames(job: Job, created_at: int) -> AsyncIterator[bytes]:
+    """The SSE frames of a streamed job, drawn one at a time so each frame leaves as soon as it exists."""
+    for index in range(job.n):
+        spec = image_spec(job, index)
+        image = await anyio.to_thread.run_sync(render, spec)
+        for number, preview in enumerate(partial_versions(image, job.partial_images)):
+            data = await anyio.to_thread.run_sync(encode, preview, spec)
+            yield sse_frame(partial_event(job, base64.b64encode(data).decode(), created_at, number))
+        data = await anyio.to_thread.run_sync(encode, image, spec)
+        yield sse_frame(completed_event(job, base64.b64encode(data).decode(), created_at))
