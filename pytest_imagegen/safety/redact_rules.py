@@ -185,7 +185,8 @@ class RedactionRules:
 
 
 # Literal pieces (lower case) of everything the rules can change in a request's URI or body: the
-# text rules, what URL redaction (redact_text.py) rewrites, credential-named fields. A superset, so a miss is safe.
+# text rules, what URL redaction (redact_text.py) rewrites, credential-named fields. A superset, so a
+# miss is safe.
 # Substring tests on lower-cased text: an IGNORECASE alternation costs several times more in ``re``.
 _REQUEST_GATE = (
     *TEXT_PIECES,

@@ -3,8 +3,8 @@
 Steps, in the order the service reports problems: wire types (pydantic request models), the model and
 the endpoint, each parameter against the model's capability row (in the order the caller gave them,
 so the first offending field is the one reported) and the rules between parameters (``options.py``),
-and the uploaded files' real bytes. The first problem raises ``RequestValidationError`` with the API's code and wording; the
-emulator answers with ``exc.to_error_body()`` and ``exc.status``.
+and the uploaded files' real bytes. The first problem raises ``RequestValidationError`` with the API's
+code and wording; the emulator answers with ``exc.to_error_body()`` and ``exc.status``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Responses API's ``image_generation`` tool: request validation, reply checks, pydantic models.
 
-The second API shape of the contract (``pytest_imagegen.contract.shapes.RESPONSES``), built like the Images API
-part and reading the same capability table (``contract/capabilities.py``: which image models the tool
-takes, which options each supports, ``partial_images`` 0-3):
+The second API shape of the contract (``pytest_imagegen.contract.shapes.RESPONSES``), built like the
+Images API part and reading the same capability table (``contract/capabilities.py``: which image models
+the tool takes, which options each supports, ``partial_images`` 0-3):
 
 - ``validate_request("responses", body)`` (or ``validate_responses_request``) -> ``ResponsesRequest``;
 - ``check_reply(request, reply)`` (or ``check_responses_reply``): the response object or its stream.
