@@ -26,7 +26,7 @@ Beside it: a request as the cassette holds it (``requests.py``), a reply rendere
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from pytest_imagegen.cassette.requests import (
     UNUSABLE,
     Headers,
     HeadersLike,
+    LiveReply,
     LiveRequest,
     RecordedRequest,
     framing_headers,
@@ -56,7 +57,7 @@ from pytest_imagegen.safety import normalize, redact, redact_rules, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.wire import bodies, sse
 
-__all__ = ["ImagegenCassette"]
+__all__ = ["ImagegenCassette", "stored_entry"]
 
 
 def _model_of(record: Mapping[str, Any]) -> str | None:
@@ -72,6 +73,19 @@ def _model_of(record: Mapping[str, Any]) -> str | None:
 
 # Matchers a raw key does not cover: with any of them in match_on, every request takes the full path.
 _NOT_IN_RAW_KEY = frozenset({"scheme", "host", "port"})
+
+
+def stored_entry(
+    request: RecordedRequest, response: dict[str, Any], *, verdict: bool = True
+) -> storage.Stored:
+    """An interaction as storage writes it: its keys, metadata and (with ``verdict``) contract verdict."""
+    return storage.Stored(
+        {"request": request.record, "response": response},
+        request.raw_key,
+        request.fingerprint,
+        request.problems if verdict else None,
+        request.meta,
+    )
 
 
 class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy ships no type information
@@ -213,53 +227,28 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             trimmed, seed=self._seed, keep_offsets=self.config.replay_timing == "recorded", ids=self.ids
         )
 
-    def record(
-        self,
-        request: LiveRequest,
-        *,
-        status: int,
-        reason: str,
-        header_items: Iterable[tuple[str, str]],
-        chunks: Sequence[bytes],
-        chunk_offsets_ms: Sequence[float] = (),
-    ) -> None:
+    def record(self, request: LiveRequest, reply: LiveReply) -> None:
         """Store a real response to ``request`` (called once its body has been read in full)."""
-        stored, response = self.stored_form(
-            request,
-            status=status,
-            reason=reason,
-            header_items=header_items,
-            chunks=chunks,
-            chunk_offsets_ms=chunk_offsets_ms,
-        )
+        stored, response = self.stored_form(request, reply)
         self.append(stored, response)
         self.recorded_count += 1
         # Kept even when it breaks the contract (it is what the service said), but the caller is told.
         self.check_contract(len(self.data) - 1, what="the reply just recorded")
 
-    def stored_form(
-        self,
-        request: LiveRequest,
-        *,
-        status: int,
-        reason: str,
-        header_items: Iterable[tuple[str, str]],
-        chunks: Sequence[bytes],
-        chunk_offsets_ms: Sequence[float] = (),
-    ) -> tuple[RecordedRequest, dict[str, Any]]:
+    def stored_form(self, request: LiveRequest, reply: LiveReply) -> tuple[RecordedRequest, dict[str, Any]]:
         """A real response to ``request`` as it would be stored (redacted, trimmed, normalized), with its
         metadata entry; not yet added to the cassette."""
-        headers = lower_headers(header_items)
+        headers = lower_headers(reply.header_items)
         encoded = "content-encoding" in headers
-        content, headers = bodies.decode_content(headers, b"".join(chunks))
+        content, headers = bodies.decode_content(headers, b"".join(reply.chunks))
         arrival: list[float] | None = None
         content_type = bodies.get_header(headers, "content-type") or ""
-        if not encoded and chunk_offsets_ms and content_type.startswith("text/event-stream"):
+        if not encoded and reply.chunk_offsets_ms and content_type.startswith("text/event-stream"):
             # Each event keeps the arrival offset of the chunk that completed it (for paced replay).
-            arrival = sse.sse_event_offsets(zip(chunk_offsets_ms, chunks, strict=True))
+            arrival = sse.sse_event_offsets(zip(reply.chunk_offsets_ms, reply.chunks, strict=True))
         body = bodies.parse_body(headers, content, arrival_offsets_ms=arrival)
         response = {
-            "status": {"code": status, "message": reason},
+            "status": {"code": reply.status, "message": reply.reason},
             "headers": bodies.stored_headers(headers, "response"),
             "body": body,
         }
@@ -410,13 +399,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     def _persist(self, cassette_dict: Mapping[str, Any]) -> None:
         ours = [
-            storage.Stored(
-                {"request": req.record, "response": resp},
-                req.raw_key,
-                req.fingerprint,
-                req.problems,
-                req.meta,
-            )
+            stored_entry(req, resp)
             for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
         ]
         storage.save_cassette(

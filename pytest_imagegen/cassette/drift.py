@@ -20,14 +20,14 @@ summary (``plugin/lifecycle.py``), which reports per cassette and sets the exit 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
-from pytest_imagegen.cassette.core import ImagegenCassette
-from pytest_imagegen.cassette.requests import LiveRequest, RecordedRequest, request_line
+from pytest_imagegen.cassette.core import ImagegenCassette, stored_entry
+from pytest_imagegen.cassette.requests import LiveReply, LiveRequest, RecordedRequest, request_line
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
 from pytest_imagegen.safety import normalize
@@ -113,28 +113,12 @@ class DriftCassette(ImagegenCassette):
 
     # --- the live reply -------------------------------------------------------------------------
 
-    def record(
-        self,
-        request: LiveRequest,
-        *,
-        status: int,
-        reason: str,
-        header_items: Iterable[tuple[str, str]],
-        chunks: Sequence[bytes],
-        chunk_offsets_ms: Sequence[float] = (),
-    ) -> None:
+    def record(self, request: LiveRequest, reply: LiveReply) -> None:
         """Compare the live reply to ``request`` with the recorded one; keep it only for an update."""
         position = self._pending.pop(request, None)
         if position is None:  # pragma: no cover - every request that goes out was matched first
             return
-        stored, response = self.stored_form(
-            request,
-            status=status,
-            reason=reason,
-            header_items=header_items,
-            chunks=chunks,
-            chunk_offsets_ms=chunk_offsets_ms,
-        )
+        stored, response = self.stored_form(request, reply)
         changes = compare_replies(self.data[position][1], response)
         changes += self._contract_drift(stored.record, response)
         self.drift.append(
@@ -173,24 +157,10 @@ class DriftCassette(ImagegenCassette):
             return
         loaded = self._loaded_count
         replaced = {
-            position: storage.Stored(
-                {"request": req.record, "response": resp}, req.raw_key, req.fingerprint, None, req.meta
-            )
+            position: stored_entry(req, resp, verdict=False)
             for position, (req, resp) in self._replacements.items()
         }
-        ours = [
-            replaced.get(
-                i,
-                storage.Stored(
-                    {"request": req.record, "response": resp},
-                    req.raw_key,
-                    req.fingerprint,
-                    req.problems,
-                    req.meta,
-                ),
-            )
-            for i, (req, resp) in enumerate(self.data[:loaded])
-        ]
+        ours = [replaced.get(i, stored_entry(req, resp)) for i, (req, resp) in enumerate(self.data[:loaded])]
 
         def replace_on_disk(
             mine: list[storage.Stored], on_disk: list[storage.Stored]

@@ -16,13 +16,13 @@ file that happens to live there is never an orphan).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pytest_imagegen.cassette.cachefiles import read_entries, write_entries
 
 __all__ = [
     "ORPHAN_FILE",
@@ -125,31 +125,12 @@ def write_orphans(cache_dir: Path, orphans: Sequence[Path], scopes: Sequence[Pat
         digest = _digest(path)
         if digest is not None:
             kept[str(path.resolve())] = digest
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = cache_dir / ORPHAN_FILE
-    tmp = target.with_name(f".{ORPHAN_FILE}.{os.getpid()}.tmp")
-    text = json.dumps({"version": _VERSION, "orphans": kept}, indent=1, sort_keys=True)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    write_entries(cache_dir, ORPHAN_FILE, "orphans", _VERSION, kept)
 
 
 def read_orphans(cache_dir: Path) -> dict[str, str]:
     """Orphan path -> digest as the last whole-suite sessions found them; {} when there is no record."""
-    try:
-        document = json.loads((cache_dir / ORPHAN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict) or document.get("version") != _VERSION:
-        return {}
-    orphans = document.get("orphans")
-    if not isinstance(orphans, dict):
-        return {}
+    orphans = read_entries(cache_dir, ORPHAN_FILE, "orphans", _VERSION)
     return {str(p): d for p, d in orphans.items() if isinstance(d, str)}
 
 

@@ -13,14 +13,13 @@ owner-only and atomically, and a record that does not parse, or whose cassette c
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pytest_imagegen.cassette.cachefiles import read_entries, write_entries
 
 __all__ = [
     "RECORD_FILE",
@@ -66,15 +65,7 @@ def merge_outcomes(outcomes: Iterable[Mapping[str, Any]]) -> dict[str, dict[str,
 def read_records(cache_dir: Path) -> dict[str, dict[str, Any]]:
     """The records in ``cache_dir`` (this plugin's folder in the pytest cache); {} when there are none
     or the file is not one this module wrote."""
-    try:
-        document = json.loads((cache_dir / RECORD_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict) or document.get("version") != _VERSION:
-        return {}
-    records = document.get("cassettes")
-    if not isinstance(records, dict):
-        return {}
+    records = read_entries(cache_dir, RECORD_FILE, "cassettes", _VERSION)
     good: dict[str, dict[str, Any]] = {}
     for path, entry in records.items():
         if (
@@ -93,18 +84,7 @@ def write_records(cache_dir: Path, session: Mapping[str, Mapping[str, Any]]) -> 
     cassettes that no longer exist. Owner-only, written atomically."""
     records = {p: dict(e) for p, e in read_records(cache_dir).items() if Path(p).exists()}
     records.update({p: dict(e) for p, e in session.items()})
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = cache_dir / RECORD_FILE
-    tmp = target.with_name(f".{RECORD_FILE}.{os.getpid()}.tmp")
-    text = json.dumps({"version": _VERSION, "cassettes": records}, indent=1, sort_keys=True)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    write_entries(cache_dir, RECORD_FILE, "cassettes", _VERSION, records)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ without parsing, redacting or canonicalizing it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ __all__ = [
     "UNUSABLE",
     "Headers",
     "HeadersLike",
+    "LiveReply",
     "LiveRequest",
     "RecordedRequest",
     "framing_headers",
@@ -91,6 +93,18 @@ class LiveRequest(RecordedRequest):
         super().__init__(record, fingerprint, raw_key)
         self.headers = headers
         self.raw_body = raw_body
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveReply:
+    """A reply as it came off the wire, read in full: what recording stores (``chunk_offsets_ms``: when
+    each chunk arrived, for paced replay of a stream)."""
+
+    status: int
+    reason: str
+    header_items: Iterable[tuple[str, str]]
+    chunks: Sequence[bytes]
+    chunk_offsets_ms: Sequence[float] = ()
 
 
 def same_fingerprint(r1: RecordedRequest, r2: RecordedRequest) -> None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from pytest_imagegen.cassette.requests import LiveReply
 from pytest_imagegen.errors import DUMMY_API_KEY, RecordingNeedsKeyError
 
 if TYPE_CHECKING:
@@ -171,14 +172,14 @@ class _Recorder:
             return
         self.done = True
         reason = self.response.extensions.get("reason_phrase", b"")
-        self.cassette.record(
-            self.request,
+        reply = LiveReply(
             status=self.response.status_code,
             reason=reason.decode("ascii", "replace") if isinstance(reason, bytes) else str(reason),
             header_items=self.response.headers.multi_items(),
             chunks=self.chunks,
             chunk_offsets_ms=self.offsets,
         )
+        self.cassette.record(self.request, reply)
 
 
 def _delays(rendered: Rendered, timing: str) -> list[float]:

@@ -34,6 +34,7 @@ from pytest_imagegen.errors import RequestValidationError
 __all__ = [
     "ASPECT_TOLERANCE",
     "InlineImage",
+    "InlineInput",
     "aspect_problem",
     "check_aspect_ratio",
     "check_image_size",
@@ -65,6 +66,14 @@ class InlineImage:
     height: int | None
     mode: str | None
     bytes: int
+
+
+@dataclass(frozen=True)
+class InlineInput:
+    """An image a request sends inline: where it sits in the request, and what it declares and is."""
+
+    path: str
+    image: InlineImage
 
 
 def normal_mime(mime: str | None) -> str | None:

@@ -7,17 +7,17 @@ service uses, and tests can compare against the reference's examples.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
 
 from pytest_imagegen.errors import RequestValidationError
-
-if TYPE_CHECKING:
-    from pydantic import ValidationError
 
 __all__ = [
     "above_max",
     "array_too_long",
     "below_min",
+    "check_types",
     "invalid_type",
     "invalid_value",
     "json_type_name",
@@ -86,58 +86,49 @@ def invalid_value(field: str, value: Any, supported: Sequence[str]) -> RequestVa
     )
 
 
-def above_max(field: str, maximum: int, value: int) -> RequestValidationError:
+def _out_of_bounds(field: str, code: str, problem: str, expected: str, got: str) -> RequestValidationError:
+    """The API's one template for a value past a bound: what is wrong, what was expected, what came."""
     return RequestValidationError(
-        f"Invalid '{field}': integer above maximum value. "
-        f"Expected a value <= {maximum}, but got {value} instead.",
-        field=field,
-        code="integer_above_max_value",
+        f"Invalid '{field}': {problem}. Expected {expected}, but got {got} instead.", field=field, code=code
+    )
+
+
+def above_max(field: str, maximum: int, value: int) -> RequestValidationError:
+    return _out_of_bounds(
+        field, "integer_above_max_value", "integer above maximum value", f"a value <= {maximum}", str(value)
     )
 
 
 def below_min(field: str, minimum: int, value: int) -> RequestValidationError:
-    return RequestValidationError(
-        f"Invalid '{field}': integer below minimum value. "
-        f"Expected a value >= {minimum}, but got {value} instead.",
-        field=field,
-        code="integer_below_min_value",
+    return _out_of_bounds(
+        field, "integer_below_min_value", "integer below minimum value", f"a value >= {minimum}", str(value)
     )
 
 
 def string_too_long(field: str, maximum: int, length: int) -> RequestValidationError:
-    return RequestValidationError(
-        f"Invalid '{field}': string too long. Expected a string with maximum length {maximum}, "
-        f"but got a string with length {length} instead.",
-        field=field,
-        code="string_above_max_length",
+    expected = f"a string with maximum length {maximum}"
+    return _out_of_bounds(
+        field, "string_above_max_length", "string too long", expected, f"a string with length {length}"
     )
 
 
 def string_too_short(field: str, minimum: int, length: int) -> RequestValidationError:
     got = "an empty string" if length == 0 else f"a string with length {length}"
-    return RequestValidationError(
-        f"Invalid '{field}': string too short. "
-        f"Expected a string with minimum length {minimum}, but got {got} instead.",
-        field=field,
-        code="string_below_min_length",
-    )
+    expected = f"a string with minimum length {minimum}"
+    return _out_of_bounds(field, "string_below_min_length", "string too short", expected, got)
 
 
 def array_too_long(field: str, maximum: int, length: int) -> RequestValidationError:
-    return RequestValidationError(
-        f"Invalid '{field}': array too long. Expected an array with maximum length {maximum}, "
-        f"but got an array with length {length} instead.",
-        field=field,
-        code="array_above_max_length",
+    expected = f"an array with maximum length {maximum}"
+    return _out_of_bounds(
+        field, "array_above_max_length", "array too long", expected, f"an array with length {length}"
     )
 
 
 def array_too_short(field: str, minimum: int, length: int) -> RequestValidationError:
-    return RequestValidationError(
-        f"Invalid '{field}': array too short. Expected an array with minimum length {minimum}, "
-        f"but got an array with length {length} instead.",
-        field=field,
-        code="array_below_min_length",
+    expected = f"an array with minimum length {minimum}"
+    return _out_of_bounds(
+        field, "array_below_min_length", "array too short", expected, f"an array with length {length}"
     )
 
 
@@ -202,3 +193,15 @@ def translate_validation_error(exc: ValidationError, prefix: str = "") -> Reques
             code="invalid_value",
         )
     return invalid_type(name, _EXPECTED.get(kind, "a valid value"), value)
+
+
+def check_types(model: type[BaseModel], body: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``body`` without its explicit nulls (the SDKs send them for "not given"), after checking its wire
+    types against ``model``: the first problem is raised in the API's words (``prefix`` names where the
+    model sits, ``tools[0]``)."""
+    given = {k: v for k, v in body.items() if v is not None}
+    try:
+        model.model_validate(given)
+    except ValidationError as exc:
+        raise translate_validation_error(exc, prefix) from None
+    return given

@@ -11,24 +11,35 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
 from pytest_imagegen.contract.uploads import decode_image_header
+from pytest_imagegen.errors import SchemaAssertionError
 
 __all__ = [
+    "MISSING_STREAM",
+    "UNASKED_STREAM",
     "Problems",
+    "check_envelope",
     "concrete_size",
     "image_problems",
     "json_path",
+    "raise_problems",
+    "reply_head",
+    "reply_problems",
     "schema_problems",
     "short_repr",
     "to_json",
 ]
 
 Problems = list[tuple[str, str]]
+
+#: A reply of the other kind than its request asked for (stream or one JSON body).
+UNASKED_STREAM: Final = ("$", "the reply is a stream, but the request did not ask for one (stream=true)")
+MISSING_STREAM: Final = ("$", "the request asked for a stream (stream=true) but the reply is one JSON body")
 
 _IDENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SIZE: Final = re.compile(r"(\d+)x(\d+)")
@@ -116,3 +127,45 @@ def image_problems(path: str, value: Any, fmt: Any, size: Any) -> Problems:
     if expected_size is not None and got_size != expected_size:
         problems.append((path, f"image is {got_size[0]}x{got_size[1]}, expected {size}"))
     return problems
+
+
+def reply_head(reply: Any) -> tuple[Any, bool]:
+    """What tells a reply's shape: its JSON document, or the first event of a stream (``True``); ``None``
+    for an empty stream or anything else."""
+    data = to_json(reply)
+    if isinstance(data, Mapping):
+        return data, False
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes) and data:
+        return to_json(data[0]), True
+    return None, False
+
+
+def reply_problems(
+    reply: Any,
+    expected: str,
+    document: Callable[[Mapping[str, Any]], Problems],
+    stream: Callable[[list[Any]], Problems],
+) -> Problems:
+    """The problems of a reply given as one JSON document (``document`` checks it) or as a stream's events
+    (``stream`` checks them, as JSON); anything else is the one problem of not being ``expected``."""
+    data = to_json(reply)
+    if isinstance(data, Mapping):
+        return document(data)
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        return stream([to_json(event) for event in data])
+    return [("$", f"expected {expected}, got {type(reply).__name__}")]
+
+
+def raise_problems(problems: Problems, *, context: str, api: str = "Images API") -> None:
+    """Raise one ``SchemaAssertionError`` listing every problem, when there is any."""
+    __tracebackhide__ = True
+    if problems:
+        raise SchemaAssertionError(problems, context=context, api=api)
+
+
+def check_envelope(
+    model: type[BaseModel], body: Any, strict: bool, *, context: str, api: str = "Images API"
+) -> None:
+    """Check an error reply against its shape's error envelope ``model``."""
+    __tracebackhide__ = True
+    raise_problems(schema_problems(model, to_json(body), "$", strict)[1], context=context, api=api)

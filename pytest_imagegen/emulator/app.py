@@ -20,7 +20,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import anyio.to_thread
@@ -83,69 +83,53 @@ class _Handler:
 
     async def responses_route(self, request: Request) -> Response:
         """``POST /v1/responses``: the Responses API with the image tool (``emulator/responses.py``)."""
-        started = time.perf_counter()
-        rid = request_id()
-        parsed = await parse_body(request)
-        params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
 
-        def finish(reply: Reply, fault: Fault | None = None) -> Response:
-            return self._finish(request, started, rid, params, (), reply, azure=False, fault=fault)
-
-        auth_error = self._authenticate(request, azure=False)
-        if auth_error is not None:
-            return finish(self._error(auth_error))
-        fault = self.state.take_fault()
-        if fault is not None and fault.kind != "disconnect":
-            return finish(self._fault_reply(fault), fault)
-        if isinstance(parsed, ErrorReply) or parsed[1] is not None:  # the Responses API takes JSON only
-            return finish(
-                self._error(parsed if isinstance(parsed, ErrorReply) else error_replies.bad_json()), fault
-            )
-        try:
+        async def answer(params: dict[str, Any]) -> Reply:
             job = responses.make_responses_job(params, self.state)
-        except RequestValidationError as exc:
-            return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
-        if job.request.stream:
-            frames = responses.stream_frames(job, self.state)
-            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
-        return finish(Reply(200, await responses.json_reply(job, self.state)), fault)
+            if job.request.stream:
+                return Reply(200, responses.stream_frames(job, self.state), media_type="text/event-stream")
+            return Reply(200, await responses.json_reply(job, self.state))
+
+        return await self._json_api(request, answer)
 
     async def chat_route(self, request: Request) -> Response:
         """``POST /v1/chat/completions``: image output through a gateway (``emulator/chat.py``)."""
-        started = time.perf_counter()
-        rid = request_id()
-        parsed = await parse_body(request)
-        params: dict[str, Any] = parsed[0] if not isinstance(parsed, ErrorReply) else {}
 
-        def finish(reply: Reply, fault: Fault | None = None) -> Response:
-            return self._finish(request, started, rid, params, (), reply, azure=False, fault=fault)
-
-        auth_error = self._authenticate(request, azure=False)
-        if auth_error is not None:
-            return finish(self._error(auth_error))
-        fault = self.state.take_fault()
-        if fault is not None and fault.kind != "disconnect":
-            return finish(self._fault_reply(fault), fault)
-        if isinstance(parsed, ErrorReply) or parsed[1] is not None:  # chat completions take JSON only
-            return finish(
-                self._error(parsed if isinstance(parsed, ErrorReply) else error_replies.bad_json()), fault
-            )
-        provider_error = chat.provider_key_error(request.headers, params, self.state)
-        if provider_error is not None:
-            return finish(self._error(provider_error), fault)
-        try:
+        async def answer(params: dict[str, Any]) -> Reply:
+            provider_error = chat.provider_key_error(request.headers, params, self.state)
+            if provider_error is not None:
+                return self._error(provider_error)
             job = chat.make_chat_job(params, self.state)
-        except RequestValidationError as exc:
-            return finish(self._error(ErrorReply(exc.status, exc.to_error_body())), fault)
-        if job.request.stream:
-            frames = chat.stream_frames(job)
-            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
-        return finish(Reply(200, await chat.json_reply(job)), fault)
+            if job.request.stream:
+                return Reply(200, chat.stream_frames(job), media_type="text/event-stream")
+            return Reply(200, await chat.json_reply(job))
+
+        return await self._json_api(request, answer)
 
     async def gemini_route(self, request: Request) -> Response:
         """``POST /v1beta/models/{model}:{method}``: the Gemini API and Imagen (``emulator/gemini.py``)."""
         if request.path_params["version"] not in gemini.VERSIONS:
             return await self.not_found(request, HTTPException(404))
+
+        async def answer(params: dict[str, Any]) -> Reply:
+            job = gemini.make_gemini_job(request.url.path, params)
+            json_type = gemini.JSON_MEDIA_TYPE
+            if job.request.method == "predict":
+                return Reply(200, await gemini.predict_reply(job), media_type=json_type)
+            if job.request.stream and request.query_params.get("alt") == "sse":
+                return Reply(200, gemini.sse_frames(job), media_type="text/event-stream")
+            if job.request.stream:
+                return Reply(200, await gemini.json_array_reply(job), media_type=json_type)
+            return Reply(200, await gemini.json_reply(job), media_type=json_type)
+
+        return await self._json_api(request, answer, google=True)
+
+    async def _json_api(
+        self, request: Request, answer: Callable[[dict[str, Any]], Awaitable[Reply]], *, google: bool = False
+    ) -> Response:
+        """A route of an API that takes JSON only: authentication, faults and the body checked the way the
+        service does (OpenAI's, or Google's with ``google``), then ``answer`` for the parameters (it raises
+        ``RequestValidationError`` for a request the contract rejects)."""
         started = time.perf_counter()
         rid = request_id()
         parsed = await parse_body(request)
@@ -153,30 +137,34 @@ class _Handler:
 
         def finish(reply: Reply, fault: Fault | None = None) -> Response:
             return self._finish(
-                request, started, rid, params, (), reply, azure=False, fault=fault, google=True
+                request, started, rid, params, (), reply, azure=False, fault=fault, google=google
             )
 
-        auth_error = gemini.authenticate(request.headers, request.query_params, self.state)
+        if google:
+            auth_error = gemini.authenticate(request.headers, request.query_params, self.state)
+        else:
+            auth_error = self._authenticate(request, azure=False)
         if auth_error is not None:
             return finish(self._error(auth_error))
         fault = self.state.take_fault()
         if fault is not None and fault.kind != "disconnect":
-            return finish(self._error(gemini.fault_error(fault.kind)), fault)
-        if isinstance(parsed, ErrorReply) or parsed[1] is not None:
-            return finish(self._error(gemini.bad_json()), fault)
+            if google:
+                return finish(self._error(gemini.fault_error(fault.kind)), fault)
+            return finish(self._fault_reply(fault), fault)
+        if isinstance(parsed, ErrorReply) or parsed[1] is not None:  # JSON only
+            if google:
+                return finish(self._error(gemini.bad_json()), fault)
+            return finish(
+                self._error(parsed if isinstance(parsed, ErrorReply) else error_replies.bad_json()), fault
+            )
         try:
-            job = gemini.make_gemini_job(request.url.path, params)
+            reply = await answer(params)
         except RequestValidationError as exc:
-            return finish(self._error(gemini.validation_error(exc)), fault)
-        json_type = gemini.JSON_MEDIA_TYPE
-        if job.request.method == "predict":
-            return finish(Reply(200, await gemini.predict_reply(job), media_type=json_type), fault)
-        if job.request.stream and request.query_params.get("alt") == "sse":
-            frames = gemini.sse_frames(job)
-            return finish(Reply(200, cut(frames) if fault else frames, media_type="text/event-stream"), fault)
-        if job.request.stream:
-            return finish(Reply(200, await gemini.json_array_reply(job), media_type=json_type), fault)
-        return finish(Reply(200, await gemini.json_reply(job), media_type=json_type), fault)
+            error = gemini.validation_error(exc) if google else ErrorReply(exc.status, exc.to_error_body())
+            return finish(self._error(error), fault)
+        if fault and not isinstance(reply.content, bytes):
+            reply = Reply(reply.status, cut(reply.content), reply.headers, reply.media_type)
+        return finish(reply, fault)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         started = time.perf_counter()
@@ -297,24 +285,37 @@ class _Handler:
         headers += reply.headers
         if self.state.reply_transform is not None:
             reply = transformed(reply, request.url.path, params, self.state.reply_transform)
+        self._log(request, reply.status, rid, params=params, files=digests, fault=fault)
+        if not isinstance(reply.content, bytes):
+            return RawStreamingResponse(reply.content, headers)
+        if fault is not None and fault.kind == "disconnect":
+            return TruncatedResponse(reply.status, reply.content, headers, reply.media_type)
+        return RawResponse(reply.status, reply.content, headers, reply.media_type)
+
+    def _log(
+        self,
+        request: Request,
+        status: int,
+        rid: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        files: Sequence[FileDigest] = (),
+        fault: Fault | None = None,
+    ) -> None:
+        """Add the request to the emulator's log, with the status it was answered with."""
         self.state.log(
             LoggedRequest(
                 method=request.method,
                 path=request.url.path,
                 query=dict(request.query_params),
                 headers=dict(request.headers),
-                params=dict(params),
-                files=tuple(digests),
-                status=reply.status,
+                params=dict(params or {}),
+                files=tuple(files),
+                status=status,
                 fault=fault.kind if fault is not None else None,
                 request_id=rid,
             )
         )
-        if not isinstance(reply.content, bytes):
-            return RawStreamingResponse(reply.content, headers)
-        if fault is not None and fault.kind == "disconnect":
-            return TruncatedResponse(reply.status, reply.content, headers, reply.media_type)
-        return RawResponse(reply.status, reply.content, headers, reply.media_type)
 
     # -- signed image URLs (the blob store of dall-e replies) ---------------------------------------
     async def blob_route(self, request: Request) -> Response:
@@ -334,18 +335,7 @@ class _Handler:
             status, code, message = 404, "BlobNotFound", "The specified blob does not exist."
         else:
             status, code, message = 200, "", ""
-        self.state.log(
-            LoggedRequest(
-                method=request.method,
-                path=request.url.path,
-                query=dict(request.query_params),
-                headers=dict(request.headers),
-                params={},
-                files=(),
-                status=status,
-                request_id=blob_request_id,
-            )
-        )
+        self._log(request, status, blob_request_id)
         if spec is None or status != 200:
             xml = (
                 '<?xml version="1.0" encoding="utf-8"?>'

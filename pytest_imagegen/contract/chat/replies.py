@@ -22,7 +22,7 @@ request (a ``ChatRequest``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 from pytest_imagegen.contract.aspect_ratios import drawn_size
@@ -33,8 +33,16 @@ from pytest_imagegen.contract.chat.models import (
 )
 from pytest_imagegen.contract.chat.validate import ChatRequest
 from pytest_imagegen.contract.inline import inline_image_problems, split_data_url
-from pytest_imagegen.contract.problems import Problems, schema_problems, to_json
-from pytest_imagegen.errors import SchemaAssertionError
+from pytest_imagegen.contract.problems import (
+    MISSING_STREAM,
+    UNASKED_STREAM,
+    Problems,
+    check_envelope,
+    raise_problems,
+    reply_head,
+    reply_problems,
+    schema_problems,
+)
 
 __all__ = ["DONE", "check_chat_error_reply", "check_chat_reply", "is_chat_reply"]
 
@@ -46,13 +54,10 @@ _API: Final = "chat completions API"
 
 def is_chat_reply(reply: Any) -> bool:
     """Whether a reply (JSON, a model, or a list of chunks) is a chat completion or its stream."""
-    data = to_json(reply)
-    if isinstance(data, Mapping):
-        return data.get("object") == "chat.completion"
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes) and data:
-        first = to_json(data[0])
-        return isinstance(first, Mapping) and first.get("object") == "chat.completion.chunk"
-    return False
+    head, stream = reply_head(reply)
+    return isinstance(head, Mapping) and head.get("object") == (
+        "chat.completion.chunk" if stream else "chat.completion"
+    )
 
 
 def check_chat_reply(
@@ -66,26 +71,20 @@ def check_chat_reply(
     without it is a cut stream. Raises one ``SchemaAssertionError`` listing every problem.
     """
     __tracebackhide__ = True
-    data = to_json(reply)
-    if isinstance(data, Mapping):
-        problems = _completion_problems(request, data, strict)
-    elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        problems = _stream_problems(request, [to_json(e) for e in data], strict, wire)
-    else:
-        problems = [
-            ("$", f"expected a chat completion or a list of stream chunks, got {type(reply).__name__}")
-        ]
-    if problems:
-        raise SchemaAssertionError(problems, context=_context(request), api=_API)
+    problems = reply_problems(
+        reply,
+        "a chat completion or a list of stream chunks",
+        lambda data: _completion_problems(request, data, strict),
+        lambda chunks: _stream_problems(request, chunks, strict, wire),
+    )
+    raise_problems(problems, context=_context(request), api=_API)
 
 
 def check_chat_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check an error reply: ``{"error": {"message": ...}}`` (OpenAI's four keys or a gateway's
     ``message`` / ``code`` / ``metadata``)."""
     __tracebackhide__ = True
-    _, problems = schema_problems(ChatErrorResponse, to_json(body), "$", strict)
-    if problems:
-        raise SchemaAssertionError(problems, context="error reply to POST /chat/completions", api=_API)
+    check_envelope(ChatErrorResponse, body, strict, context="error reply to POST /chat/completions", api=_API)
 
 
 def _context(request: ChatRequest | None) -> str:
@@ -153,7 +152,7 @@ def _completion_problems(request: ChatRequest | None, body: Mapping[str, Any], s
         if count == 0:
             problems += _missing_image(request, choice.get("finish_reason"), base)
     if request is not None and request.stream:
-        problems.append(("$", "the request asked for a stream (stream=true) but the reply is one JSON body"))
+        problems.append(MISSING_STREAM)
     return problems
 
 
@@ -208,7 +207,7 @@ def _stream_problems(request: ChatRequest | None, events: list[Any], strict: boo
     if wire and done_at is None and error_at is None:
         problems.append(("$", "no data: [DONE] at the end: the stream was cut before its end"))
     if request is not None and not request.stream:
-        problems.append(("$", "the reply is a stream, but the request did not ask for one (stream=true)"))
+        problems.append(UNASKED_STREAM)
     return problems
 
 

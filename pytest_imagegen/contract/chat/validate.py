@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from pydantic import ValidationError
-
 from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import (
     CAPABILITIES,
@@ -30,13 +28,12 @@ from pytest_imagegen.contract.capabilities import (
 )
 from pytest_imagegen.contract.chat.models import ChatCompletionRequest
 from pytest_imagegen.contract.inline import (
-    InlineImage,
+    InlineInput,
     check_aspect_ratio,
     check_image_size,
     inline_image,
     split_data_url,
 )
-from pytest_imagegen.contract.messages import translate_validation_error
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["MODALITIES", "ChatInputImage", "ChatRequest", "validate_chat_request"]
@@ -46,12 +43,8 @@ MODALITIES: Final = ("text", "image", "audio")
 _INPUT_FORMATS: Final = ("png", "jpeg", "gif", "webp")
 
 
-@dataclass(frozen=True)
-class ChatInputImage:
-    """An image the request sends inline: where, what its data URL declares, what its bytes are."""
-
-    path: str
-    image: InlineImage
+#: An image the request sends inline, as a data URL in a content part.
+ChatInputImage = InlineInput
 
 
 @dataclass(frozen=True)
@@ -78,11 +71,7 @@ class ChatRequest:
 
 def validate_chat_request(params: Mapping[str, Any], *, strict: bool = False) -> ChatRequest:
     """Check a chat completions request body; see the module docstring for what is checked."""
-    given = {k: v for k, v in params.items() if v is not None}
-    try:
-        ChatCompletionRequest.model_validate(given)
-    except ValidationError as exc:
-        raise translate_validation_error(exc) from None
+    given = messages.check_types(ChatCompletionRequest, params)
     model = given.get("model")
     if not model:
         raise messages.missing("model")

@@ -24,7 +24,7 @@ an image of the declared type, in the aspect ratio the request asked. Against th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 from pytest_imagegen.contract.aspect_ratios import drawn_size
@@ -36,8 +36,14 @@ from pytest_imagegen.contract.gemini.models import (
 )
 from pytest_imagegen.contract.gemini.validate import GeminiRequest, field_of
 from pytest_imagegen.contract.inline import inline_image_problems, normal_mime
-from pytest_imagegen.contract.problems import Problems, schema_problems, to_json
-from pytest_imagegen.errors import SchemaAssertionError
+from pytest_imagegen.contract.problems import (
+    Problems,
+    check_envelope,
+    raise_problems,
+    reply_head,
+    reply_problems,
+    schema_problems,
+)
 
 __all__ = ["check_gemini_error_reply", "check_gemini_reply", "is_gemini_reply"]
 
@@ -50,13 +56,8 @@ _REPLY_KEYS: Final = frozenset(
 
 def is_gemini_reply(reply: Any) -> bool:
     """Whether a reply (JSON, a model, or a list of chunks) is in the Gemini API's shape."""
-    data = to_json(reply)
-    if isinstance(data, Mapping):
-        return bool(_REPLY_KEYS & data.keys()) and "object" not in data
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes) and data:
-        first = to_json(data[0])
-        return isinstance(first, Mapping) and bool(_REPLY_KEYS & first.keys()) and "object" not in first
-    return False
+    head, _ = reply_head(reply)
+    return isinstance(head, Mapping) and bool(_REPLY_KEYS & head.keys()) and "object" not in head
 
 
 def check_gemini_reply(request: GeminiRequest | None, reply: Any, *, strict: bool = False) -> None:
@@ -66,28 +67,26 @@ def check_gemini_reply(request: GeminiRequest | None, reply: Any, *, strict: boo
     Raises one ``SchemaAssertionError`` listing every problem.
     """
     __tracebackhide__ = True
-    data = to_json(reply)
-    if isinstance(data, Mapping):
+
+    def document(data: Mapping[str, Any]) -> Problems:
         predict = (request.method == "predict") if request is not None else "predictions" in data
-        problems = (
+        return (
             _predict_problems(request, data, strict) if predict else _response_problems(request, data, strict)
         )
-    elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        problems = _stream_problems(request, [to_json(e) for e in data], strict)
-    else:
-        problems = [
-            ("$", f"expected a Gemini API reply or a list of stream chunks, got {type(reply).__name__}")
-        ]
-    if problems:
-        raise SchemaAssertionError(problems, context=_context(request), api=_API)
+
+    problems = reply_problems(
+        reply,
+        "a Gemini API reply or a list of stream chunks",
+        document,
+        lambda chunks: _stream_problems(request, chunks, strict),
+    )
+    raise_problems(problems, context=_context(request), api=_API)
 
 
 def check_gemini_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check Google's error envelope: ``{"error": {"code", "message", "status", "details"}}``."""
     __tracebackhide__ = True
-    _, problems = schema_problems(GoogleErrorResponse, to_json(body), "$", strict)
-    if problems:
-        raise SchemaAssertionError(problems, context="error reply of the Gemini API", api=_API)
+    check_envelope(GoogleErrorResponse, body, strict, context="error reply of the Gemini API", api=_API)
 
 
 def _context(request: GeminiRequest | None) -> str:

@@ -30,7 +30,12 @@ from typing import Any, Final, Literal
 
 from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import CAPABILITIES, GENERIC, ModelCapability, capability_for
-from pytest_imagegen.contract.inline import InlineImage, check_aspect_ratio, check_image_size, inline_image
+from pytest_imagegen.contract.inline import (
+    InlineInput,
+    check_aspect_ratio,
+    check_image_size,
+    inline_image,
+)
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = [
@@ -54,12 +59,8 @@ _PATH: Final = re.compile(r"/models/([^/:]+):([A-Za-z]+)/?$")
 _SNAKE: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-@dataclass(frozen=True)
-class GeminiInputImage:
-    """An image the request sends in ``inlineData``: where, and what it declares and is."""
-
-    path: str
-    image: InlineImage
+#: An image the request sends in ``inlineData``.
+GeminiInputImage = InlineInput
 
 
 @dataclass(frozen=True)

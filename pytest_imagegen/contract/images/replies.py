@@ -7,7 +7,7 @@ the request work on the raw JSON, not on the parsed model, so they still run whe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 from pytest_imagegen.contract.images.reply_models import (
@@ -18,10 +18,15 @@ from pytest_imagegen.contract.images.reply_models import (
 )
 from pytest_imagegen.contract.images.validate import ValidatedRequest
 from pytest_imagegen.contract.problems import (
+    MISSING_STREAM,
+    UNASKED_STREAM,
     Problems,
+    check_envelope,
     concrete_size,
     image_problems,
     json_path,
+    raise_problems,
+    reply_problems,
     schema_problems,
     short_repr,
     to_json,
@@ -77,10 +82,7 @@ def parse_stream_event(mapping: Any, *, strict: bool = False) -> StreamEvent:
 
 def check_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check an error envelope ``{"error": {message, type, param, code}}`` (all four keys present)."""
-    data = to_json(body)
-    _, problems = schema_problems(ErrorResponse, data, "$", strict)
-    if problems:
-        raise SchemaAssertionError(problems, context="error reply")
+    check_envelope(ErrorResponse, body, strict, context="error reply")
 
 
 # --- check_images_reply --------------------------------------------------------------------------
@@ -90,24 +92,17 @@ def check_images_reply(request: ValidatedRequest | None, reply: Any, *, strict: 
     """``check_reply`` for the Images API: an ``ImagesResponse`` (mapping or model) or a sequence of its
     stream events, against ``request`` when given."""
     __tracebackhide__ = True
-    problems: Problems = []
-    data = to_json(reply)
-    if isinstance(data, Mapping):
-        _, problems = schema_problems(ImagesResponse, data, "$", strict)
-        if request is not None:
-            problems += _response_vs_request(request, data)
-    elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        events = [to_json(e) for e in data]
-        for i, event in enumerate(events):
-            problems += _event_problems(event, f"$[{i}]", strict)[1]
-        if request is not None:
-            problems += _stream_vs_request(request, events)
-    else:
-        problems.append(
-            ("$", f"expected a JSON object or a list of stream events, got {type(reply).__name__}")
-        )
-    if problems:
-        raise SchemaAssertionError(problems, context=_context(request))
+
+    def document(data: Mapping[str, Any]) -> Problems:
+        problems = schema_problems(ImagesResponse, data, "$", strict)[1]
+        return problems + (_response_vs_request(request, data) if request is not None else [])
+
+    def stream(events: list[Any]) -> Problems:
+        problems = [p for i, event in enumerate(events) for p in _event_problems(event, f"$[{i}]", strict)[1]]
+        return problems + (_stream_vs_request(request, events) if request is not None else [])
+
+    problems = reply_problems(reply, "a JSON object or a list of stream events", document, stream)
+    raise_problems(problems, context=_context(request))
 
 
 def _context(request: ValidatedRequest | None) -> str:
@@ -150,7 +145,7 @@ def _expected_size(request: ValidatedRequest, body: Mapping[str, Any]) -> Any:
 def _response_vs_request(request: ValidatedRequest, body: Mapping[str, Any]) -> Problems:
     problems: Problems = []
     if request.stream:
-        problems.append(("$", "the request asked for a stream (stream=true) but the reply is one JSON body"))
+        problems.append(MISSING_STREAM)
     data = body.get("data")
     if data is None:
         problems.append(("$.data", f"missing: the request asked for {request.n} image(s)"))
@@ -198,7 +193,7 @@ def _image_kind_problems(request: ValidatedRequest, image: Mapping[str, Any], pa
 def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems:
     problems: Problems = []
     if not request.stream:
-        problems.append(("$", "the reply is a stream, but the request did not ask for one (stream=true)"))
+        problems.append(UNASKED_STREAM)
     prefix = _EVENT_PREFIX.get(request.endpoint)
     partial_type, completed_type = f"{prefix}.partial_image", f"{prefix}.completed"
     # n>1 while streaming is unspecified (§3.2): lenient, one completed event per image (1..n of them),

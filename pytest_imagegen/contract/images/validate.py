@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import (
@@ -235,10 +235,7 @@ def _check_types(
             single = next((f for f in uploads if f.part == part), None)
             if single is not None and part in model.model_fields:
                 body[part] = single
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        raise messages.translate_validation_error(exc) from None
+    messages.check_types(model, body)
 
 
 # --- model and endpoint --------------------------------------------------------------------------

@@ -19,16 +19,20 @@ Against the request (a ``ResponsesRequest``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 from pytest_imagegen.contract.problems import (
+    MISSING_STREAM,
+    UNASKED_STREAM,
     Problems,
     concrete_size,
     image_problems,
     json_path,
+    raise_problems,
+    reply_head,
+    reply_problems,
     schema_problems,
-    to_json,
 )
 from pytest_imagegen.contract.responses.models import (
     EVENT_MODELS,
@@ -37,7 +41,6 @@ from pytest_imagegen.contract.responses.models import (
     Response,
 )
 from pytest_imagegen.contract.responses.validate import ImageTool, ResponsesRequest
-from pytest_imagegen.errors import SchemaAssertionError
 
 __all__ = ["check_responses_reply", "is_responses_reply"]
 
@@ -55,14 +58,13 @@ _TERMINAL: Final = frozenset({"response.completed", "response.failed", "response
 
 def is_responses_reply(reply: Any) -> bool:
     """Whether a reply (JSON, a model, or a list of events) is in the Responses API's shape."""
-    data = to_json(reply)
-    if isinstance(data, Mapping):
-        return data.get("object") == "response"
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes) and data:
-        first = to_json(data[0])
-        kind = first.get("type") if isinstance(first, Mapping) else None
-        return isinstance(kind, str) and (kind.startswith("response.") or kind == "error")
-    return False
+    head, stream = reply_head(reply)
+    if not isinstance(head, Mapping):
+        return False
+    if not stream:
+        return head.get("object") == "response"
+    kind = head.get("type")
+    return isinstance(kind, str) and (kind.startswith("response.") or kind == "error")
 
 
 def check_responses_reply(request: ResponsesRequest | None, reply: Any, *, strict: bool = False) -> None:
@@ -72,17 +74,13 @@ def check_responses_reply(request: ResponsesRequest | None, reply: Any, *, stric
     stream's events (mappings or models). Raises one ``SchemaAssertionError`` listing every problem.
     """
     __tracebackhide__ = True
-    data = to_json(reply)
-    if isinstance(data, Mapping):
-        problems = _response_problems(request, data, strict)
-    elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        problems = _stream_problems(request, [to_json(e) for e in data], strict)
-    else:
-        problems = [
-            ("$", f"expected a response object or a list of stream events, got {type(reply).__name__}")
-        ]
-    if problems:
-        raise SchemaAssertionError(problems, context=_context(request), api="Responses API")
+    problems = reply_problems(
+        reply,
+        "a response object or a list of stream events",
+        lambda data: _response_problems(request, data, strict),
+        lambda events: _stream_problems(request, events, strict),
+    )
+    raise_problems(problems, context=_context(request), api="Responses API")
 
 
 def _context(request: ResponsesRequest | None) -> str:
@@ -170,7 +168,7 @@ def _response_problems(request: ResponsesRequest | None, body: Mapping[str, Any]
     if request is None:
         return problems
     if request.stream:
-        problems.append(("$", "the request asked for a stream (stream=true) but the reply is one JSON body"))
+        problems.append(MISSING_STREAM)
     if request.forces_image and calls == 0 and body.get("status") == "completed":
         problems.append(
             ("$.output", "no image_generation_call, but tool_choice forces the image_generation tool")
@@ -253,7 +251,7 @@ def _stream_problems(request: ResponsesRequest | None, events: list[Any], strict
     if request is None:
         return problems
     if not request.stream:
-        problems.append(("$", "the reply is a stream, but the request did not ask for one (stream=true)"))
+        problems.append(UNASKED_STREAM)
     if calls and tool is None:
         problems.append(
             ("$", "image_generation_call items, but the request offered no image_generation tool")

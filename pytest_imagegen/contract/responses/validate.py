@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from PIL import Image
-from pydantic import ValidationError
 
 from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import (
@@ -36,7 +35,6 @@ from pytest_imagegen.contract.capabilities import (
     supports,
 )
 from pytest_imagegen.contract.images.options import check_option
-from pytest_imagegen.contract.messages import translate_validation_error
 from pytest_imagegen.contract.responses.models import (
     ImageGenerationTool,
     InputImage,
@@ -144,11 +142,7 @@ class ResponsesRequest:
 
 def validate_responses_request(params: Mapping[str, Any], *, strict: bool = False) -> ResponsesRequest:
     """Check a Responses API request body; see the module docstring for what is checked."""
-    given = {k: v for k, v in params.items() if v is not None}
-    try:
-        ResponsesCreateRequest.model_validate(given)
-    except ValidationError as exc:
-        raise translate_validation_error(exc) from None
+    given = messages.check_types(ResponsesCreateRequest, params)
 
     model = given.get("model")
     _check_model(model, given, strict=strict)
@@ -201,11 +195,7 @@ def _tool_models() -> list[str]:
 
 def _image_tool(index: int, raw: Mapping[str, Any], *, strict: bool) -> ImageTool:
     prefix = f"tools[{index}]"
-    given = {k: v for k, v in raw.items() if v is not None}
-    try:
-        ImageGenerationTool.model_validate(given)
-    except ValidationError as exc:
-        raise translate_validation_error(exc, prefix) from None
+    given = messages.check_types(ImageGenerationTool, raw, prefix)
     model = str(given.get("model") or DEFAULT_TOOL_MODEL)
     cap = capability_for(model)
     if (strict and not cap.known) or not cap.image_tool:
@@ -305,10 +295,7 @@ def _input_images(value: Any) -> list[InputImageFacts]:
 
 
 def _input_image(label: str, part: Mapping[str, Any]) -> list[InputImageFacts]:
-    try:
-        InputImage.model_validate({k: v for k, v in part.items() if v is not None})
-    except ValidationError as exc:
-        raise translate_validation_error(exc, label) from None
+    messages.check_types(InputImage, part, label)
     url, file_id = part.get("image_url"), part.get("file_id")
     if url is None and file_id is None:
         raise messages.missing(f"{label}.image_url")
