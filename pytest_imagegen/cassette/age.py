@@ -12,9 +12,8 @@ written by ``config.py``, where ``imagegen_max_age`` is read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pytest_imagegen.cassette.metadata import recorded_at
 from pytest_imagegen.config import format_duration
@@ -22,8 +21,7 @@ from pytest_imagegen.config import format_duration
 __all__ = ["Expiry", "check_age"]
 
 
-@dataclass(frozen=True)
-class Expiry:
+class Expiry(NamedTuple):
     """A cassette older than its ``max_age``."""
 
     recorded: datetime

@@ -27,9 +27,10 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from pytest_imagegen.wire.kinds import kind_of
 from pytest_imagegen.wire.payloads import is_image_ref, is_placeholder
 
 __all__ = [
@@ -106,22 +107,13 @@ def image_text(facts: Mapping[str, Any]) -> str:
     return text + (f" {frames} frames" if isinstance(frames, int) and frames > 1 else "")
 
 
+_KINDS: Final = ("null", "boolean", "number", "number", "text", "list", "object", "bytes")
+
+
 def _kind(value: Any) -> str:
     if is_placeholder(value):
         return "image"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    return kind_of(value, _KINDS)
 
 
 # ------------------------------------------------------------------------------------------ JSON walking

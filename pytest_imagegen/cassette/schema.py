@@ -39,10 +39,11 @@ import json
 import math
 import re
 import urllib.parse
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 from pytest_imagegen.errors import CassetteError
+from pytest_imagegen.wire.kinds import kind_of
 from pytest_imagegen.wire.payloads import b64decode_strict
 
 __all__ = [
@@ -84,22 +85,11 @@ class _Bad(Exception):
         self.where, self.problem = where, problem
 
 
+_KINDS: Final = ("null", "a boolean", "an integer", "a number", "text", "a list", "a mapping", "a bytes")
+
+
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return f"a {type(value).__name__}"  # what YAML makes of dates, !!binary, !!set ...
+    return kind_of(value, _KINDS, other="a {}")  # other: what YAML makes of dates, !!binary, !!set ...
 
 
 def _shown(value: Any) -> str:
@@ -274,12 +264,17 @@ def _check_headers(headers: Any, where: str, *, replayed: bool) -> None:
                 raise _Bad(spot, "holds characters an HTTP client cannot receive (only printable ASCII)")
 
 
-def _check_sse(events: Any, where: str) -> None:
-    if not isinstance(events, list):
-        raise _Bad(where, f"expected a list of events, got {_shown(events)}")
-    for i, event in enumerate(events):
+def _mappings(values: Any, where: str, what: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each element of the list ``values`` (of ``what``) with its place; each must be a mapping."""
+    if not isinstance(values, list):
+        raise _Bad(where, f"expected a list of {what}, got {_shown(values)}")
+    for i, value in enumerate(values):
         at = f"{where}[{i}]"
-        event = _mapping(event, at)
+        yield at, _mapping(value, at)
+
+
+def _check_sse(events: Any, where: str) -> None:
+    for at, event in _mappings(events, where, "events"):
         if "data" not in event:
             raise _Bad(at, "has no data (every stored event has one: the file may be cut short)")
         _text(event.get("event"), f"{at}.event", line=True, optional=True)
@@ -300,11 +295,7 @@ def _check_sse(events: Any, where: str) -> None:
 
 
 def _check_multipart(parts: Any, where: str) -> None:
-    if not isinstance(parts, list):
-        raise _Bad(where, f"expected a list of parts, got {_shown(parts)}")
-    for i, part in enumerate(parts):
-        at = f"{where}[{i}]"
-        part = _mapping(part, at)
+    for at, part in _mappings(parts, where, "parts"):
         _text(part.get("name"), f"{at}.name")
         if ("value" in part) == ("file" in part):
             raise _Bad(at, "expected exactly one of value (a text field) or file (an upload)")

@@ -266,6 +266,27 @@ def deactivate(cassette: ImagegenCassette) -> None:
         _ACTIVE.remove(cassette)
 
 
+def _answer(
+    module: ModuleType, cassette: ImagegenCassette, real_request: Any, body: bytes, *, is_async: bool
+) -> tuple[Any, LiveRequest | None]:
+    """``(replayed response, None)``, or ``(None, request)`` when the request goes out to be recorded
+    (after ``_outgoing`` has checked it may)."""
+    request, index = _lookup(cassette, real_request, body)
+    if index is not None:
+        return _replay_response(module, cassette, index, is_async=is_async), None
+    assert request is not None
+    _outgoing(module, cassette, real_request)
+    return None, request
+
+
+def _teed(module: ModuleType, recorder: _Recorder, *, is_async: bool) -> Any:
+    """The real response, its stream read through ``recorder`` (which stores it once read in full)."""
+    response = recorder.response
+    tee_cls = _stream_classes(module)[3 if is_async else 2]
+    response.stream = tee_cls(response.stream, recorder)
+    return response
+
+
 def _sync_stub(module: ModuleType) -> Callable[..., Any]:
     original = _ORIGINALS[module.__name__][0]
 
@@ -275,18 +296,12 @@ def _sync_stub(module: ModuleType) -> Callable[..., Any]:
             return original(transport, real_request)
         cassette = _ACTIVE[-1]
         body = real_request.read()  # cached by httpx for most bodies; a streamed one is kept as bytes
-        request, index = _lookup(cassette, real_request, body)
-        if index is not None:
-            return _replay_response(module, cassette, index, is_async=False)
-        assert request is not None
-        _outgoing(module, cassette, real_request)
+        replayed, request = _answer(module, cassette, real_request, body, is_async=False)
+        if request is None:
+            return replayed
         started = time.perf_counter()
         real_response = original(transport, real_request)
-        _, _, tee_cls, _ = _stream_classes(module)
-        real_response.stream = tee_cls(
-            real_response.stream, _Recorder(cassette, request, real_response, started)
-        )
-        return real_response
+        return _teed(module, _Recorder(cassette, request, real_response, started), is_async=False)
 
     return handle_request
 
@@ -300,18 +315,12 @@ def _async_stub(module: ModuleType) -> Callable[..., Any]:
             return await original(transport, real_request)
         cassette = _ACTIVE[-1]
         body = await real_request.aread()
-        request, index = _lookup(cassette, real_request, body)
-        if index is not None:
-            return _replay_response(module, cassette, index, is_async=True)
-        assert request is not None
-        _outgoing(module, cassette, real_request)
+        replayed, request = _answer(module, cassette, real_request, body, is_async=True)
+        if request is None:
+            return replayed
         started = time.perf_counter()
         real_response = await original(transport, real_request)
-        _, _, _, tee_cls = _stream_classes(module)
-        real_response.stream = tee_cls(
-            real_response.stream, _Recorder(cassette, request, real_response, started)
-        )
-        return real_response
+        return _teed(module, _Recorder(cassette, request, real_response, started), is_async=True)
 
     return handle_async_request
 

@@ -90,8 +90,13 @@ class _Output:
         self.progress.clear()
 
 
-def _internal(exc: Exception) -> str:
-    """An error no cassette should cause: said in one line (masked), never as a traceback."""
+def _why(exc: Exception, path: object = None) -> str:
+    """Why a file could not be handled, in one line: a cassette's own error (without the path it repeats),
+    an OS error's reason, or an error no cassette should cause, said as a bug (masked, never a traceback)."""
+    if isinstance(exc, CassetteError):
+        return str(exc).splitlines()[0].removeprefix(f"cassette {path}: ")
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
     return mask_text(
         f"could not be processed ({type(exc).__name__}: {exc}); this is a bug in imagegen-cassettes, "
         "please report it with the file"
@@ -117,7 +122,7 @@ def _verify(args: argparse.Namespace, files: list[Path]) -> int:
         except Exception as exc:  # one bad file must not hide the report on the others
             bad_files += 1
             total_problems += 1
-            out(f"{path}: file: {_internal(exc)}")
+            out(f"{path}: file: {_why(exc)}")
             continue
         interactions += len(report.interactions)
         if not report.problems:
@@ -176,17 +181,9 @@ def _scrub(args: argparse.Namespace, files: list[Path]) -> int:
     for path in out.each(files):
         try:
             result = scrub_file(path, rules=rules, keep_payloads=args.keep_payloads, write=not args.dry_run)
-        except CassetteError as exc:
-            failed += 1
-            out(f"{path}: not scrubbed: {str(exc).splitlines()[0].removeprefix(f'cassette {path}: ')}")
-            continue
-        except OSError as exc:
-            failed += 1
-            out(f"{path}: not scrubbed: {exc.strerror or exc}")
-            continue
         except Exception as exc:  # one bad file must not stop the others
             failed += 1
-            out(f"{path}: not scrubbed: {_internal(exc)}")
+            out(f"{path}: not scrubbed: {_why(exc, path)}")
             continue
         before += result.bytes_before
         after += result.bytes_after
@@ -216,12 +213,9 @@ def _stats(args: argparse.Namespace, files: list[Path]) -> int:
         try:
             interactions, source = load_any(path)
             stats.add_file(path.stat().st_size, interactions, vcrpy=source == "vcrpy")
-        except (CassetteError, OSError) as exc:
-            failed += 1
-            out(f"{path}: skipped: {str(exc).splitlines()[0]}")
         except Exception as exc:  # one bad file must not stop the others
             failed += 1
-            out(f"{path}: skipped: {_internal(exc)}")
+            out(f"{path}: skipped: {_why(exc, path)}")
     for line in stats.lines():
         out(line)
     return 1 if failed else 0
@@ -235,13 +229,9 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
             out()
         try:
             interactions, source = load_any(path)
-        except (CassetteError, OSError) as exc:
-            failed += 1
-            out(f"{path}: cannot be read: {str(exc).splitlines()[0]}")
-            continue
         except Exception as exc:  # one bad file must not stop the others
             failed += 1
-            out(f"{path}: cannot be read: {_internal(exc)}")
+            out(f"{path}: cannot be read: {_why(exc, path)}")
             continue
         kind = " (plain vcrpy: run `imagegen-cassettes scrub` to convert)" if source == "vcrpy" else ""
         out(f"{path}: {len(interactions)} interaction(s), {human_bytes(path.stat().st_size)}{kind}")
@@ -251,7 +241,7 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
                     out("  " + line)
             except Exception as exc:  # one bad interaction must not stop the listing
                 failed += 1
-                out(f"  #{index}  {_internal(exc)}")
+                out(f"  #{index}  {_why(exc)}")
     return 1 if failed else 0
 
 
@@ -358,12 +348,9 @@ def _diff(args: argparse.Namespace, files: list[Path]) -> int:
                     volatile=args.volatile,
                 )
             )
-        except CassetteError as exc:
-            failed += 1
-            out(f"{name}: not compared: {str(exc).splitlines()[0]}")
         except Exception as exc:  # no cassette may make the command print a traceback
             failed += 1
-            out(f"{name}: not compared: {_internal(exc)}")
+            out(f"{name}: not compared: {_why(exc)}")
     for line in report(diffs, volatile=args.volatile):
         out(line)
     if failed:
@@ -408,26 +395,17 @@ def _parser() -> argparse.ArgumentParser:
     # The same extra rules imagegen_config takes (redact_headers, redact_query, redact_patterns,
     # secret_values, redact_user), for cassettes recorded before they were configured.
     extra = scrub.add_argument_group("extra redaction rules (as in imagegen_config)")
-    extra.add_argument(
-        "--redact-header", action="append", default=[], metavar="NAME", help="a header to redact"
-    )
-    extra.add_argument(
-        "--redact-query", action="append", default=[], metavar="KEY", help="a query key to redact"
-    )
-    extra.add_argument(
-        "--redact-pattern",
-        action="append",
-        default=[],
-        metavar="REGEX",
-        help="text to redact (group 1 if any)",
-    )
-    extra.add_argument(
-        "--secret-env",
-        action="append",
-        default=[],
-        metavar="VAR",
-        help="an environment variable holding a secret value to remove wherever it appears",
-    )
+    for flag, metavar, meaning in (
+        ("--redact-header", "NAME", "a header to redact"),
+        ("--redact-query", "KEY", "a query key to redact"),
+        ("--redact-pattern", "REGEX", "text to redact (group 1 if any)"),
+        (
+            "--secret-env",
+            "VAR",
+            "an environment variable holding a secret value to remove wherever it appears",
+        ),
+    ):
+        extra.add_argument(flag, action="append", default=[], metavar=metavar, help=meaning)
     extra.add_argument("--redact-user", action="store_true", help="redact user / safety_identifier values")
     command("stats", "Sizes, and bytes saved by placeholders, by endpoint and model.", _stats)
     command("show", "List the interactions of cassettes in readable form.", _show)

@@ -8,11 +8,10 @@ decodes event streams as they arrive.
 from pytest_imagegen.client.clients import (
     AsyncImagegenClient,
     AsyncImageStream,
-    ImageFile,
     ImagegenClient,
-    ImageInput,
     ImageStream,
 )
+from pytest_imagegen.client.uploads import ImageFile, ImageInput
 
 __all__ = [
     "AsyncImageStream",

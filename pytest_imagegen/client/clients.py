@@ -33,15 +33,6 @@ from pytest_imagegen.client.requests import (
 from pytest_imagegen.client.uploads import ImageFile, ImageInput
 from pytest_imagegen.contract import ImageEditStreamEvent, ImageGenStreamEvent, ImagesResponse
 
-__all__ = [
-    "AsyncImageStream",
-    "AsyncImagegenClient",
-    "ImageFile",
-    "ImageInput",
-    "ImageStream",
-    "ImagegenClient",
-]
-
 
 class _Default(enum.Enum):
     TIMEOUT = "the http client's own timeout, or 600 s for a client made here"

@@ -12,6 +12,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 
 from pytest_imagegen.errors import RequestValidationError
+from pytest_imagegen.wire.kinds import kind_of
 
 __all__ = [
     "above_max",
@@ -41,23 +42,21 @@ def quote_list(values: Sequence[str], conjunction: str = "and") -> str:
     return ", ".join(quoted[:-1]) + f", {conjunction} {quoted[-1]}"
 
 
+_JSON_TYPES: Final = (
+    "null",
+    "a boolean",
+    "an integer",
+    "a decimal number",
+    "a string",
+    "an array",
+    "an object",
+    "a file",
+)
+
+
 def json_type_name(value: Any) -> str:
     """The JSON type of a value, as the API names it in ``invalid_type`` messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list | tuple):
-        return "an array"
-    if isinstance(value, bytes | bytearray):
-        return "a file"
-    return "an object"
+    return kind_of(value, _JSON_TYPES, other="an object")
 
 
 def missing(field: str) -> RequestValidationError:

@@ -24,6 +24,7 @@ __all__ = [
     "UNASKED_STREAM",
     "Problems",
     "check_envelope",
+    "check_parts",
     "concrete_size",
     "image_problems",
     "json_path",
@@ -161,6 +162,20 @@ def raise_problems(problems: Problems, *, context: str, api: str = "Images API")
     __tracebackhide__ = True
     if problems:
         raise SchemaAssertionError(problems, context=context, api=api)
+
+
+def check_parts(
+    reply: Any,
+    expected: str,
+    document: Callable[[Mapping[str, Any]], Problems],
+    stream: Callable[[list[Any]], Problems],
+    *,
+    context: str,
+    api: str = "Images API",
+) -> None:
+    """``reply_problems``, raised together as one ``SchemaAssertionError`` when there is any."""
+    __tracebackhide__ = True
+    raise_problems(reply_problems(reply, expected, document, stream), context=context, api=api)
 
 
 def check_envelope(

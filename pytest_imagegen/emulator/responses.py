@@ -243,18 +243,14 @@ def _tool_usage(call: ImageCall, prompt: str) -> dict[str, Any]:
     }
 
 
+#: What a finished image call echoes of how it was made (the tool's settings as the service chose them).
+_CALL_ECHOES: Final = ("action", "background", "output_format", "quality", "revised_prompt", "size")
+
+
 def _call_item(call: ImageCall, *, status: str, result: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {"id": call.item_id, "type": "image_generation_call", "status": status}
     if status == "completed":
-        item.update(
-            action=call.action,
-            background=call.background,
-            output_format=call.output_format,
-            quality=call.quality,
-            revised_prompt=call.revised_prompt,
-            size=call.size,
-            result=result,
-        )
+        item.update({name: getattr(call, name) for name in _CALL_ECHOES}, result=result)
     return item
 
 

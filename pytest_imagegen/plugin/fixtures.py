@@ -32,17 +32,6 @@ if TYPE_CHECKING:
     from pytest_imagegen.client import AsyncImagegenClient, ImagegenClient
     from pytest_imagegen.emulator import Emulator
 
-__all__ = [
-    "FAILED",
-    "async_imagegen_client",
-    "async_imagegen_openai",
-    "imagegen_cassette",
-    "imagegen_client",
-    "imagegen_config",
-    "imagegen_emulator",
-    "imagegen_openai",
-    "imagegen_snapshot",
-]
 
 _INI_CONFIGS = pytest.StashKey[dict[Path, ImagegenConfig]]()
 _RESOLVED = pytest.StashKey[dict[tuple[ImagegenConfig, str, Path], ImagegenConfig]]()

@@ -81,7 +81,7 @@ from pytest_imagegen.safety.redact_rules import (
 )
 from pytest_imagegen.safety.redact_text import URL_IN_TEXT, Redactor, redact_header_value, redact_url
 from pytest_imagegen.wire.bodies import Body
-from pytest_imagegen.wire.payloads import b64decode_strict, image_payload, is_placeholder
+from pytest_imagegen.wire.payloads import decoded_image_payload, image_payload, is_placeholder
 
 __all__ = ["credential_values", "redact_interaction", "redact_request"]
 
@@ -127,13 +127,10 @@ def _redact_image(text: str, holds_secret: Callable[[str], bool]) -> str:
     image then differs from the original only by that block. Nothing is dropped from an image whose
     metadata holds no secret.
     """
-    found = image_payload(text)
+    found = decoded_image_payload(text)
     if found is None:
         return text
-    prefix, b64 = found
-    raw = b64decode_strict(b64)
-    if raw is None:
-        return text
+    prefix, raw = found
     kept = image_text.drop_segments(raw, holds_secret)
     return text if kept is raw else prefix + base64.b64encode(kept).decode("ascii")
 

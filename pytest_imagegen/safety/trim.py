@@ -37,7 +37,7 @@ from pytest_imagegen.wire.bodies import Body
 from pytest_imagegen.wire.payloads import (
     SPLICE_MARK,
     b64decode_strict,
-    image_payload,
+    decoded_image_payload,
     is_image_ref,
     is_placeholder,
     sniff_image_format,
@@ -190,13 +190,10 @@ def _facts_from_b64(text: str) -> dict[str, Any] | None:
 
 def _payload_facts(text: str) -> dict[str, Any] | None:
     """Facts of a base64 image or image data URL (a data URL's exact prefix kept), else None."""
-    split = image_payload(text)  # a head check: most strings stop here
-    if split is None:
+    found = decoded_image_payload(text)  # a head check first: most strings stop there
+    if found is None:
         return None
-    prefix, b64 = split
-    raw = b64decode_strict(b64)
-    if raw is None:
-        return None
+    prefix, raw = found
     try:
         facts = image_facts(raw)
     except ValueError:

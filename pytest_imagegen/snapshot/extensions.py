@@ -101,15 +101,8 @@ def image_png(reply: Any, index: int = 0) -> bytes:
 class ImagegenPNGSnapshotExtension(PNGImageSnapshotExtension):
     """One image of a reply stored as ``__snapshots__/<module>/<test>.png``; matched by pixels."""
 
-    def serialize(
-        self,
-        data: SerializableData,
-        *,
-        exclude: PropertyFilter | None = None,
-        include: PropertyFilter | None = None,
-        matcher: PropertyMatcher | None = None,
-        **kwargs: Any,
-    ) -> bytes:
+    def serialize(self, data: SerializableData, **kwargs: Any) -> bytes:
+        """The image's PNG (an image has no properties to exclude, include or match)."""
         if isinstance(data, bytes | bytearray | memoryview):
             return bytes(data)
         return image_png(data)

@@ -21,6 +21,7 @@ __all__ = [
     "SPLICE_MARK",
     "b64decode_strict",
     "contains_placeholder",
+    "decoded_image_payload",
     "dumps_spliced",
     "image_payload",
     "is_image_ref",
@@ -74,6 +75,16 @@ def image_payload(text: str) -> tuple[str, str] | None:
     if head is None or sniff_image_format(head) is None:
         return None
     return prefix, text[len(prefix) :]
+
+
+def decoded_image_payload(text: str) -> tuple[str, bytes] | None:
+    """``(prefix, image bytes)`` when ``text`` is a base64 image (see ``image_payload``) that decodes in
+    full, else None."""
+    found = image_payload(text)
+    if found is None:
+        return None
+    raw = b64decode_strict(found[1])
+    return None if raw is None else (found[0], raw)
 
 
 def is_placeholder(value: Any) -> bool:

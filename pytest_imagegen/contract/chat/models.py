@@ -13,42 +13,23 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict
-
-__all__ = [
-    "ChatCompletion",
-    "ChatCompletionChunk",
-    "ChatCompletionRequest",
-    "ChatErrorResponse",
-    "ChatImage",
-    "ChatImageURL",
-    "ChatMessage",
-    "Choice",
-    "ChunkChoice",
-    "ChunkDelta",
-    "ImageConfig",
-    "Usage",
-]
+from pytest_imagegen.contract.base_model import ContractModel
 
 # Lenient: JSON numbers (the SDK types ``created`` as int; a gateway may send a float).
 Number: TypeAlias = int | float
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-
 # --- request -----------------------------------------------------------------------------------------
 
 
-class ImageConfig(_Model):
+class ImageConfig(ContractModel):
     """A gateway's ``image_config`` (Gemini image models): ``aspect_ratio`` and ``image_size``."""
 
     aspect_ratio: str | None = None
     image_size: str | None = None
 
 
-class ChatCompletionRequest(_Model):
+class ChatCompletionRequest(ContractModel):
     """The fields of ``POST /chat/completions`` the image checks read; ``messages`` items are walked for
     input images, their many kinds are not modelled here. ``modalities`` is a gateway extension the
     openai SDK sends through ``extra_body``."""
@@ -66,12 +47,12 @@ class ChatCompletionRequest(_Model):
 # --- reply -------------------------------------------------------------------------------------------
 
 
-class ChatImageURL(_Model):
+class ChatImageURL(ContractModel):
     url: str
     detail: str | None = None
 
 
-class ChatImage(_Model):
+class ChatImage(ContractModel):
     """One image of ``message.images`` / ``delta.images``."""
 
     type: Literal["image_url"]
@@ -79,29 +60,48 @@ class ChatImage(_Model):
     index: int | None = None
 
 
-class ChatMessage(_Model):
-    """The assistant message. ``content`` is text (or null when the reply is only images)."""
+class _Turn(ContractModel):
+    """What the assistant's message and a stream chunk's delta both carry besides role and content."""
 
-    role: str
-    content: str | list[Any] | None = None
     images: list[ChatImage] | None = None
     refusal: Any = None
     reasoning: Any = None
     tool_calls: Any = None
-    annotations: Any = None
-    audio: Any = None
     function_call: Any = None
 
 
-class Choice(_Model):
+class ChatMessage(_Turn):
+    """The assistant message. ``content`` is text (or null when the reply is only images)."""
+
+    role: str
+    content: str | list[Any] | None = None
+    annotations: Any = None
+    audio: Any = None
+
+
+class ChunkDelta(_Turn):
+    role: str | None = None
+    content: str | None = None
+
+
+class _Choice(ContractModel):
+    """A choice of a completion or of a chunk, less its ``message`` or ``delta``."""
+
     index: int
-    message: ChatMessage
     finish_reason: str | None = None
     native_finish_reason: Any = None
     logprobs: Any = None
 
 
-class Usage(_Model):
+class Choice(_Choice):
+    message: ChatMessage
+
+
+class ChunkChoice(_Choice):
+    delta: ChunkDelta
+
+
+class Usage(ContractModel):
     """``usage``; its detail objects grow often: any JSON."""
 
     prompt_tokens: int
@@ -112,49 +112,29 @@ class Usage(_Model):
     cost: Any = None
 
 
-class ChatCompletion(_Model):
+class _Completion(ContractModel):
+    """A completion or one chunk of its stream, less its ``object`` and ``choices``."""
+
     id: str
+    created: Number
+    model: str
+    usage: Usage | None = None
+    system_fingerprint: Any = None
+    service_tier: Any = None
+    provider: Any = None
+
+
+class ChatCompletion(_Completion):
     object: Literal["chat.completion"]
-    created: Number
-    model: str
     choices: list[Choice]
-    usage: Usage | None = None
-    system_fingerprint: Any = None
-    service_tier: Any = None
-    provider: Any = None
 
 
-class ChunkDelta(_Model):
-    role: str | None = None
-    content: str | None = None
-    images: list[ChatImage] | None = None
-    refusal: Any = None
-    reasoning: Any = None
-    tool_calls: Any = None
-    function_call: Any = None
-
-
-class ChunkChoice(_Model):
-    index: int
-    delta: ChunkDelta
-    finish_reason: str | None = None
-    native_finish_reason: Any = None
-    logprobs: Any = None
-
-
-class ChatCompletionChunk(_Model):
-    id: str
+class ChatCompletionChunk(_Completion):
     object: Literal["chat.completion.chunk"]
-    created: Number
-    model: str
     choices: list[ChunkChoice]
-    usage: Usage | None = None
-    system_fingerprint: Any = None
-    service_tier: Any = None
-    provider: Any = None
 
 
-class _ChatError(_Model):
+class _ChatError(ContractModel):
     """OpenAI's envelope has ``message``, ``type``, ``param`` and ``code``; a gateway's has ``message``, a
     numeric ``code`` and ``metadata`` (the provider's own error). Lenient: ``message`` required only."""
 
@@ -165,6 +145,6 @@ class _ChatError(_Model):
     metadata: Any = None
 
 
-class ChatErrorResponse(_Model):
+class ChatErrorResponse(ContractModel):
     error: _ChatError
     user_id: Any = None

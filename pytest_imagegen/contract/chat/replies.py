@@ -38,9 +38,8 @@ from pytest_imagegen.contract.problems import (
     UNASKED_STREAM,
     Problems,
     check_envelope,
-    raise_problems,
+    check_parts,
     reply_head,
-    reply_problems,
     schema_problems,
 )
 
@@ -71,13 +70,14 @@ def check_chat_reply(
     without it is a cut stream. Raises one ``SchemaAssertionError`` listing every problem.
     """
     __tracebackhide__ = True
-    problems = reply_problems(
+    check_parts(
         reply,
         "a chat completion or a list of stream chunks",
         lambda data: _completion_problems(request, data, strict),
         lambda chunks: _stream_problems(request, chunks, strict, wire),
+        context=_context(request),
+        api=_API,
     )
-    raise_problems(problems, context=_context(request), api=_API)
 
 
 def check_chat_error_reply(body: Any, *, strict: bool = False) -> None:
@@ -194,7 +194,7 @@ def _stream_problems(request: ChatRequest | None, events: list[Any], strict: boo
         raw_choices = event.get("choices")
         for k, choice in enumerate(raw_choices if isinstance(raw_choices, list) else ()):
             if isinstance(choice, Mapping):
-                problems += _chunk_choice(request, choice, f"{path}.choices[{k}]", i, choices)
+                problems += _chunk_choice(request, choice, choices, f"{path}.choices[{k}]", i)
     if not choices and error_at is None and done_at is None:
         problems.append(("$", "no chunk with choices: the stream is empty"))
     for index, choice in sorted(choices.items()):
@@ -214,9 +214,9 @@ def _stream_problems(request: ChatRequest | None, events: list[Any], strict: boo
 def _chunk_choice(
     request: ChatRequest | None,
     choice: Mapping[str, Any],
+    choices: dict[int, _Choice],
     path: str,
     number: int,
-    choices: dict[int, _Choice],
 ) -> Problems:
     index = choice.get("index")
     if not isinstance(index, int) or isinstance(index, bool):

@@ -13,21 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict
-
-__all__ = [
-    "FINISH_REASONS",
-    "Blob",
-    "Candidate",
-    "Content",
-    "GenerateContentResponse",
-    "GoogleError",
-    "GoogleErrorResponse",
-    "Part",
-    "PredictResponse",
-    "Prediction",
-    "UsageMetadata",
-]
+from pytest_imagegen.contract.base_model import ContractModel
 
 #: The SDK's ``FinishReason`` values (google-genai ``types.FinishReason``).
 FINISH_REASONS: Final = frozenset(
@@ -54,18 +40,14 @@ FINISH_REASONS: Final = frozenset(
 )
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-
-class Blob(_Model):
+class Blob(ContractModel):
     """``inlineData``: the base64 bytes and their MIME type (both "Required" in the reference)."""
 
     mimeType: str
     data: str
 
 
-class Part(_Model):
+class Part(ContractModel):
     text: str | None = None
     inlineData: Blob | None = None
     thought: bool | None = None
@@ -78,12 +60,12 @@ class Part(_Model):
     videoMetadata: Any = None
 
 
-class Content(_Model):
+class Content(ContractModel):
     parts: list[Part] | None = None
     role: str | None = None
 
 
-class Candidate(_Model):
+class Candidate(ContractModel):
     content: Content | None = None
     finishReason: str | None = None
     finishMessage: str | None = None
@@ -97,7 +79,7 @@ class Candidate(_Model):
     urlContextMetadata: Any = None
 
 
-class UsageMetadata(_Model):
+class UsageMetadata(ContractModel):
     """Token counts; every field is optional in the reference (a stream's early chunks carry few)."""
 
     promptTokenCount: int | None = None
@@ -113,7 +95,7 @@ class UsageMetadata(_Model):
     trafficType: Any = None
 
 
-class GenerateContentResponse(_Model):
+class GenerateContentResponse(ContractModel):
     """A ``generateContent`` reply, and each chunk of ``streamGenerateContent``. ``candidates`` is left
     out when the prompt was blocked (``promptFeedback`` says why)."""
 
@@ -126,7 +108,7 @@ class GenerateContentResponse(_Model):
     modelStatus: Any = None
 
 
-class Prediction(_Model):
+class Prediction(ContractModel):
     """One Imagen image: its base64 bytes and MIME type, or why it was filtered out."""
 
     bytesBase64Encoded: str | None = None
@@ -137,12 +119,12 @@ class Prediction(_Model):
     gcsUri: str | None = None
 
 
-class PredictResponse(_Model):
+class PredictResponse(ContractModel):
     predictions: list[Prediction] | None = None
     positivePromptSafetyAttributes: Any = None
 
 
-class GoogleError(_Model):
+class GoogleError(ContractModel):
     """Google's error: ``{"code": 400, "message": ..., "status": "INVALID_ARGUMENT", "details": [...]}``."""
 
     code: int
@@ -151,5 +133,5 @@ class GoogleError(_Model):
     details: list[Any] | None = None
 
 
-class GoogleErrorResponse(_Model):
+class GoogleErrorResponse(ContractModel):
     error: GoogleError

@@ -24,6 +24,7 @@ an image of the declared type, in the aspect ratio the request asked. Against th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -39,9 +40,8 @@ from pytest_imagegen.contract.inline import inline_image_problems, normal_mime
 from pytest_imagegen.contract.problems import (
     Problems,
     check_envelope,
-    raise_problems,
+    check_parts,
     reply_head,
-    reply_problems,
     schema_problems,
 )
 
@@ -74,13 +74,9 @@ def check_gemini_reply(request: GeminiRequest | None, reply: Any, *, strict: boo
             _predict_problems(request, data, strict) if predict else _response_problems(request, data, strict)
         )
 
-    problems = reply_problems(
-        reply,
-        "a Gemini API reply or a list of stream chunks",
-        document,
-        lambda chunks: _stream_problems(request, chunks, strict),
-    )
-    raise_problems(problems, context=_context(request), api=_API)
+    stream = functools.partial(_stream_problems, request, strict=strict)
+    what = "a Gemini API reply or a list of stream chunks"
+    check_parts(reply, what, document, stream, context=_context(request), api=_API)
 
 
 def check_gemini_error_reply(body: Any, *, strict: bool = False) -> None:

@@ -22,11 +22,10 @@ from pytest_imagegen.contract.problems import (
     UNASKED_STREAM,
     Problems,
     check_envelope,
+    check_parts,
     concrete_size,
     image_problems,
     json_path,
-    raise_problems,
-    reply_problems,
     schema_problems,
     short_repr,
     to_json,
@@ -101,8 +100,9 @@ def check_images_reply(request: ValidatedRequest | None, reply: Any, *, strict: 
         problems = [p for i, event in enumerate(events) for p in _event_problems(event, f"$[{i}]", strict)[1]]
         return problems + (_stream_vs_request(request, events) if request is not None else [])
 
-    problems = reply_problems(reply, "a JSON object or a list of stream events", document, stream)
-    raise_problems(problems, context=_context(request))
+    check_parts(
+        reply, "a JSON object or a list of stream events", document, stream, context=_context(request)
+    )
 
 
 def _context(request: ValidatedRequest | None) -> str:

@@ -11,27 +11,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Final, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-__all__ = [
-    "STREAM_EVENT_MODELS",
-    "Error",
-    "ErrorResponse",
-    "Image",
-    "ImageEditCompletedEvent",
-    "ImageEditPartialImageEvent",
-    "ImageEditStreamEvent",
-    "ImageGenCompletedEvent",
-    "ImageGenPartialImageEvent",
-    "ImageGenStreamEvent",
-    "ImageGenUsage",
-    "ImagesResponse",
-    "ImagesUsage",
-    "InputTokensDetails",
-    "OutputTokensDetails",
-    "StreamEvent",
-    "SvgUsage",
-]
+from pytest_imagegen.contract.base_model import ContractModel
 
 # Response `size`: SPEC lists three values, gpt-image-2 answers any WxH (§2): accept any WxH.
 ReplySize: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\d+x\d+$")]
@@ -41,21 +23,17 @@ OutputFormat: TypeAlias = Literal["png", "webp", "jpeg", "gif", "svg"]  # gif/sv
 ReplyQuality: TypeAlias = Literal["low", "medium", "high", "xhigh", "max"]  # xhigh/max: PY-NEW
 
 
-class _Reply(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-
-class InputTokensDetails(_Reply):
+class InputTokensDetails(ContractModel):
     text_tokens: int
     image_tokens: int
 
 
-class OutputTokensDetails(_Reply):
+class OutputTokensDetails(ContractModel):
     image_tokens: int
     text_tokens: int
 
 
-class ImagesUsage(_Reply):
+class ImagesUsage(ContractModel):
     """Token usage in stream ``*.completed`` events (SPEC ``ImagesUsage``)."""
 
     total_tokens: int
@@ -70,7 +48,7 @@ class ImageGenUsage(ImagesUsage):
     output_tokens_details: OutputTokensDetails | None = None
 
 
-class SvgUsage(_Reply):
+class SvgUsage(ContractModel):
     """PY-NEW: usage of the SVG author model."""
 
     input_tokens: int
@@ -80,7 +58,7 @@ class SvgUsage(_Reply):
     model: str
 
 
-class Image(_Reply):
+class Image(ContractModel):
     """One generated image: base64 bytes (GPT; dall-e with ``b64_json``) or a URL (dall-e)."""
 
     b64_json: str | None = None
@@ -88,7 +66,7 @@ class Image(_Reply):
     revised_prompt: str | None = None
 
 
-class ImagesResponse(_Reply):
+class ImagesResponse(ContractModel):
     """A non-streaming reply. Only ``created`` is required (SPEC); optional fields may be ``null``
     (SPEC does not mark them nullable, but the SDK loads null and gateways send it: lenient)."""
 
@@ -103,7 +81,7 @@ class ImagesResponse(_Reply):
     svg_usage: SvgUsage | None = None
 
 
-class _StreamEvent(_Reply):
+class _StreamEvent(ContractModel):
     # SPEC marks created_at, size, quality, background and output_format required, but SPEC's own
     # stream examples omit all five (§3.1): lenient, optional here; check_reply(strict=True) asks them.
     b64_json: str
@@ -161,7 +139,7 @@ STREAM_EVENT_MODELS: Final[Mapping[str, type[_StreamEvent]]] = MappingProxyType(
 )
 
 
-class Error(_Reply):
+class Error(ContractModel):
     """The ``error`` object: all four keys must be present; ``param``/``code`` may be null."""
 
     message: str
@@ -170,7 +148,7 @@ class Error(_Reply):
     code: str | None
 
 
-class ErrorResponse(_Reply):
+class ErrorResponse(ContractModel):
     """The error envelope of every non-2xx reply. Extra keys (``moderation_details``) pass."""
 
     error: Error

@@ -14,6 +14,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
 from pydantic_core import PydanticCustomError
 
+from pytest_imagegen.contract.base_model import ContractModel
 from pytest_imagegen.contract.uploads import UploadedFile
 
 __all__ = [
@@ -29,24 +30,20 @@ __all__ = [
 ]
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-
-class SvgReasoning(_Request):
+class SvgReasoning(ContractModel):
     """``svg.reasoning`` (PY-NEW): effort of the SVG author."""
 
     effort: str | None = None
 
 
-class SvgOptions(_Request):
+class SvgOptions(ContractModel):
     """``svg`` (PY-NEW): which model authors ``output_format=svg`` output."""
 
     model: str | None = None
     reasoning: SvgReasoning | None = None
 
 
-class _GptExtras(_Request):
+class _GptExtras(ContractModel):
     """Fields PY-NEW / DOCS-NEW add to generations and edits (not in SPEC)."""
 
     safety_identifier: str | None = None
@@ -139,7 +136,7 @@ class EditImageBodyJsonParam(_GptExtras):
     partial_images: int | None = None
 
 
-class CreateImageVariationRequest(_Request):
+class CreateImageVariationRequest(ContractModel):
     """``POST /images/variations`` multipart body (SPEC ``CreateImageVariationRequest``; dall-e-2)."""
 
     image: tuple[InstanceOf[UploadedFile], ...]

@@ -16,47 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, get_args
 
-from pydantic import BaseModel, ConfigDict
-
+from pytest_imagegen.contract.base_model import ContractModel
 from pytest_imagegen.contract.images.request_models import SvgOptions
-
-__all__ = [
-    "EVENT_MODELS",
-    "KNOWN_EVENT_TYPES",
-    "ImageGenCallCompletedEvent",
-    "ImageGenCallGeneratingEvent",
-    "ImageGenCallInProgressEvent",
-    "ImageGenCallPartialImageEvent",
-    "ImageGenUsage",
-    "ImageGenerationCall",
-    "ImageGenerationTool",
-    "InputImage",
-    "InputImageMask",
-    "OutputItemEvent",
-    "Response",
-    "ResponseErrorEvent",
-    "ResponseLifecycleEvent",
-    "ResponsesCreateRequest",
-]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
 
 # --- request -----------------------------------------------------------------------------------------
 
 
-class InputImageMask(_Strict):
+class InputImageMask(ContractModel):
     """``input_image_mask``: a mask for inpainting, as a data URL or a file id (both optional in the SDK)."""
 
     image_url: str | None = None
     file_id: str | None = None
 
 
-class ImageGenerationTool(_Strict):
+class ImageGenerationTool(ContractModel):
     """``tools[i]`` with ``type: "image_generation"`` (SDK ``ImageGeneration``). ``n`` and ``stream`` are
     not tool options: one call makes one image, and streaming is the request's ``stream``."""
 
@@ -78,7 +53,7 @@ class ImageGenerationTool(_Strict):
     svg: SvgOptions | None = None
 
 
-class InputImage(_Strict):
+class InputImage(ContractModel):
     """An ``input_image`` content part: a URL (a ``data:image/...;base64,`` URL carries the bytes) or a
     file id. ``detail`` is required by ``ResponseInputImageParam`` but optional in the newer
     ``ResponseInputImageContentParam``: lenient, optional."""
@@ -89,7 +64,7 @@ class InputImage(_Strict):
     detail: str | None = None
 
 
-class ResponsesCreateRequest(_Strict):
+class ResponsesCreateRequest(ContractModel):
     """The fields of ``POST /v1/responses`` the image checks read. ``model`` may be left out when a stored
     ``prompt`` names it (the SDK's params are ``total=False``); ``input`` is text or a list of items whose
     many kinds are not modelled here (the validator walks it for images)."""
@@ -113,11 +88,7 @@ class ResponsesCreateRequest(_Strict):
 Number: TypeAlias = int | float
 
 
-class _Reply(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
-
-
-class ImageGenerationCallError(_Reply):
+class ImageGenerationCallError(ContractModel):
     """``error`` of a failed call (a moderation block)."""
 
     message: str
@@ -126,7 +97,7 @@ class ImageGenerationCallError(_Reply):
     param: str | None = None
 
 
-class ImageGenerationCall(_Reply):
+class ImageGenerationCall(ContractModel):
     """An ``image_generation_call`` output item (SDK ``ImageGenerationCall``): ``result`` is the base64
     image; the echoes (``size``, ``quality``, ``background``, ``output_format``, ``action``) say what was
     used. The SDK types every field but ``id``/``status``/``type`` as optional."""
@@ -145,17 +116,17 @@ class ImageGenerationCall(_Reply):
     svg_usage: dict[str, Any] | None = None
 
 
-class ImageGenInputTokensDetails(_Reply):
+class ImageGenInputTokensDetails(ContractModel):
     image_tokens: int
     text_tokens: int
 
 
-class ImageGenOutputTokensDetails(_Reply):
+class ImageGenOutputTokensDetails(ContractModel):
     image_tokens: int
     text_tokens: int
 
 
-class ImageGenUsage(_Reply):
+class ImageGenUsage(ContractModel):
     """``tool_usage.image_gen``: the image tool's own token usage (SDK ``ToolUsageImageGen``)."""
 
     input_tokens: int
@@ -166,7 +137,7 @@ class ImageGenUsage(_Reply):
     output_tokens_details: ImageGenOutputTokensDetails | None = None
 
 
-class ToolUsage(_Reply):
+class ToolUsage(ContractModel):
     """``tool_usage`` (SDK ``ToolUsage``): ``web_search`` is required there, but only ``image_gen`` is
     about images: lenient, optional."""
 
@@ -174,7 +145,7 @@ class ToolUsage(_Reply):
     web_search: dict[str, Any] | None = None
 
 
-class Usage(_Reply):
+class Usage(ContractModel):
     """``usage`` of the mainline model (SDK ``ResponseUsage``). The SDK requires the two detail objects;
     their own fields grow often (``cache_write_tokens`` is recent): lenient, any object."""
 
@@ -185,7 +156,7 @@ class Usage(_Reply):
     output_tokens_details: dict[str, Any] | None = None
 
 
-class Response(_Reply):
+class Response(ContractModel):
     """The response object (SDK ``Response``): a JSON reply, and the ``response`` of lifecycle events.
     ``output`` items other than ``image_generation_call`` are any object with a ``type``."""
 
@@ -233,21 +204,24 @@ class Response(_Reply):
     user: Any = None
 
 
-class _Event(_Reply):
+class _Event(ContractModel):
     sequence_number: int
+
+
+_Lifecycle: TypeAlias = Literal[
+    "response.created",
+    "response.in_progress",
+    "response.completed",
+    "response.failed",
+    "response.incomplete",
+    "response.queued",
+]
 
 
 class ResponseLifecycleEvent(_Event):
     """``response.created`` / ``in_progress`` / ``completed`` / ``failed`` / ``incomplete`` / ``queued``."""
 
-    type: Literal[
-        "response.created",
-        "response.in_progress",
-        "response.completed",
-        "response.failed",
-        "response.incomplete",
-        "response.queued",
-    ]
+    type: _Lifecycle
     response: Response
 
 
@@ -297,14 +271,7 @@ class ResponseErrorEvent(_Event):
     param: str | None = None
 
 
-_LIFECYCLE: Final = (
-    "response.created",
-    "response.in_progress",
-    "response.completed",
-    "response.failed",
-    "response.incomplete",
-    "response.queued",
-)
+_LIFECYCLE: Final = get_args(_Lifecycle)
 
 #: Event ``type`` -> its model, for the events that carry or announce images (and those the checks read).
 EVENT_MODELS: Final[Mapping[str, type[_Event]]] = MappingProxyType(

@@ -26,12 +26,11 @@ from pytest_imagegen.contract.problems import (
     MISSING_STREAM,
     UNASKED_STREAM,
     Problems,
+    check_parts,
     concrete_size,
     image_problems,
     json_path,
-    raise_problems,
     reply_head,
-    reply_problems,
     schema_problems,
 )
 from pytest_imagegen.contract.responses.models import (
@@ -74,13 +73,14 @@ def check_responses_reply(request: ResponsesRequest | None, reply: Any, *, stric
     stream's events (mappings or models). Raises one ``SchemaAssertionError`` listing every problem.
     """
     __tracebackhide__ = True
-    problems = reply_problems(
+    check_parts(
         reply,
         "a response object or a list of stream events",
         lambda data: _response_problems(request, data, strict),
         lambda events: _stream_problems(request, events, strict),
+        context=_context(request),
+        api="Responses API",
     )
-    raise_problems(problems, context=_context(request), api="Responses API")
 
 
 def _context(request: ResponsesRequest | None) -> str:
