@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_imagegen.contract import (
@@ -124,77 +124,80 @@ def check_interaction(interaction: Mapping[str, Any], *, strict: bool = False) -
     return _CHECKS[shape.name](interaction, strict)
 
 
-def _check_images(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+_Validated = TypeVar("_Validated")
+
+
+def _request_problems(
+    interaction: Mapping[str, Any],
+    api: str,
+    validate: Callable[[dict[str, Any], FilesInput | None], _Validated],
+) -> tuple[list[tuple[str, str]], _Validated | None]:
+    """The stored request's problems, and what ``validate`` made of its parameters and files (None when it
+    rejected them: fine for a recorded error reply, a problem for a 2xx one)."""
     request, response = interaction["request"], interaction["response"]
+    problems = _method_problems(request, api)
+    try:
+        params, files = request_inputs(request.get("body") or {})
+        return problems, validate(params, files)
+    except RequestValidationError as exc:
+        problems += _rejected(exc, int(response["status"]["code"]))
+    except ValueError as exc:
+        problems.append(("request body", str(exc)))
+    return problems, None
+
+
+def _check_images(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+    request = interaction["request"]
     endpoint = endpoint_of(request)
     if endpoint is None:
         return []
-    problems = _method_problems(request, "the Images API")
-    status = int(response["status"]["code"])
-    validated: ValidatedRequest | None = None
-    try:
-        params, files = request_inputs(request.get("body") or {})
+
+    def validate(params: dict[str, Any], files: FilesInput | None) -> ValidatedRequest:
         deployment = _AZURE_DEPLOYMENT.search(urlsplit(str(request.get("uri", ""))).path)
         if deployment and params.get("model") is None:
             params = {**params, "model": deployment.group(1)}
-        validated = validate_request(endpoint, params, files, strict=strict)
-    except RequestValidationError as exc:
-        problems += _rejected(exc, status)
-    except ValueError as exc:
-        problems.append(("request body", str(exc)))
-    return problems + _reply_problems(validated, response, strict)
+        return validate_request(endpoint, params, files, strict=strict)
+
+    problems, validated = _request_problems(interaction, "the Images API", validate)
+    return problems + _reply_problems(validated, interaction["response"], strict)
 
 
 def _check_responses(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
-    request, response = interaction["request"], interaction["response"]
-    problems = _method_problems(request, "the Responses API")
-    status = int(response["status"]["code"])
-    validated: ResponsesRequest | None = None
-    try:
-        params, _ = request_inputs(request.get("body") or {})
-        validated = validate_request("responses", params, strict=strict)
-    except RequestValidationError as exc:
-        problems += _rejected(exc, status)
-    except ValueError as exc:
-        problems.append(("request body", str(exc)))
-    return problems + _reply_problems(validated, response, strict)
+    problems, validated = _request_problems(
+        interaction,
+        "the Responses API",
+        lambda params, _: validate_request("responses", params, strict=strict),
+    )
+    return problems + _reply_problems(validated, interaction["response"], strict)
 
 
 def _check_chat(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
-    request, response = interaction["request"], interaction["response"]
-    problems = _method_problems(request, "chat completions")
-    status = int(response["status"]["code"])
-    validated: ChatRequest | None = None
-    try:
-        params, _ = request_inputs(request.get("body") or {})
-        validated = validate_request("chat", params, strict=strict)
-    except RequestValidationError as exc:
-        problems += _rejected(exc, status)
-    except ValueError as exc:
-        problems.append(("request body", str(exc)))
+    problems, validated = _request_problems(
+        interaction, "chat completions", lambda params, _: validate_request("chat", params, strict=strict)
+    )
 
     def check(document: Any) -> None:
         check_chat_reply(validated, document, strict=strict, wire=True)
 
     return problems + _reply_problems(
-        validated, response, strict, check=check, check_error=check_chat_error_reply, keep_done=True
+        validated,
+        interaction["response"],
+        strict,
+        check=check,
+        check_error=check_chat_error_reply,
+        keep_done=True,
     )
 
 
 def _check_gemini(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
-    request, response = interaction["request"], interaction["response"]
-    problems = _method_problems(request, "the Gemini API")
-    status = int(response["status"]["code"])
-    validated: GeminiRequest | None = None
-    try:
-        params, _ = request_inputs(request.get("body") or {})
-        path = urlsplit(str(request.get("uri", ""))).path
-        validated = validate_request("gemini", params, strict=strict, path=path)
-    except RequestValidationError as exc:
-        problems += _rejected(exc, status)
-    except ValueError as exc:
-        problems.append(("request body", str(exc)))
-    return problems + _reply_problems(validated, response, strict, check_error=check_gemini_error_reply)
+    def validate(params: dict[str, Any], _: FilesInput | None) -> GeminiRequest:
+        path = urlsplit(str(interaction["request"].get("uri", ""))).path  # ValueError: a bad request
+        return validate_request("gemini", params, strict=strict, path=path)
+
+    problems, validated = _request_problems(interaction, "the Gemini API", validate)
+    return problems + _reply_problems(
+        validated, interaction["response"], strict, check_error=check_gemini_error_reply
+    )
 
 
 _CHECKS: dict[str, Callable[[Mapping[str, Any], bool], list[tuple[str, str]]]] = {

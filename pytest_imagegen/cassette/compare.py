@@ -31,7 +31,7 @@ from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from pytest_imagegen.wire.kinds import kind_of
-from pytest_imagegen.wire.payloads import is_image_ref, is_placeholder
+from pytest_imagegen.wire.payloads import contains_placeholder, is_image_ref, is_placeholder
 
 __all__ = [
     "BREAKING_VALUES",
@@ -145,16 +145,6 @@ class _Images:
         return facts
 
 
-def _has_images(value: Any) -> bool:
-    if is_placeholder(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_images(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_images(v) for v in value)
-    return False
-
-
 def _same(a: Any, b: Any, old: _Images, new: _Images) -> bool:
     if is_placeholder(a) and is_placeholder(b):
         return all(old.facts(a).get(k) == new.facts(b).get(k) for k in _FACT_KEYS)
@@ -226,7 +216,7 @@ class _Walker:
             self.walk(x, y, f"{path}[{i}]")
         if len(a) == len(b):
             return
-        images = _has_images(a) or _has_images(b)
+        images = contains_placeholder(a) or contains_placeholder(b)
         what = f"{len(a)} → {len(b)} {'images' if images else 'items'}"
         if len(b) < len(a) or images:
             self.add("breaking", path, what)

@@ -369,9 +369,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, summary: str, run: _Command) -> argparse.ArgumentParser:
+    def command(name: str, summary: str, run: _Command, dry_run: str = "") -> argparse.ArgumentParser:
+        """A sub-command over cassette paths; ``dry_run``: what its ``--dry-run`` does, if it has one."""
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="cassette files or directories")
+        if dry_run:
+            sub.add_argument("--dry-run", action="store_true", help=dry_run)
         sub.set_defaults(run=run, parser=sub)
         return sub
 
@@ -387,8 +390,8 @@ def _parser() -> argparse.ArgumentParser:
         "scrub",
         "Redact secrets and trim base64 images in place; converts plain vcrpy cassettes.",
         _scrub,
+        dry_run="show what would change; write nothing",
     )
-    scrub.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     scrub.add_argument(
         "--keep-payloads", action="store_true", help="redact only; keep base64 images as they are"
     )
@@ -413,8 +416,8 @@ def _parser() -> argparse.ArgumentParser:
         "prune",
         "Remove the interactions that the last replay of each cassette did not play (run the tests first).",
         _prune,
+        dry_run="list what would be removed; write nothing",
     )
-    prune.add_argument("--dry-run", action="store_true", help="list what would be removed; write nothing")
     prune.add_argument(
         "--orphans",
         action="store_true",

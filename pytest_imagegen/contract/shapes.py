@@ -108,12 +108,12 @@ GEMINI: Final = Shape(
     # (Imagen); Vertex AI's ``.../publishers/google/models/{model}:{method}`` ends the same way.
     path=re.compile(r"/models/[^/:]+:(?:generateContent|streamGenerateContent|predict)/?$"),
     image_fields=(
-        # Request parts: the REST API takes proto field names in camelCase and in snake_case.
-        ("contents", "*", "parts", "*", "inlineData", "data"),
-        ("contents", "*", "parts", "*", "inline_data", "data"),
-        # Reply (JSON, each stream chunk, each element of a JSON-array stream).
+        # Reply (JSON, each stream chunk, each element of a JSON-array stream), and request parts: the REST
+        # API takes proto field names in camelCase and in snake_case.
         ("candidates", "*", "content", "parts", "*", "inlineData", "data"),
         ("candidates", "*", "content", "parts", "*", "inline_data", "data"),
+        ("contents", "*", "parts", "*", "inlineData", "data"),
+        ("contents", "*", "parts", "*", "inline_data", "data"),
         # Imagen predict.
         ("predictions", "*", "bytesBase64Encoded"),
     ),

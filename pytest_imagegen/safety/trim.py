@@ -147,13 +147,18 @@ def _synthesize(fmt: str, width: int, height: int, mode: str, frames: int) -> by
 
 def placeholder_image(facts: Mapping[str, Any]) -> bytes:
     """A valid image with the format, width, height, mode (and frame count) of ``facts``; cached."""
-    return _synthesize(
+    return _synthesize(*_image_key(facts))
+
+
+def _image_key(facts: Mapping[str, Any]) -> tuple[str, int, int, str, int]:
+    """What a placeholder image is made from: format, width, height, mode, frames."""
+    format_, width, height, mode = (
         str(facts["format"]),
         int(facts["width"]),
         int(facts["height"]),
         str(facts["mode"]),
-        int(facts.get("frames", 1)),
     )
+    return format_, width, height, mode, int(facts.get("frames", 1))
 
 
 @functools.lru_cache(maxsize=64)
@@ -162,13 +167,7 @@ def _synthesize_b64(fmt: str, width: int, height: int, mode: str, frames: int) -
 
 
 def _placeholder_b64(facts: Mapping[str, Any]) -> str:
-    return _synthesize_b64(
-        str(facts["format"]),
-        int(facts["width"]),
-        int(facts["height"]),
-        str(facts["mode"]),
-        int(facts.get("frames", 1)),
-    )
+    return _synthesize_b64(*_image_key(facts))
 
 
 # -------------------------------------------------------------------------------------------------- trimming

@@ -114,7 +114,7 @@ def contains_placeholder(value: Any) -> bool:
     """Whether any placeholder is left anywhere in ``value`` (JSON data)."""
     if is_placeholder(value):
         return True
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return any(contains_placeholder(v) for v in value.values())
     if isinstance(value, list):
         return any(contains_placeholder(v) for v in value)

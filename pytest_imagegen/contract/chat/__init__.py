@@ -6,6 +6,7 @@ prefix such as ``google/`` is dropped to find the row):
 
 - ``validate_request("chat", body)`` (or ``validate_chat_request``) -> ``ChatRequest``;
 - ``check_reply(request, reply)`` (or ``check_chat_reply``): the chat completion or its chunks.
+- ``DONE``: the data of the event that ends a stream (``data: [DONE]``), which a cut stream lacks.
 
 Pure: no pytest, no I/O beyond reading the bytes it is handed.
 """

@@ -63,11 +63,11 @@ class ChatImage(ContractModel):
 class _Turn(ContractModel):
     """What the assistant's message and a stream chunk's delta both carry besides role and content."""
 
-    images: list[ChatImage] | None = None
     refusal: Any = None
     reasoning: Any = None
     tool_calls: Any = None
     function_call: Any = None
+    images: list[ChatImage] | None = None
 
 
 class ChatMessage(_Turn):
