@@ -53,27 +53,34 @@ class _GptExtras(ContractModel):
     svg: SvgOptions | None = None
 
 
-class CreateImageRequest(_GptExtras):
-    """``POST /images/generations`` JSON body (SPEC ``CreateImageRequest``)."""
+class _ImageOptions(_GptExtras):
+    """The options generations and both forms of edits all take (each request adds its own)."""
 
-    prompt: str
     model: str | None = None
     n: int | None = None
     quality: str | None = None
-    response_format: str | None = None
+    size: str | None = None
+    background: str | None = None
     output_format: str | None = None
     output_compression: int | None = None
+    moderation: str | None = None
     stream: bool | None = None
     partial_images: int | None = None
-    size: str | None = None
-    moderation: str | None = None
-    background: str | None = None
-    style: str | None = None
     user: str | None = None
 
 
-class CreateImageEditRequest(_GptExtras):
-    """``POST /images/edits`` multipart body (SPEC ``CreateImageEditRequest``).
+class CreateImageRequest(_ImageOptions):
+    """``POST /images/generations`` JSON body (SPEC ``CreateImageRequest``)."""
+
+    prompt: str
+    response_format: str | None = None
+    style: str | None = None
+
+
+class CreateImageEditRequest(_ImageOptions):
+    """``POST /images/edits`` multipart body (SPEC ``CreateImageEditRequest``). ``moderation`` is not in the
+    multipart schema but in the JSON edit body; whether multipart accepts it is unspecified: lenient, a
+    known field here too.
 
     ``image`` holds every image part (``image`` or repeated ``image[]``), in order.
     """
@@ -83,21 +90,8 @@ class CreateImageEditRequest(_GptExtras):
     mask: InstanceOf[UploadedFile] | None = None
     #: PY-NEW: a PNG overlay steering the edit (GPT Image 2.5).
     markup: InstanceOf[UploadedFile] | None = None
-    background: str | None = None
-    model: str | None = None
-    n: int | None = None
-    size: str | None = None
     response_format: str | None = None
-    output_format: str | None = None
-    output_compression: int | None = None
-    user: str | None = None
     input_fidelity: str | None = None
-    stream: bool | None = None
-    partial_images: int | None = None
-    quality: str | None = None
-    # Not in the multipart schema but in the JSON edit body; whether multipart accepts it is
-    # unspecified: lenient, a known field here too.
-    moderation: str | None = None
 
 
 class ImageRefParam(BaseModel):
@@ -116,24 +110,13 @@ class ImageRefParam(BaseModel):
         return self
 
 
-class EditImageBodyJsonParam(_GptExtras):
+class EditImageBodyJsonParam(_ImageOptions):
     """``POST /images/edits`` JSON body (SPEC ``EditImageBodyJsonParam``; GPT image models only)."""
 
     images: list[ImageRefParam]
     prompt: str = Field(min_length=1)
     mask: ImageRefParam | None = None
-    model: str | None = None
-    n: int | None = None
-    quality: str | None = None
     input_fidelity: str | None = None
-    size: str | None = None
-    user: str | None = None
-    output_format: str | None = None
-    output_compression: int | None = None
-    moderation: str | None = None
-    background: str | None = None
-    stream: bool | None = None
-    partial_images: int | None = None
 
 
 class CreateImageVariationRequest(ContractModel):
