@@ -14,8 +14,9 @@ subprocess. It prints medians and the spread (min–max) of ``--runs`` interleav
     in the same pytest run; from a fresh copy (cold) and again in that copy (warm). The per-test cost is
     the difference of the median setup+call+teardown time of the two kinds of test;
 (c) per call: ``--calls`` distinct interactions in one cassette, each replayed once in shuffled order,
-    in a fresh process, through raw httpx and through the openai SDK, against ``httpx.MockTransport`` /
-    ``httpx2.MockTransport`` returning the same bytes. Each process first makes one untimed call of the
+    in a fresh process, through raw httpx and through the openai SDK (each replaying what it recorded
+    itself, as in a user's suite), against ``httpx.MockTransport`` / ``httpx2.MockTransport`` returning
+    the same bytes. Each process first makes one untimed call of the
     same shape (imports, the first placeholder image, connection set-up), so the figure is the cost of a
     call, not of a process;
 (d) the same for vcrpy + pytest-recording, where pytest-recording is installed
@@ -47,6 +48,9 @@ KEY = "sk-test-benchmark"
 DEAD_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens: replay must not need the network
 PARAMS = {"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low"}
 TEST_ID = "bench.py::calls"
+# Each client replays what it recorded itself, as a user's suite does: the openai SDK sends other bytes
+# (key order, headers) than plain httpx for the same call.
+TEST_IDS = {"httpx": (TEST_ID, "bench.py::warmup"), "openai": ("bench.py::sdk_calls", "bench.py::sdk_warmup")}
 
 
 def have(module: str) -> bool:
@@ -313,8 +317,10 @@ def per_test(tmp: Path, template: Path, runs: int, tests: int) -> None:
 
 
 def record_calls(tmp: Path, emulator: Any, calls: int) -> Path:
-    """One cassette of ``calls`` distinct interactions and a one-interaction warm-up cassette."""
+    """Per client (plain httpx, the openai SDK), one cassette of ``calls`` distinct interactions and a
+    one-interaction warm-up cassette, recorded through that client."""
     import httpx
+    import openai
 
     from pytest_imagegen.cassette.session import open_cassette
     from pytest_imagegen.config import ImagegenConfig
@@ -324,12 +330,18 @@ def record_calls(tmp: Path, emulator: Any, calls: int) -> Path:
     with httpx.Client(
         base_url=emulator.base_url, headers={"authorization": f"Bearer {KEY}"}, timeout=60
     ) as client:
-        for test_id, count in ((TEST_ID, calls), ("bench.py::warmup", 1)):
+        for test_id, count in zip(TEST_IDS["httpx"], (calls, 1), strict=True):
             with open_cassette(config, test_id):
                 for i in range(count):
                     client.post(
                         "/images/generations", json={"prompt": f"{test_id} {i}", **PARAMS}
                     ).raise_for_status()
+    sdk = openai.OpenAI(base_url=emulator.base_url, api_key=KEY, max_retries=0)
+    for test_id, count in zip(TEST_IDS["openai"], (calls, 1), strict=True):
+        with open_cassette(config, test_id):
+            for i in range(count):
+                sdk.images.with_raw_response.generate(prompt=f"{test_id} {i}", **PARAMS).parse()
+    sdk.close()
     return folder
 
 
@@ -344,13 +356,14 @@ def worker(kind: str, client: str, folder: Path, calls: int, seed: int) -> float
     order = list(range(calls))
     random.Random(seed).shuffle(order)
     config = ImagegenConfig(cassette_dir=folder)
+    calls_id, warmup_id = TEST_IDS[client]
 
     def prompt(test_id: str, i: int) -> str:
         return f"{test_id} {i}"
 
     # The replies the floors answer with: the bytes the plugin replays, one per prompt.
     replies: dict[str, tuple[list[tuple[str, str]], bytes]] = {}
-    for test_id, count in ((TEST_ID, calls), ("bench.py::warmup", 1)):
+    for test_id, count in ((calls_id, calls), (warmup_id, 1)):
         with open_cassette(config, test_id) as cassette:
             for i in range(count):
                 rendered = cassette.rendered(i)
@@ -392,17 +405,17 @@ def worker(kind: str, client: str, folder: Path, calls: int, seed: int) -> float
                 call(prompt(TEST_ID, i))
             return (time.perf_counter() - start) / calls
     if kind == "floor":
-        call(prompt("bench.py::warmup", 0))
+        call(prompt(warmup_id, 0))
         start = time.perf_counter()
         for i in order:
-            call(prompt(TEST_ID, i))
+            call(prompt(calls_id, i))
         return (time.perf_counter() - start) / calls
-    with open_cassette(config, "bench.py::warmup"):
-        call(prompt("bench.py::warmup", 0))
-    with open_cassette(config, TEST_ID):
+    with open_cassette(config, warmup_id):
+        call(prompt(warmup_id, 0))
+    with open_cassette(config, calls_id):
         start = time.perf_counter()
         for i in order:
-            call(prompt(TEST_ID, i))
+            call(prompt(calls_id, i))
         elapsed = time.perf_counter() - start
     owner.close()
     return elapsed / calls
