@@ -24,6 +24,7 @@ __all__ = [
     "CreateImageRequest",
     "CreateImageVariationRequest",
     "EditImageBodyJsonParam",
+    "GptImageOptions",
     "ImageRefParam",
     "SvgOptions",
     "SvgReasoning",
@@ -43,30 +44,31 @@ class SvgOptions(ContractModel):
     reasoning: SvgReasoning | None = None
 
 
-class _GptExtras(ContractModel):
-    """Fields PY-NEW / DOCS-NEW add to generations and edits (not in SPEC)."""
+class GptImageOptions(ContractModel):
+    """The GPT image models' options, wherever they are asked for: a generation, both forms of an edit,
+    and the Responses API's ``image_generation`` tool (complexity, frames and svg: PY-NEW / DOCS-NEW)."""
 
-    safety_identifier: str | None = None
-    complexity: str | None = None
-    frame_count: int | None = None
-    frame_duration_ms: int | None = None
-    svg: SvgOptions | None = None
-
-
-class _ImageOptions(_GptExtras):
-    """The options generations and both forms of edits all take (each request adds its own)."""
-
-    model: str | None = None
-    n: int | None = None
     quality: str | None = None
     size: str | None = None
     background: str | None = None
     output_format: str | None = None
     output_compression: int | None = None
     moderation: str | None = None
-    stream: bool | None = None
     partial_images: int | None = None
+    complexity: str | None = None
+    frame_count: int | None = None
+    frame_duration_ms: int | None = None
+    svg: SvgOptions | None = None
+
+
+class _ImageOptions(GptImageOptions):
+    """What generations and both forms of edits all take besides (each request adds its own)."""
+
+    model: str | None = None
+    n: int | None = None
+    stream: bool | None = None
     user: str | None = None
+    safety_identifier: str | None = None  # PY-NEW / DOCS-NEW, not in SPEC
 
 
 class CreateImageRequest(_ImageOptions):

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias, get_args
 
 from pytest_imagegen.contract.base_model import ContractModel
-from pytest_imagegen.contract.images.request_models import SvgOptions
+from pytest_imagegen.contract.images.request_models import GptImageOptions
 
 # --- request -----------------------------------------------------------------------------------------
 
@@ -31,26 +31,15 @@ class InputImageMask(ContractModel):
     file_id: str | None = None
 
 
-class ImageGenerationTool(ContractModel):
+class ImageGenerationTool(GptImageOptions):
     """``tools[i]`` with ``type: "image_generation"`` (SDK ``ImageGeneration``). ``n`` and ``stream`` are
     not tool options: one call makes one image, and streaming is the request's ``stream``."""
 
     type: Literal["image_generation"]
     model: str | None = None
     action: str | None = None
-    background: str | None = None
-    complexity: str | None = None
-    frame_count: int | None = None
-    frame_duration_ms: int | None = None
     input_fidelity: str | None = None
     input_image_mask: InputImageMask | None = None
-    moderation: str | None = None
-    output_compression: int | None = None
-    output_format: str | None = None
-    partial_images: int | None = None
-    quality: str | None = None
-    size: str | None = None
-    svg: SvgOptions | None = None
 
 
 class InputImage(ContractModel):
