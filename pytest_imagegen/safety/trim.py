@@ -325,10 +325,28 @@ def _resolve(ref: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> 
     return facts
 
 
-def _expand_json(value: Any, known: Mapping[str, Mapping[str, Any]], spliced: list[str] | None) -> Any:
+class _Facts:
+    """The facts of a body's full placeholders, gathered as expansion meets them (one walk, not two); a
+    reference to one not met yet (it would stand later in the body) gathers all of them first."""
+
+    def __init__(self, documents: list[Any]) -> None:
+        self.documents, self.known, self.complete = documents, dict[str, Mapping[str, Any]](), False
+
+    def of(self, value: Mapping[str, Any]) -> Mapping[str, Any]:
+        facts: Mapping[str, Any] = value["placeholder"]
+        if not is_image_ref(value):
+            self.known.setdefault(str(facts["sha256"]), facts)
+            return facts
+        if str(facts["same_as"]) not in self.known and not self.complete:
+            for document in self.documents:
+                _collect_facts(document, self.known)
+            self.complete = True
+        return _resolve(facts, self.known)
+
+
+def _expand_json(value: Any, known: _Facts, spliced: list[str] | None) -> Any:
     if is_placeholder(value):
-        facts = value["placeholder"]
-        text = _placeholder_text(_resolve(facts, known) if is_image_ref(value) else facts)
+        text = _placeholder_text(known.of(value))
         if spliced is None:
             return text
         spliced.append(text)
@@ -355,13 +373,9 @@ def expand_body(body: Body, *, spliced: list[str] | None = None) -> Body:
     JSON escaping, and passing kilobytes of it through the encoder was most of what rendering cost.
     """
     if "json" in body:
-        known: dict[str, Mapping[str, Any]] = {}
-        _collect_facts(body["json"], known)
-        return {"json": _expand_json(body["json"], known, spliced)}
+        return {"json": _expand_json(body["json"], _Facts([body["json"]]), spliced)}
     if "sse" in body:
-        known = {}
-        for ev in body["sse"]:
-            _collect_facts(ev.get("data"), known)
+        known = _Facts([ev.get("data") for ev in body["sse"]])
         return {"sse": [{**ev, "data": _expand_json(ev.get("data"), known, spliced)} for ev in body["sse"]]}
     if "multipart" in body:
         return {
