@@ -149,6 +149,8 @@ def _scrub_report(result: ScrubResult, dry_run: bool, out: Callable[[str], None]
     what = []
     if result.source == "vcrpy":
         what.append("converted from plain vcrpy")
+    if result.restamped:
+        what.append("index re-stamped for this plugin version")
     if result.redacted:
         what.append(f"{len(result.redacted)} value(s) redacted")
     if result.trimmed:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_imagegen.cassette import fileformat
+from pytest_imagegen.cassette.index import digest_matches
 from pytest_imagegen.cassette.migrate import load_any
 from pytest_imagegen.cassette.storage import Interaction, dump_cassette, save_cassette
 from pytest_imagegen.errors import CassetteError
@@ -42,6 +43,8 @@ class ScrubResult:
     bytes_after: int = 0
     changed: bool = False
     written: bool = False
+    # The file's index was written by another plugin version (or edited): replay would recompute it.
+    restamped: bool = False
 
 
 def changed_paths(before: Any, after: Any, path: str = "") -> Iterator[str]:
@@ -101,6 +104,20 @@ def _meta_of(text: str, path: Path) -> dict[str, Any] | None:
     return document.meta if document is not None and document.meta else None
 
 
+def _stale_index(text: str, path: Path) -> bool:
+    """Whether the file has an index this plugin version cannot trust (written by another version's
+    rules, or edited): replay then parses, checks and matches it from scratch every time."""
+    try:
+        document = fileformat.parse_document(text, str(path))
+    except CassetteError:
+        return False
+    return (
+        document is not None
+        and document.index is not None
+        and not digest_matches(document.index, document.indexed_text)
+    )
+
+
 def scrub_file(
     path: Path, *, rules: RedactionRules, keep_payloads: bool = False, write: bool = True
 ) -> ScrubResult:
@@ -116,8 +133,10 @@ def scrub_file(
         original, rules=rules, keep_payloads=keep_payloads
     )
     result.interactions = new
-    result.changed = source == "vcrpy" or new != original
-    result.bytes_after = len(dump_cassette(new).encode("utf-8")) if result.changed else result.bytes_before
+    result.restamped = source == "imagegen" and new == original and _stale_index(text, path)
+    result.changed = source == "vcrpy" or new != original or result.restamped
+    rewritten = source == "vcrpy" or new != original
+    result.bytes_after = len(dump_cassette(new).encode("utf-8")) if rewritten else result.bytes_before
     result.leaks = scan_for_leaks(new, secrets=secrets, patterns=(*DEFAULT_PATTERNS, *rules.patterns))
     if write and result.changed and not result.leaks:
         save_cassette(path, new, meta=_meta_of(text, path), check=lambda _final: _unchanged_since(path, text))

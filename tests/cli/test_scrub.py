@@ -179,3 +179,38 @@ def test_scrub_applies_the_extra_rules_a_conftest_would_configure(
     bad = cli("scrub", "--redact-pattern", "(unclosed", path)
     assert bad.code == 2
     assert "--redact-pattern '(unclosed' is not a valid regular expression" in bad.err
+
+
+def test_scrub_re_stamps_an_index_another_plugin_version_wrote_and_keeps_the_interactions(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # An upgrade that changes the matching or contract rules leaves every committed index untrusted:
+    # replay still works, but recomputes it. scrub re-stamps it offline, with no network and no key.
+    from pytest_imagegen.cassette import fileformat
+    from pytest_imagegen.cassette.index import digest_matches
+
+    source = (
+        Path(__file__).parents[2]
+        / "cassettes/examples/test_thumbnailer/test_thumbnail_through_the_openai_sdk.json"
+    )
+    target = tmp_path / "old.json"
+    text = source.read_text(encoding="utf-8")
+    document = fileformat.parse_document(text, str(source))
+    assert document is not None
+    assert document.index is not None
+    old_digest = document.index["digest"]
+    target.write_text(text.replace(old_digest, "0" * len(old_digest)), encoding="utf-8")
+
+    result = cli("scrub", target)
+    assert result.code == 0, result.out
+    assert result.out.startswith(f"scrubbed {target}: index re-stamped for this plugin version")
+    restamped = fileformat.parse_document(target.read_text(encoding="utf-8"), str(target))
+    assert restamped is not None
+    assert restamped.index is not None
+    assert digest_matches(restamped.index, restamped.indexed_text)
+    assert restamped.interactions == document.interactions
+    assert restamped.meta == document.meta
+    assert load_cassette(target) == load_cassette(source)
+
+    again = cli("scrub", target)
+    assert "(1 already clean)" in again.out
