@@ -95,22 +95,17 @@ def _unchanged_since(path: Path, text: str) -> None:
         )
 
 
-def _meta_of(text: str, path: Path) -> dict[str, Any] | None:
-    """The file's metadata (when and by what each interaction was recorded), kept through a scrub."""
+def _document_of(text: str, path: Path) -> fileformat.Document | None:
+    """The file as this plugin's format reads it (its metadata and index); None for a plain vcrpy file."""
     try:
-        document = fileformat.parse_document(text, str(path))
+        return fileformat.parse_document(text, str(path))
     except CassetteError:
         return None
-    return document.meta if document is not None and document.meta else None
 
 
-def _stale_index(text: str, path: Path) -> bool:
+def _stale_index(document: fileformat.Document | None) -> bool:
     """Whether the file has an index this plugin version cannot trust (written by another version's
     rules, or edited): replay then parses, checks and matches it from scratch every time."""
-    try:
-        document = fileformat.parse_document(text, str(path))
-    except CassetteError:
-        return False
     return (
         document is not None
         and document.index is not None
@@ -133,12 +128,18 @@ def scrub_file(
         original, rules=rules, keep_payloads=keep_payloads
     )
     result.interactions = new
-    result.restamped = source == "imagegen" and new == original and _stale_index(text, path)
+    document = _document_of(text, path)
+    result.restamped = source == "imagegen" and new == original and _stale_index(document)
     result.changed = source == "vcrpy" or new != original or result.restamped
     rewritten = source == "vcrpy" or new != original
     result.bytes_after = len(dump_cassette(new).encode("utf-8")) if rewritten else result.bytes_before
     result.leaks = scan_for_leaks(new, secrets=secrets, patterns=(*DEFAULT_PATTERNS, *rules.patterns))
     if write and result.changed and not result.leaks:
-        save_cassette(path, new, meta=_meta_of(text, path), check=lambda _final: _unchanged_since(path, text))
+        save_cassette(
+            path,
+            new,
+            meta=(document.meta or None) if document is not None else None,
+            check=lambda _final: _unchanged_since(path, text),
+        )
         result.written = True
     return result

@@ -330,7 +330,9 @@ class _Facts:
     reference to one not met yet (it would stand later in the body) gathers all of them first."""
 
     def __init__(self, documents: list[Any]) -> None:
-        self.documents, self.known, self.complete = documents, dict[str, Mapping[str, Any]](), False
+        self.documents = documents
+        self.known: dict[str, Mapping[str, Any]] = {}
+        self.complete = False  # every placeholder of the body gathered
 
     def of(self, value: Mapping[str, Any]) -> Mapping[str, Any]:
         facts: Mapping[str, Any] = value["placeholder"]
