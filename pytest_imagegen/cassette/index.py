@@ -10,10 +10,15 @@ checkout. So the recorder writes them into the file, once, as a compact index on
 
 with a third element, the contract problems ``[[where, message], ...]``, for an interaction whose reply
 breaks the contract (and ``"match_on"`` when the match keys were made for other matchers than the
-default ones). ``digest`` hashes the plugin code the keys and verdicts come from together with the file's
-text before the index and the index's own entries. The index is trusted only when that digest is
-current: a hand-edited cassette or index, a reformatted file or another plugin version simply recomputes
-them. The digest guards against accidents, not forgery: whoever can edit a cassette can change its
+default ones). ``digest`` hashes ``RULES_VERSION`` together with the file's text before the index and
+the index's own entries. The index is trusted only when that digest is current: a hand-edited cassette or
+index, a reformatted file or a plugin whose rules mean something else simply recomputes them.
+
+``RULES_VERSION`` is bumped by hand when what a raw key, a match key or a verdict means changes (as
+syrupy's serializer ``VERSION`` and vcrpy's cassette format version are), never by a change of comments,
+layout or line endings: an upgrade that does not change the rules leaves every committed index trusted.
+``tests/cassette/test_rules_version.py`` recomputes the example cassettes' keys and verdicts and fails,
+saying to bump it, when their meaning changed. The digest guards against accidents, not forgery: whoever can edit a cassette can change its
 replies anyway, and ``imagegen-cassettes verify`` recomputes every match key and verdict and reports an
 index that disagrees with its interactions.
 
@@ -25,53 +30,29 @@ index that disagrees with its interactions.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pytest_imagegen.config import DEFAULT_MATCH_ON
 
-__all__ = ["TrustedIndex", "build_index", "match_key", "raw_key", "read_index", "rules_digest"]
+__all__ = ["RULES_VERSION", "TrustedIndex", "build_index", "match_key", "raw_key", "read_index"]
 
-# The code that decides match keys and verdicts: a change in any of it makes every index stale.
-_RULE_SOURCES = (
-    "contract",
-    "cassette/match.py",
-    "wire",
-    "safety/trim.py",
-    "cassette/checks.py",
-)
+#: What raw keys, match keys and contract verdicts mean. Bump it (and re-stamp the example cassettes) when
+#: a change to matching, the contract or trimming makes an index computed before it wrong.
+RULES_VERSION: Final = 1
 _KEY_LENGTH = 16  # hex digits: 64 bits, no accidental collision among any cassette's requests
 
 Problems = list[list[str]]
-
-
-@functools.cache
-def rules_digest() -> str:
-    """A digest of the plugin source that match keys and contract verdicts are computed by."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for name in _RULE_SOURCES:
-        target = package / name
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
-        for file in files:
-            digest.update(file.relative_to(package).as_posix().encode())
-            try:
-                digest.update(file.read_bytes())
-            except OSError:  # a zipped install: fall back to the file list (stale indexes only cost speed)
-                continue
-    return digest.hexdigest()[:_KEY_LENGTH]
 
 
 def _digest(text: str, entries: Any, match_on: Any) -> str:
     """The index's ``digest``: the rules, the file's text before the index and the index's own entries,
     together (so an index edited by hand, or mangled by a merge, is not trusted either)."""
     listed = json.dumps([entries, match_on], separators=(",", ":"))
-    return hashlib.sha256(f"{rules_digest()}\0{listed}\0{text}".encode()).hexdigest()[:24]  # 96 bits
+    return hashlib.sha256(f"rules-{RULES_VERSION}\0{listed}\0{text}".encode()).hexdigest()[:24]  # 96 bits
 
 
 def raw_key(method: str, path: str, query: str, framing: str, body: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,10 +133,26 @@ def test_an_invalid_base_url_is_a_usage_error(project: pytest.Pytester, url: str
     result.stderr.fnmatch_lines(["*base URL*neither 'emulator' nor an http(s) URL with a host*"])
 
 
-def test_the_example_suite_rerecorded_twice_is_byte_identical(pytester: pytest.Pytester) -> None:
+def _edited_copy_of_the_package(target: Path) -> Path:
+    """A copy of the package with a comment line added to every module of the layers the index is about,
+    and one module converted to CRLF line endings: nothing a key or a verdict means has changed."""
+    package = target / "pytest_imagegen"
+    shutil.copytree(ROOT / "pytest_imagegen", package, ignore=shutil.ignore_patterns("__pycache__"))
+    for layer in ("contract", "wire", "safety", "cassette"):
+        for module in (package / layer).rglob("*.py"):
+            module.write_text(module.read_text() + "# a comment that changes no rule\n")
+    crlf = package / "cassette" / "match.py"
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))
+    return target
+
+
+def test_the_example_suite_rerecorded_twice_is_byte_identical(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("examples", "cassettes"):
         shutil.copytree(ROOT / name, pytester.path / name)
     shutil.copy(ROOT / "pyproject.toml", pytester.path / "pyproject.toml")
+    edited = _edited_copy_of_the_package(pytester.path.parent / f"{pytester.path.name}-edited")
 
     def files() -> dict[Path, bytes]:
         found = [
@@ -145,16 +162,24 @@ def test_the_example_suite_rerecorded_twice_is_byte_identical(pytester: pytest.P
         return {p.relative_to(pytester.path): p.read_bytes() for p in found}
 
     committed = files()
-    # The README's command: what `git diff` shows after it must be nothing.
+    # The README's command: what `git diff` shows after it must be nothing. The second run uses a copy of
+    # the plugin with comments added and CRLF line endings: no cassette byte, and no index, changes.
     command = ["examples", "--imagegen-base-url=emulator", "--imagegen-record=rewrite"]
-    for _ in range(2):
+    for run in ("as committed", "with comments and CRLF"):
+        if run != "as committed":
+            monkeypatch.setenv("PYTHONPATH", str(edited))
+            probe = pytester.run(
+                sys.executable, "-c", "import pytest_imagegen; print(pytest_imagegen.__file__)"
+            )
+            assert str(edited) in probe.stdout.str(), "the edited copy of the plugin is not the one imported"
         result = pytester.runpytest_subprocess(*command)
         assert result.ret == pytest.ExitCode.OK, result.stdout.str()
         again = files()
         assert again.keys() == committed.keys()
         changed = sorted(str(p) for p in committed if again[p] != committed[p])
         assert changed == [], (
-            "re-recording the examples changed their cassettes: after a change to the plugin's matching or "
-            "contract code, re-record them with `pytest examples --imagegen-base-url=emulator "
-            "--imagegen-record=rewrite` and commit the result"
+            f"re-recording the examples ({run}) changed their cassettes: after a change to what the "
+            "plugin's matching or contract code means, bump RULES_VERSION in cassette/index.py, re-record "
+            "them with `pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite` and commit "
+            "the result"
         )
