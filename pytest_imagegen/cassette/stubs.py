@@ -183,12 +183,14 @@ class _Recorder:
 
 
 def _delays(rendered: Rendered, timing: str) -> list[float]:
+    """Seconds to wait before each chunk: with ``recorded`` timing, until its recorded offset (offsets that
+    go back in time wait nothing, so the waits add up to the latest offset at most)."""
     if timing != "recorded":
         return [0.0] * len(rendered.chunks)
     previous, delays = 0.0, []
     for offset in rendered.offsets_ms:
         delays.append(max(0.0, (offset - previous) / 1000.0))
-        previous = offset
+        previous = max(previous, offset)
     return delays
 
 
