@@ -25,6 +25,7 @@ __all__ = [
     "CassetteMiss",
     "ImagegenAPIError",
     "ImagegenError",
+    "NetworkBlockedError",
     "RecordingNeedsKeyError",
     "RequestValidationError",
     "SchemaAssertionError",
@@ -194,6 +195,10 @@ class RecordingNeedsKeyError(ImagegenError):
             "GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API) is not set; nothing was sent. Set it, or "
             "record from the bundled emulator with --imagegen-base-url=emulator."
         )
+
+
+class NetworkBlockedError(ImagegenError):
+    """A connection (or a name lookup) was refused: the network is blocked in record mode ``none``."""
 
 
 class SecretLeakError(ImagegenError):

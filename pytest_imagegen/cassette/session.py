@@ -16,7 +16,10 @@ an ``httpx.Client``), so for the duration of a test that uses a cassette:
   built before the test, or with a base URL of their own) are sent to it instead;
 - when recording from a service given with ``--imagegen-base-url``, ``OPENAI_BASE_URL`` points at it.
 
-Everything is restored when the test ends.
+Everything is restored when the test ends, last in, first out with the test's own changes when the
+caller passes the test's ``monkeypatch`` (``environment.py``). In record mode ``none`` the network is
+blocked while the cassette is open; a cassette that records lifts the session's block instead
+(``network.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
-from pytest_imagegen.cassette.network import blocked_network
+from pytest_imagegen.cassette.environment import KEY_VARIABLES, Environment, EnvPatcher, missing_keys
+from pytest_imagegen.cassette.network import blocked_network, network_open
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
@@ -47,18 +51,6 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-#: The variables clients read a key from: the openai SDK (``OpenAI`` and ``AzureOpenAI``) and Gemini
-#: clients (google-genai reads ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``).
-KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
-#: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
-#: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).
-_ALTERNATIVES = (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
-
-
-def _missing_keys(env: MutableMapping[str, str]) -> list[str]:
-    """The key variables a client may find empty, less those whose alternative holds a key."""
-    taken = {name for group in _ALTERNATIVES if any(env.get(n) for n in group) for name in group}
-    return [name for name in KEY_VARIABLES if not env.get(name) and name not in taken]
 
 
 @contextlib.contextmanager
@@ -67,10 +59,14 @@ def client_environment(
     *,
     emulator_url: Callable[[], str],
     environ: MutableMapping[str, str] | None = None,
+    patcher: EnvPatcher | None = None,
 ) -> Iterator[None]:
-    """The environment application code meets while ``cassette`` is open (see the module docstring)."""
+    """The environment application code meets while ``cassette`` is open (see the module docstring).
+
+    With ``patcher`` (a test's ``monkeypatch``), the changes are made through it and undone with its own,
+    last in, first out; otherwise they are undone when the block ends."""
     env = os.environ if environ is None else environ
-    changes: dict[str, str] = dict.fromkeys(_missing_keys(env), DUMMY_API_KEY)
+    changes: dict[str, str] = dict.fromkeys(missing_keys(env), DUMMY_API_KEY)
     base_url = cassette.config.base_url
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()
@@ -81,16 +77,17 @@ def client_environment(
         cassette.redirect_to = url
     elif not cassette.write_protected and base_url:
         changes["OPENAI_BASE_URL"] = base_url
-    saved = {name: env.get(name) for name in changes}
-    env.update(changes)
+    own: Environment | None = None
+    if patcher is None:
+        patcher = own = Environment(env)
+    for name, value in changes.items():
+        if env.get(name) != value:
+            patcher.setenv(name, value)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
+        if own is not None:
+            own.undo()
 
 
 @contextlib.contextmanager
@@ -102,6 +99,7 @@ def open_cassette(
     emulator_url: Callable[[], str] | None = None,
     location: str | None = None,
     drift: DriftMode | None = None,
+    environment: EnvPatcher | None = None,
 ) -> Iterator[ImagegenCassette]:
     """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules: also
     when the test failed, as a recording may hold the very reply that made it fail, unless the config's
@@ -115,6 +113,8 @@ def open_cassette(
     project around the current directory. ``emulator_url`` starts the bundled emulator and returns its
     base URL (needed only to record with ``base_url="emulator"``). ``location`` is the test's module path
     and name as cassettes are named by (``tests/test_x.py::test_y``), when it differs from ``test_id``.
+    ``environment`` makes the environment changes (the test's ``monkeypatch``: undone with the test's
+    own, last in, first out); without it they are undone when the cassette closes.
     """
     path = cassette_path(config.cassette_dir, location or test_id, config.cassette)
     cassette: ImagegenCassette
@@ -131,9 +131,13 @@ def open_cassette(
     try:
         with contextlib.ExitStack() as stack:
             if emulator_url is not None:
-                stack.enter_context(client_environment(cassette, emulator_url=emulator_url))
+                stack.enter_context(
+                    client_environment(cassette, emulator_url=emulator_url, patcher=environment)
+                )
             if cassette.config.record_mode == "none":
                 stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
+            else:
+                stack.enter_context(network_open())
             yield cassette
     finally:
         stubs.deactivate(cassette)

@@ -8,7 +8,8 @@ imports this module at every start.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import contextlib
+from collections.abc import Callable, Generator
 from typing import Any, cast
 
 import pytest
@@ -45,6 +46,7 @@ from pytest_imagegen.plugin.settings import (
     ini_layer,
     marker_layer,
     predicted_cassette,
+    session_layer,
     strict_unused,
     unopened,
 )
@@ -133,9 +135,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "true: orphan cassettes and never-played interactions fail the run",
         default=None,
     )
+    parser.addini(
+        "imagegen_allowed_hosts",
+        "hosts a session in record mode none may still connect to",
+        type="args",
+        default=None,
+    )
+
+
+_SESSION = pytest.StashKey[Callable[[], None]]()
+
+
+def _begin_session(config: pytest.Config) -> None:
+    """Dummy keys and the network block for the whole session (``cassette/environment.py``), once."""
+    if _SESSION not in config.stash:
+        config.stash[_SESSION] = lambda: None
+        with contextlib.suppress(ConfigError, ValueError):  # pytest_configure reports it
+            from pytest_imagegen.cassette.environment import begin_session
+
+            config.stash[_SESSION] = begin_session(**session_layer(config))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Before the first conftest is imported (it may import an application that builds its client)."""
+    _begin_session(early_config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash.get(_SESSION, lambda: None)()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _begin_session(config)  # a plugin loaded by a conftest's pytest_plugins starts the session here
     config.addinivalue_line("markers", _MARKER_HELP)
     config.pluginmanager.register(CassetteReporter(config), "imagegen-summary")
     try:

@@ -28,6 +28,7 @@ __all__ = [
     "predicted_cassette",
     "project_dir",
     "project_dir_of",
+    "session_layer",
     "strict_unused",
     "unopened",
 ]
@@ -75,7 +76,20 @@ def ini_layer(config: pytest.Config) -> dict[str, Any]:
         "max_age": config.getini("imagegen_max_age"),
         "on_expiry": config.getini("imagegen_on_expiry"),
         "record_on_error": config.getini("imagegen_record_on_error"),
+        "allowed_hosts": config.getini("imagegen_allowed_hosts") or None,
     }
+
+
+def session_layer(config: pytest.Config) -> dict[str, Any]:
+    """The session's record mode, base URL and allowed hosts (command line > environment > ini), read
+    as early as ``pytest_load_initial_conftests``, before the command line is fully parsed."""
+    early = getattr(config, "known_args_namespace", config.option)
+    env, ini = env_layer(), ini_layer(config)
+    cli = {name: getattr(early, f"imagegen_{name}", None) for name in ("record_mode", "base_url")}
+    layer = {name: cli[name] or env[name] or ini[name] or None for name in ("record_mode", "base_url")}
+    layer["allowed_hosts"] = ini["allowed_hosts"] or ()
+    layer["drift"] = getattr(early, "imagegen_drift", None)
+    return layer
 
 
 def strict_unused(config: pytest.Config) -> bool:
