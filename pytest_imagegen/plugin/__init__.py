@@ -183,10 +183,17 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
     # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.
     try:
-        config_from_ini(ini_layer(config), rootdir=config.rootpath)
+        from_ini = config_from_ini(ini_layer(config), rootdir=config.rootpath)
     except ConfigError as exc:
         where = f" in {config.inipath}" if config.inipath else ""
         raise pytest.UsageError(f"pytest-imagegen: invalid imagegen_* setting{where}: {exc}") from None
+    try:  # an empty --imagegen-cassette-dir, or one that is a file, stops the run here too
+        from pytest_imagegen.cassette.paths import check_cassette_dir
+
+        resolved = resolve_config(from_ini, env=env_layer(), cli=cli_layer(config), rootdir=config.rootpath)
+        check_cassette_dir(resolved.cassette_dir)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -199,7 +206,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         try:
             resolve_config(ImagegenConfig(), marker=marker_layer(item))
         except ConfigError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+            if not hasattr(config, "workerinput"):
+                raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+            # An xdist worker's usage error is lost to an INTERNALERROR: the test's own setup says it.
         fixturenames = getattr(item, "fixturenames", None)
         if isinstance(fixturenames, list) and "imagegen_cassette" not in fixturenames:
             fixturenames.append("imagegen_cassette")

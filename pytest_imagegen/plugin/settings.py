@@ -169,11 +169,15 @@ def cache_dir(config: pytest.Config) -> Path:
     """This plugin's folder in pytest's cache (lock files, replay records), made once per session."""
     found = config.stash.get(_CACHE_DIR, None)
     if found is None:
-        cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
-        base = cache.mkdir("imagegen") if cache is not None else config.rootpath / ".pytest_cache/d/imagegen"
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        base.chmod(0o700)  # owner-only, whatever the umask made of it
-        found = config.stash[_CACHE_DIR] = base
+        from pytest_imagegen.cassette.cachefiles import private_dir
+
+        try:
+            name = str(config.getini("cache_dir"))
+        except ValueError:  # -p no:cacheprovider: pytest's default place
+            name = ".pytest_cache"
+        pytest_cache = Path(os.path.expandvars(os.path.expanduser(name)))
+        # Made (owner-only) if it can be: a replay writes nothing there, so a read-only one is no error.
+        found = config.stash[_CACHE_DIR] = private_dir(config.rootpath / pytest_cache / "d" / "imagegen")
     return found
 
 
