@@ -12,16 +12,15 @@ from typing import Any, Final
 
 from pytest_imagegen.contract.images.reply_models import (
     STREAM_EVENT_MODELS,
-    ErrorResponse,
     ImagesResponse,
     StreamEvent,
 )
+from pytest_imagegen.contract.images.shape import IMAGES
 from pytest_imagegen.contract.images.validate import ValidatedRequest
 from pytest_imagegen.contract.problems import (
     MISSING_STREAM,
     UNASKED_STREAM,
     Problems,
-    check_envelope,
     check_parts,
     concrete_size,
     image_problems,
@@ -81,7 +80,8 @@ def parse_stream_event(mapping: Any, *, strict: bool = False) -> StreamEvent:
 
 def check_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check an error envelope ``{"error": {message, type, param, code}}`` (all four keys present)."""
-    check_envelope(ErrorResponse, body, strict, context="error reply")
+    __tracebackhide__ = True
+    IMAGES.check_error_reply(body, strict=strict)
 
 
 # --- check_images_reply --------------------------------------------------------------------------
