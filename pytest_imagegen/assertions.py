@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from pytest_imagegen.client.uploads import to_upload_files
 from pytest_imagegen.contract import FileInput, check_reply, registry
-from pytest_imagegen.contract.shape import ApiShape, ShapeRequest
+from pytest_imagegen.contract.shape import ApiShape, Call, ShapeRequest
 
 __all__ = ["assert_valid_reply"]
 
@@ -117,7 +117,7 @@ def _validated_request(
             raise TypeError("endpoint= describes request=, which is missing")
         return None
     if not isinstance(request, Mapping):
-        if not any(isinstance(request, shape.request_type) for shape in registry.shapes()):
+        if registry.shape_for_endpoint(getattr(request, "endpoint", None) or "") is None:
             raise TypeError(
                 "request= takes a ValidatedRequest or a dict of the request's params, "
                 f"got {type(request).__name__}"
@@ -138,9 +138,8 @@ def _validated_request(
     operation = endpoint or shape.operation_for(params)
     parts = shape.file_params(operation, params)
     files = _files(parts, params) if parts else None
-    validated: ShapeRequest = shape.validate_call(
-        operation, params, files, stream=isinstance(reply, list), strict=bool(strict)
-    )
+    call = Call(operation, params, files, bool(strict))
+    validated: ShapeRequest = shape.validate_call(call, stream=isinstance(reply, list))
     return validated
 
 

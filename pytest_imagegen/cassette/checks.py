@@ -8,7 +8,7 @@ an interaction at all, this one whether what it holds keeps the API contract.
 Each interaction is dispatched by its API shape (``contract.registry.shape_for`` on the request URI); a
 call in no registered shape passes. Its request is rebuilt from its stored form (JSON body params, or
 multipart text fields and files, a placeholder file turned back into an image of its recorded format,
-size and mode) and validated by the shape (``ApiShape.validate_recorded``); its reply is checked by the
+size and mode) and validated by the shape (``ApiShape.recorded_call``); its reply is checked by the
 shape with placeholders expanded, so image format and size are checked: a 2xx reply (JSON, or the data of
 each SSE event) with ``check_recorded_reply``, any other status against the shape's error envelope. A
 request the contract rejects is fine when the service rejected it too (a recorded error case), and a
@@ -94,7 +94,7 @@ def contract_problems(interaction: Mapping[str, Any], *, strict: bool = False) -
     validated = None
     try:
         params, files = request_inputs(request.get("body") or {})
-        validated = shape.validate_recorded(uri, params, files, strict=strict)
+        validated = shape.validate(shape.recorded_call(uri, params, files, strict=strict))
     except RequestValidationError as exc:
         problems += _rejected(exc, int(response["status"]["code"]))
     except ValueError as exc:

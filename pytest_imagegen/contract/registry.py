@@ -147,11 +147,10 @@ def shape_for_endpoint(endpoint: str) -> Shape | None:
 
 
 def shape_of_request(request: Any) -> Shape:
-    """The shape whose ``validate`` made ``request`` (the default shape for anything else)."""
-    for shape in _shapes.values():
-        if isinstance(request, shape.request_type):
-            return shape
-    return default_shape()
+    """The shape whose ``validate`` made ``request``, by the operation it names (``endpoint``); the default
+    shape for anything else."""
+    endpoint = getattr(request, "endpoint", None)
+    return (_endpoints.get(endpoint) if isinstance(endpoint, str) else None) or default_shape()
 
 
 def shape_for_reply(reply: Any) -> Shape:

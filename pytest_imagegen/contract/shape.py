@@ -9,16 +9,16 @@ the registry which shape it has, then asks the shape, never its name:
 =============================  ====================================================================
 who                            what it asks the shape
 =============================  ====================================================================
-the registry                   ``name``, ``path``, ``methods`` (a request's shape), ``endpoints``
+the registry                   ``name``, ``path`` (a request's shape), ``endpoints``
 matching (``cassette/match``)  ``operations`` (the operation path under any base URL),
                                ``volatile_query_keys`` and ``credential_query_keys`` (ignored)
-the verdict (``cassette/      ``validate_recorded``, ``check_recorded_reply``, ``check_error_reply``,
-checks``)                      ``keeps_done``, ``api``
+the verdict (``cassette/      ``methods``, ``recorded_call``, ``validate``, ``check_recorded_reply``,
+checks``)                      ``check_error_reply``, ``keeps_done``, ``api``
 metadata, ``show``             ``model_of``, ``event_label``
 redaction, dummy keys          ``credential_headers``, ``credential_query_keys``, ``key_variables``,
                                ``key_alternatives``
-``validate_request``,          ``endpoints``, ``takes_files``, ``validate``, ``request_type``,
-``check_reply``                ``is_reply``, ``check_reply``
+``validate_request``,          ``endpoints``, ``takes_files``, ``validate``, ``is_reply``,
+``check_reply``                ``check_reply``
 ``assert_valid_reply``         ``claims_params``, ``operation_for``, ``file_params``, ``validate_call``
 snapshots                      ``is_reply``, ``reply_heading``, ``stream_heading``, ``volatile_value``,
                                ``image_fields``
@@ -26,7 +26,7 @@ the emulator                   ``emulator``: the module whose ``routes(handler)`
 =============================  ====================================================================
 
 Most members have a default here; a shape sets the data it has (class attributes) and overrides
-``validate``, ``check_reply`` and ``request_type``, plus whatever it does differently.
+``validate`` and ``check_reply``, plus whatever it does differently.
 
 Declaration light, behaviour on first use: matching, redaction and the dummy keys read a shape's data on
 every request, and the engine must not pay for the contract's pydantic models until a verdict is needed
@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -49,7 +50,7 @@ from pytest_imagegen.contract.uploads import FilesInput
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["SSE_DONE", "ApiShape", "FieldPath", "ShapeRequest", "declared_images"]
+__all__ = ["SSE_DONE", "ApiShape", "Call", "FieldPath", "ShapeRequest", "declared_images"]
 
 #: A JSON path as steps: a key, or ``"*"`` for every element of an array.
 FieldPath = tuple[str, ...]
@@ -69,6 +70,19 @@ class ShapeRequest(Protocol):
 
 
 RequestT = TypeVar("RequestT", bound=ShapeRequest)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to validate: the operation it calls (one of its shape's ``endpoints``), its body's
+    parameters (JSON, or multipart text fields) and files, and the URL path, for shapes whose URL says
+    more than the body (the Gemini API's model and method)."""
+
+    operation: str
+    params: Mapping[str, Any]
+    files: FilesInput | None = None
+    strict: bool = False
+    path: str | None = None
 
 
 class ApiShape(ABC, Generic[RequestT]):
@@ -103,24 +117,10 @@ class ApiShape(ABC, Generic[RequestT]):
 
     # --- the contract ---------------------------------------------------------------------------------
 
-    @property
     @abstractmethod
-    def request_type(self) -> type[RequestT]:
-        """The type ``validate`` returns (``check_reply`` picks the shape of a request by it)."""
-
-    @abstractmethod
-    def validate(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        files: FilesInput | None = None,
-        *,
-        strict: bool = False,
-        path: str | None = None,
-    ) -> RequestT:
+    def validate(self, call: Call) -> RequestT:
         """Check one request (``validate_request``); raise ``RequestValidationError`` for the first problem.
-        ``operation`` is one of ``endpoints``; ``path`` is the URL path, for shapes whose URL says more
-        than the body (the Gemini API's model and method)."""
+        The request returned names its operation (``endpoint``): ``check_reply`` finds its shape by it."""
 
     @abstractmethod
     def check_reply(self, request: RequestT | None, reply: Any, *, strict: bool = False) -> None:
@@ -153,17 +153,12 @@ class ApiShape(ABC, Generic[RequestT]):
     #: stream shows); the other shapes' checks never see that event.
     keeps_done: bool = False
 
-    def validate_recorded(
+    def recorded_call(
         self, uri: str, params: Mapping[str, Any], files: FilesInput | None, *, strict: bool = False
-    ) -> RequestT:
-        """``validate`` for a request as a cassette stored it: its URI, its body's params and files."""
-        return self.validate(
-            self.endpoints[0],
-            params,
-            files if self.takes_files else None,
-            strict=strict,
-            path=urlsplit(uri).path,
-        )
+    ) -> Call:
+        """The ``Call`` of a request as a cassette stored it: its URI, its body's params and files."""
+        files = files if self.takes_files else None
+        return Call(self.endpoints[0], params, files, strict, urlsplit(uri).path)
 
     def check_recorded_reply(self, request: RequestT | None, reply: Any, *, strict: bool = False) -> None:
         """``check_reply`` for a 2xx reply as a cassette stored it (``request`` None: the contract rejected
@@ -231,20 +226,12 @@ class ApiShape(ABC, Generic[RequestT]):
         takes its place when it is left out)."""
         return ()
 
-    def validate_call(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        files: FilesInput | None,
-        *,
-        stream: bool,
-        strict: bool,
-    ) -> RequestT:
+    def validate_call(self, call: Call, *, stream: bool) -> RequestT:
         """``validate`` for the keyword arguments a test passed to the SDK (``assert_valid_reply``); a
-        stream of events as the reply implies the request asked for one."""
-        if stream:
-            params.setdefault("stream", True)
-        return self.validate(operation, params, files, strict=strict)
+        reply that is a stream of events implies the request asked for one."""
+        if stream and "stream" not in call.params:
+            call = replace(call, params={**call.params, "stream": True})
+        return self.validate(call)
 
     # --- the emulator -----------------------------------------------------------------------------------
 

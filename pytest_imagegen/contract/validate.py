@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pytest_imagegen.contract import messages, registry
-from pytest_imagegen.contract.shape import ShapeRequest
+from pytest_imagegen.contract.shape import Call, ShapeRequest
 from pytest_imagegen.contract.uploads import FilesInput
 from pytest_imagegen.errors import RequestValidationError
 
@@ -115,5 +115,5 @@ def validate_request(
         )
     if files and not shape.takes_files:
         raise messages.unknown_parameter(next(iter(files)))
-    request: ShapeRequest = shape.validate(endpoint, params, files, strict=strict, path=path)
+    request: ShapeRequest = shape.validate(Call(endpoint, params, files, strict, path))
     return request

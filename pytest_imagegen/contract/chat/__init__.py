@@ -16,89 +16,36 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pytest_imagegen.contract import lazy
-from pytest_imagegen.contract.chat.shape import CHAT
+from pytest_imagegen.contract.chat.shape import CHAT as CHAT
 
 if TYPE_CHECKING:
-    from pytest_imagegen.contract.chat.models import (
-        ChatCompletion,
-        ChatCompletionChunk,
-        ChatCompletionRequest,
-        ChatErrorResponse,
-        ChatImage,
-        ChatImageURL,
-        ChatMessage,
-        Choice,
-        ChunkChoice,
-        ChunkDelta,
-        ImageConfig,
-        Usage,
-    )
-    from pytest_imagegen.contract.chat.replies import (
-        DONE,
-        check_chat_error_reply,
-        check_chat_reply,
-        is_chat_reply,
-    )
-    from pytest_imagegen.contract.chat.validate import (
-        MODALITIES,
-        ChatInputImage,
-        ChatRequest,
-        validate_chat_request,
-    )
+    from pytest_imagegen.contract.chat.models import ChatCompletion as ChatCompletion
+    from pytest_imagegen.contract.chat.models import ChatCompletionChunk as ChatCompletionChunk
+    from pytest_imagegen.contract.chat.models import ChatCompletionRequest as ChatCompletionRequest
+    from pytest_imagegen.contract.chat.models import ChatErrorResponse as ChatErrorResponse
+    from pytest_imagegen.contract.chat.models import ChatImage as ChatImage
+    from pytest_imagegen.contract.chat.models import ChatImageURL as ChatImageURL
+    from pytest_imagegen.contract.chat.models import ChatMessage as ChatMessage
+    from pytest_imagegen.contract.chat.models import Choice as Choice
+    from pytest_imagegen.contract.chat.models import ChunkChoice as ChunkChoice
+    from pytest_imagegen.contract.chat.models import ChunkDelta as ChunkDelta
+    from pytest_imagegen.contract.chat.models import ImageConfig as ImageConfig
+    from pytest_imagegen.contract.chat.models import Usage as Usage
+    from pytest_imagegen.contract.chat.replies import DONE as DONE
+    from pytest_imagegen.contract.chat.replies import check_chat_error_reply as check_chat_error_reply
+    from pytest_imagegen.contract.chat.replies import check_chat_reply as check_chat_reply
+    from pytest_imagegen.contract.chat.replies import is_chat_reply as is_chat_reply
+    from pytest_imagegen.contract.chat.validate import MODALITIES as MODALITIES
+    from pytest_imagegen.contract.chat.validate import ChatInputImage as ChatInputImage
+    from pytest_imagegen.contract.chat.validate import ChatRequest as ChatRequest
+    from pytest_imagegen.contract.chat.validate import validate_chat_request as validate_chat_request
 
-__all__ = [
-    "CHAT",
-    "DONE",
-    "MODALITIES",
-    "ChatCompletion",
-    "ChatCompletionChunk",
-    "ChatCompletionRequest",
-    "ChatErrorResponse",
-    "ChatImage",
-    "ChatImageURL",
-    "ChatInputImage",
-    "ChatMessage",
-    "ChatRequest",
-    "Choice",
-    "ChunkChoice",
-    "ChunkDelta",
-    "ImageConfig",
-    "Usage",
-    "check_chat_error_reply",
-    "check_chat_reply",
-    "is_chat_reply",
-    "validate_chat_request",
-]
-
-__getattr__ = lazy.exports(
+__getattr__, _LAZY = lazy.exports(
     __name__,
-    [name for name in __all__ if name != "CHAT"],
     {
-        "pytest_imagegen.contract.chat.models": (
-            "ChatCompletion",
-            "ChatCompletionChunk",
-            "ChatCompletionRequest",
-            "ChatErrorResponse",
-            "ChatImage",
-            "ChatImageURL",
-            "ChatMessage",
-            "Choice",
-            "ChunkChoice",
-            "ChunkDelta",
-            "ImageConfig",
-            "Usage",
-        ),
-        "pytest_imagegen.contract.chat.replies": (
-            "DONE",
-            "check_chat_error_reply",
-            "check_chat_reply",
-            "is_chat_reply",
-        ),
-        "pytest_imagegen.contract.chat.validate": (
-            "MODALITIES",
-            "ChatInputImage",
-            "ChatRequest",
-            "validate_chat_request",
-        ),
+        "pytest_imagegen.contract.chat.models": "ChatCompletion ChatCompletionChunk ChatCompletionRequest ChatErrorResponse ChatImage ChatImageURL ChatMessage Choice ChunkChoice ChunkDelta ImageConfig Usage",
+        "pytest_imagegen.contract.chat.replies": "DONE check_chat_error_reply check_chat_reply is_chat_reply",
+        "pytest_imagegen.contract.chat.validate": "MODALITIES ChatInputImage ChatRequest validate_chat_request",
     },
 )
+__all__ = ["CHAT", *_LAZY]

@@ -11,8 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from pytest_imagegen.contract.shape import ApiShape
-from pytest_imagegen.contract.uploads import FilesInput
+from pytest_imagegen.contract.shape import ApiShape, Call
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -49,29 +48,15 @@ class ChatShape(ApiShape["ChatRequest"]):
     emulator = "pytest_imagegen.emulator.chat"
 
     @property
-    def request_type(self) -> type[ChatRequest]:
-        from pytest_imagegen.contract.chat.validate import ChatRequest
-
-        return ChatRequest
-
-    @property
     def error_model(self) -> type[BaseModel]:
         from pytest_imagegen.contract.chat.models import ChatErrorResponse
 
         return ChatErrorResponse
 
-    def validate(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        files: FilesInput | None = None,
-        *,
-        strict: bool = False,
-        path: str | None = None,
-    ) -> ChatRequest:
+    def validate(self, call: Call) -> ChatRequest:
         from pytest_imagegen.contract.chat.validate import validate_chat_request
 
-        return validate_chat_request(params, strict=strict)
+        return validate_chat_request(call.params, strict=call.strict)
 
     def check_reply(self, request: ChatRequest | None, reply: Any, *, strict: bool = False) -> None:
         __tracebackhide__ = True

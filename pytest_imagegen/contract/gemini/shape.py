@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from pytest_imagegen.contract.shape import ApiShape
-from pytest_imagegen.contract.uploads import FilesInput
+from pytest_imagegen.contract.shape import ApiShape, Call
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -58,47 +57,25 @@ class GeminiShape(ApiShape["GeminiRequest"]):
     emulator = "pytest_imagegen.emulator.gemini"
 
     @property
-    def request_type(self) -> type[GeminiRequest]:
-        from pytest_imagegen.contract.gemini.validate import GeminiRequest
-
-        return GeminiRequest
-
-    @property
     def error_model(self) -> type[BaseModel]:
         from pytest_imagegen.contract.gemini.models import GoogleErrorResponse
 
         return GoogleErrorResponse
 
-    def validate(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        files: FilesInput | None = None,
-        *,
-        strict: bool = False,
-        path: str | None = None,
-    ) -> GeminiRequest:
+    def validate(self, call: Call) -> GeminiRequest:
         from pytest_imagegen.contract.gemini.validate import validate_gemini_request
 
-        return validate_gemini_request(params, path=path, strict=strict)
+        return validate_gemini_request(call.params, path=call.path, strict=call.strict)
 
-    def validate_call(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        files: FilesInput | None,
-        *,
-        stream: bool,
-        strict: bool,
-    ) -> GeminiRequest:
+    def validate_call(self, call: Call, *, stream: bool) -> GeminiRequest:
         """The model is in the URL, which SDK keyword arguments do not hold; the method follows from the
         body (``instances``: Imagen's ``predict``) and from whether the reply is a stream."""
         from pytest_imagegen.contract.gemini.validate import validate_gemini_request
 
-        method = (
-            "predict" if "instances" in params else ("streamGenerateContent" if stream else "generateContent")
-        )
-        return validate_gemini_request(params, strict=strict, method=method)
+        method = "predict" if "instances" in call.params else "generateContent"
+        if stream and method != "predict":
+            method = "streamGenerateContent"
+        return validate_gemini_request(call.params, strict=call.strict, method=method)
 
     def check_reply(self, request: GeminiRequest | None, reply: Any, *, strict: bool = False) -> None:
         __tracebackhide__ = True

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from pytest_imagegen.contract.capabilities import resolve_model
-from pytest_imagegen.contract.shape import ApiShape
+from pytest_imagegen.contract.shape import ApiShape, Call
 from pytest_imagegen.contract.uploads import FilesInput
 
 if TYPE_CHECKING:
@@ -55,29 +55,15 @@ class ImagesShape(ApiShape["ValidatedRequest"]):
     emulator = "pytest_imagegen.emulator.images"
 
     @property
-    def request_type(self) -> type[ValidatedRequest]:
-        from pytest_imagegen.contract.images.validate import ValidatedRequest
-
-        return ValidatedRequest
-
-    @property
     def error_model(self) -> type[BaseModel]:
         from pytest_imagegen.contract.images.reply_models import ErrorResponse
 
         return ErrorResponse
 
-    def validate(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        files: FilesInput | None = None,
-        *,
-        strict: bool = False,
-        path: str | None = None,
-    ) -> ValidatedRequest:
+    def validate(self, call: Call) -> ValidatedRequest:
         from pytest_imagegen.contract.images.validate import validate_images_request
 
-        return validate_images_request(operation, params, files, strict=strict)
+        return validate_images_request(call.operation, call.params, call.files, strict=call.strict)
 
     def check_reply(self, request: ValidatedRequest | None, reply: Any, *, strict: bool = False) -> None:
         __tracebackhide__ = True
@@ -101,9 +87,9 @@ class ImagesShape(ApiShape["ValidatedRequest"]):
         match = self.path.search(urlsplit(uri).path)
         return match.group(1) if match else None
 
-    def validate_recorded(
+    def recorded_call(
         self, uri: str, params: Mapping[str, Any], files: FilesInput | None, *, strict: bool = False
-    ) -> ValidatedRequest:
+    ) -> Call:
         path = urlsplit(uri).path
         endpoint = self.endpoint_of(uri)
         if endpoint is None:
@@ -111,7 +97,7 @@ class ImagesShape(ApiShape["ValidatedRequest"]):
         deployment = _AZURE_DEPLOYMENT.search(path)
         if deployment and params.get("model") is None:
             params = {**params, "model": deployment.group(1)}
-        return self.validate(endpoint, params, files, strict=strict)
+        return Call(endpoint, params, files, strict, path)
 
     def model_of(self, uri: str, params: Mapping[str, Any]) -> str:
         endpoint = self.endpoint_of(uri)

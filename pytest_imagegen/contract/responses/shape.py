@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
-from pytest_imagegen.contract.shape import ApiShape
-from pytest_imagegen.contract.uploads import FilesInput
+from pytest_imagegen.contract.shape import ApiShape, Call
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -52,29 +51,15 @@ class ResponsesShape(ApiShape["ResponsesRequest"]):
     emulator = "pytest_imagegen.emulator.responses"
 
     @property
-    def request_type(self) -> type[ResponsesRequest]:
-        from pytest_imagegen.contract.responses.validate import ResponsesRequest
-
-        return ResponsesRequest
-
-    @property
     def error_model(self) -> type[BaseModel]:
         from pytest_imagegen.contract.images.reply_models import ErrorResponse
 
         return ErrorResponse
 
-    def validate(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        files: FilesInput | None = None,
-        *,
-        strict: bool = False,
-        path: str | None = None,
-    ) -> ResponsesRequest:
+    def validate(self, call: Call) -> ResponsesRequest:
         from pytest_imagegen.contract.responses.validate import validate_responses_request
 
-        return validate_responses_request(params, strict=strict)
+        return validate_responses_request(call.params, strict=call.strict)
 
     def check_reply(self, request: ResponsesRequest | None, reply: Any, *, strict: bool = False) -> None:
         __tracebackhide__ = True
