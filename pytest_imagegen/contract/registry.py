@@ -160,11 +160,13 @@ def shape_for_reply(reply: Any) -> Shape:
 
 def shape_for_params(params: Mapping[str, Any], reply: Any = None) -> Shape:
     """The shape of a request given as SDK keyword arguments: the one whose parameters it has; when more
-    than one claims it (``tools`` is a Responses API parameter, and a chat or Gemini one too), the one that
-    also claims ``reply``; with none, the default shape."""
+    than one claims it (``tools`` is a Responses API parameter, and a chat or Gemini one too), or none
+    does, the one that claims ``reply``; else the first that claimed it, or the default shape."""
     claiming = [shape for shape in _shapes.values() if shape.claims_params(params)]
-    if len(claiming) > 1 and reply is not None:
-        return next((shape for shape in claiming if shape.is_reply(reply)), claiming[0])
+    if len(claiming) != 1 and reply is not None:
+        found = next((shape for shape in claiming or _shapes.values() if shape.is_reply(reply)), None)
+        if found is not None:
+            return found
     return claiming[0] if claiming else default_shape()
 
 
