@@ -93,7 +93,7 @@ class _Handler:
                 return Reply(200, responses.stream_frames(job, self.state), media_type="text/event-stream")
             return Reply(200, await responses.json_reply(job, self.state))
 
-        return await self._json_api(request, answer)
+        return await self.json_api(request, answer)
 
     async def chat_route(self, request: Request) -> Response:
         """``POST /v1/chat/completions``: image output through a gateway (``emulator/chat.py``)."""
@@ -107,7 +107,7 @@ class _Handler:
                 return Reply(200, chat.stream_frames(job), media_type="text/event-stream")
             return Reply(200, await chat.json_reply(job))
 
-        return await self._json_api(request, answer)
+        return await self.json_api(request, answer)
 
     async def gemini_route(self, request: Request) -> Response:
         """``POST /v1beta/models/{model}:{method}``: the Gemini API and Imagen (``emulator/gemini.py``)."""
@@ -125,14 +125,15 @@ class _Handler:
                 return Reply(200, await gemini.json_array_reply(job), media_type=json_type)
             return Reply(200, await gemini.json_reply(job), media_type=json_type)
 
-        return await self._json_api(request, answer, google=True)
+        return await self.json_api(request, answer, google=True)
 
-    async def _json_api(
+    async def json_api(
         self, request: Request, answer: Callable[[dict[str, Any]], Awaitable[Reply]], *, google: bool = False
     ) -> Response:
         """A route of an API that takes JSON only: authentication, faults and the body checked the way the
         service does (OpenAI's, or Google's with ``google``), then ``answer`` for the parameters (it raises
-        ``RequestValidationError`` for a request the contract rejects)."""
+        ``RequestValidationError`` for a request the contract rejects). Public: an API shape's emulator
+        module answers its routes through it (``routes(handler)``)."""
         started = time.perf_counter()
         rid = request_id()
         parsed = await parse_body(request)
