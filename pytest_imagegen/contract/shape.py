@@ -12,8 +12,8 @@ who                            what it asks the shape
 the registry                   ``name``, ``path`` (a request's shape), ``endpoints``
 matching (``cassette/match``)  ``operations`` (the operation path under any base URL),
                                ``volatile_query_keys`` and ``credential_query_keys`` (ignored)
-the verdict (``cassette/      ``methods``, ``recorded_call``, ``validate``, ``check_recorded_reply``,
-checks``)                      ``check_error_reply``, ``keeps_done``, ``api``
+the verdict                    ``methods``, ``recorded_call``, ``validate``, ``check_recorded_reply``,
+(``cassette/checks``)          ``check_error_reply``, ``keeps_done``, ``api``
 metadata, ``show``             ``model_of``, ``event_label``
 redaction, dummy keys          ``credential_headers``, ``credential_query_keys``, ``key_variables``,
                                ``key_alternatives``

@@ -42,12 +42,13 @@ from pytest_imagegen.contract.problems import (
     reply_head,
     schema_problems,
 )
+from pytest_imagegen.contract.shape import SSE_DONE
 
 __all__ = ["DONE", "check_chat_error_reply", "check_chat_reply", "is_chat_reply"]
 
 
 #: The data of the SSE event that ends a chat completions stream.
-DONE: Final = "[DONE]"
+DONE: Final = SSE_DONE
 _API: Final = "chat completions API"
 
 
