@@ -38,7 +38,9 @@ def drift_records(outcomes: Iterable[Mapping[str, Any]], now: datetime) -> dict[
         if not isinstance(drift, Mapping):
             continue
         path = Path(str(outcome["path"])).resolve()
-        entry = found.setdefault(str(path), {"checked": now.astimezone(UTC).strftime("%Y-%m-%d"), "sent": set()})
+        entry = found.setdefault(
+            str(path), {"checked": now.astimezone(UTC).strftime("%Y-%m-%d"), "sent": set()}
+        )
         changes = entry.setdefault("changes", {})
         for item in drift.get("interactions", ()):
             index = int(item["index"])

@@ -8,6 +8,7 @@
     imagegen-cassettes prune --orphans PATH...   delete cassette files no test used (--dry-run lists them)
     imagegen-cassettes diff OLD NEW     what changed between two cassettes (or folders), for a reviewer
     imagegen-cassettes diff --git REV [PATH...]  the same, against the cassettes committed at REV
+    imagegen-cassettes report [PATH...] -o report.html   one self-contained HTML page with the pictures
 
 PATH is a cassette file or a directory searched recursively for ``*.json`` / ``*.yaml`` / ``*.yml`` (hidden
 directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
@@ -360,6 +361,21 @@ def _diff(args: argparse.Namespace, files: list[Path]) -> int:
     return 1 if any(d.changed for d in diffs) else 0
 
 
+def _report(args: argparse.Namespace, files: list[Path]) -> int:
+    from pytest_imagegen.cli.report import build_report, write_report
+    from pytest_imagegen.errors import SecretLeakError
+
+    report = build_report(files, rootdir=Path.cwd(), cache_dir=_prune_cache_dir(args), title=args.title)
+    try:
+        written = write_report(report, args.output, secrets=_literal_secrets())
+    except SecretLeakError as exc:
+        print(f"imagegen-cassettes report: not written: {exc}", file=sys.stderr)
+        return 1
+    entries = sum(len(s.entries) for s in report.shelves)
+    print(f"wrote {args.output}: {len(files)} cassette(s), {entries} interaction(s), {human_bytes(written)}")
+    return 1 if any(s.problem for s in report.shelves) else 0
+
+
 # -------------------------------------------------------------------------------------------- parser
 
 
@@ -450,6 +466,37 @@ def _parser() -> argparse.ArgumentParser:
         "--volatile", action="store_true", help="also list volatile changes (ids, counts, pixels)"
     )
     diff.set_defaults(run=_diff, parser=diff, own_files=True)
+    report = commands.add_parser(
+        "report",
+        help="One self-contained HTML page: per cassette and interaction, the prompt, parameters, status "
+        "and images (previews), sizes, recording date, last run and drift check.",
+        description="Write one self-contained HTML file (no script, nothing loaded from elsewhere) showing "
+        "the cassettes under PATH (default: cassettes/) with their images. Exit status 1 when a file "
+        "could not be read or the page would hold a secret (then nothing is written).",
+    )
+    report.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="cassette files or directories (default: cassettes)",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("imagegen-report.html"),
+        help="default: imagegen-report.html",
+    )
+    report.add_argument("--title", default="pytest-imagegen cassettes", help="the page's title")
+    report.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="pytest's cache folder with the last run's replay and drift records (default: .pytest_cache "
+        "of the project around the current directory)",
+    )
+    report.set_defaults(run=_report, parser=report, default_paths=[Path("cassettes")])
     return parser
 
 
@@ -459,6 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub: argparse.ArgumentParser = args.parser
     if getattr(args, "own_files", False):  # diff pairs files itself
         return int(args.run(args, []))
+    if not args.paths:  # only report has a default
+        args.paths = list(args.default_paths)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         sub.error(f"no such file or directory: {', '.join(missing)}")
