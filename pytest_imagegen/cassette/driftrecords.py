@@ -37,9 +37,9 @@ def drift_records(outcomes: Iterable[Mapping[str, Any]], now: datetime) -> dict[
         drift = outcome.get("drift")
         if not isinstance(drift, Mapping):
             continue
-        path = Path(str(outcome["path"])).resolve()
         entry = found.setdefault(
-            str(path), {"checked": now.astimezone(UTC).strftime("%Y-%m-%d"), "sent": set()}
+            str(Path(str(outcome["path"])).resolve()),
+            {"checked": now.astimezone(UTC).strftime("%Y-%m-%d"), "sent": set()},
         )
         changes = entry.setdefault("changes", {})
         for item in drift.get("interactions", ()):
@@ -48,10 +48,10 @@ def drift_records(outcomes: Iterable[Mapping[str, Any]], now: datetime) -> dict[
             listed = [[str(g), str(p), str(w)] for g, p, w in item.get("changes", ())][:_MAX_CHANGES]
             if listed:
                 changes[str(index)] = listed
-    for path, entry in found.items():
+    for where, entry in found.items():
         entry["sent"] = sorted(entry["sent"])
         try:
-            entry["digest"] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            entry["digest"] = hashlib.sha256(Path(where).read_bytes()).hexdigest()
         except OSError:
             entry["digest"] = None
     return found

@@ -361,21 +361,6 @@ def _diff(args: argparse.Namespace, files: list[Path]) -> int:
     return 1 if any(d.changed for d in diffs) else 0
 
 
-def _report(args: argparse.Namespace, files: list[Path]) -> int:
-    from pytest_imagegen.cli.report import build_report, write_report
-    from pytest_imagegen.errors import SecretLeakError
-
-    report = build_report(files, rootdir=Path.cwd(), cache_dir=_prune_cache_dir(args), title=args.title)
-    try:
-        written = write_report(report, args.output, secrets=_literal_secrets())
-    except SecretLeakError as exc:
-        print(f"imagegen-cassettes report: not written: {exc}", file=sys.stderr)
-        return 1
-    entries = sum(len(s.entries) for s in report.shelves)
-    print(f"wrote {args.output}: {len(files)} cassette(s), {entries} interaction(s), {human_bytes(written)}")
-    return 1 if any(s.problem for s in report.shelves) else 0
-
-
 # -------------------------------------------------------------------------------------------- parser
 
 
@@ -466,37 +451,9 @@ def _parser() -> argparse.ArgumentParser:
         "--volatile", action="store_true", help="also list volatile changes (ids, counts, pixels)"
     )
     diff.set_defaults(run=_diff, parser=diff, own_files=True)
-    report = commands.add_parser(
-        "report",
-        help="One self-contained HTML page: per cassette and interaction, the prompt, parameters, status "
-        "and images (previews), sizes, recording date, last run and drift check.",
-        description="Write one self-contained HTML file (no script, nothing loaded from elsewhere) showing "
-        "the cassettes under PATH (default: cassettes/) with their images. Exit status 1 when a file "
-        "could not be read or the page would hold a secret (then nothing is written).",
-    )
-    report.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="cassette files or directories (default: cassettes)",
-    )
-    report.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=Path("imagegen-report.html"),
-        help="default: imagegen-report.html",
-    )
-    report.add_argument("--title", default="pytest-imagegen cassettes", help="the page's title")
-    report.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="pytest's cache folder with the last run's replay and drift records (default: .pytest_cache "
-        "of the project around the current directory)",
-    )
-    report.set_defaults(run=_report, parser=report, default_paths=[Path("cassettes")])
+    from pytest_imagegen.cli.report_command import add_report_parser
+
+    add_report_parser(commands, _prune_cache_dir)
     return parser
 
 

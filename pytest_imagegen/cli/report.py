@@ -122,12 +122,13 @@ def _thumbnail(facts: Mapping[str, Any]) -> bytes | None:
     return out.getvalue()
 
 
-def _pictures(body: Mapping[str, Any], *, request: bool) -> list[Picture]:
+def _pictures(stored: Mapping[str, Any], *, request: bool) -> list[Picture]:
     """The images of a stored body (kept base64 images get a preview made now), each once."""
-    if not body:
+    if not stored:
         return []
+    body = dict(stored)
     if trim.may_hold_images(json.dumps(body).encode()):  # images kept as base64 (payloads="keep")
-        body = trim.trim_body(dict(body), previews=True)
+        body = trim.trim_body(body, previews=True)
     pictures: list[Picture] = []
     seen: set[str] = set()
     partials = 0
@@ -365,7 +366,8 @@ def read_shelf(path: Path, *, rootdir: Path | None, now: datetime) -> tuple[Shel
             interactions = []
     dates = metadata.entries_of(meta, len(interactions))
     for index, interaction in enumerate(interactions):
-        date = dates[index].get("recorded") if dates[index] else None
+        entry = dates[index]
+        date = entry.get("recorded") if entry else None
         shelf.entries.append(entry_of(index, interaction, str(date) if date else None))
     oldest = metadata.recorded_at(meta)
     if oldest is not None:
@@ -435,40 +437,3 @@ def write_report(report: Report, output: Path, *, secrets: Iterable[str] = ()) -
         if tmp.exists():
             tmp.unlink()
     return len(data)
-
-
-def write_session_report(
-    target: Path,
-    outcomes: Sequence[Mapping[str, Any]],
-    *,
-    unused: Iterable[Path] = (),
-    rootdir: Path | None = None,
-    cache_dir: Path | None = None,
-) -> str:
-    """``--imagegen-report``: the report on the cassettes a session used, with its outcome per cassette;
-    returns the terminal summary's line about it (written, or why not)."""
-    from pytest_imagegen.cassette.session import KEY_VARIABLES
-    from pytest_imagegen.errors import SecretLeakError
-
-    paths = [Path(p) for p in dict.fromkeys(str(o["path"]) for o in outcomes if o.get("path"))]
-    report = build_report(
-        [p for p in paths if p.is_file()],
-        rootdir=rootdir,
-        outcomes=outcomes,
-        unused=unused,
-        cache_dir=cache_dir,
-        title="pytest-imagegen session report",
-    )
-    try:
-        written = write_report(report, target, secrets=[os.environ.get(n, "") for n in KEY_VARIABLES])
-    except SecretLeakError as exc:
-        return f"imagegen: {exc}"
-    except OSError as exc:
-        return f"imagegen report NOT written to {target}: {exc.strerror or exc}"
-    from pytest_imagegen.cli.listing import human_bytes
-
-    entries = sum(len(s.entries) for s in report.shelves)
-    return (
-        f"imagegen report: {target} ({len(report.shelves)} cassette(s), {entries} interaction(s), "
-        f"{human_bytes(written)})"
-    )

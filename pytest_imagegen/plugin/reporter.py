@@ -140,7 +140,7 @@ class CassetteReporter:
         """``--imagegen-report``: the session's HTML report (``cli/report.py``), with its line for the summary."""
         target = self.config.getoption("imagegen_report")
         if target:
-            from pytest_imagegen.cli.report import write_session_report
+            from pytest_imagegen.cli.report_command import write_session_report
 
             self.report_line = write_session_report(
                 self.config.invocation_params.dir / str(target),
