@@ -51,7 +51,7 @@ ul.params li{background:var(--card);border:1px solid var(--line);border-radius:4
 font:.8em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
 .images{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;margin:8px 0}
 figure{margin:0;width:128px}
-figure img,.none{display:block;width:128px;border:1px solid var(--line);border-radius:6px;
+figure img,.none{display:block;width:128px;height:auto;border:1px solid var(--line);border-radius:6px;
 background:repeating-conic-gradient(#8884 0 25%,#0000 0 50%) 50%/16px 16px}
 .none{display:flex;align-items:center;justify-content:center;font-size:.75em;color:var(--muted)}
 figcaption{font-size:.74em;color:var(--muted);overflow-wrap:anywhere}
@@ -98,10 +98,7 @@ def _figure(page: _Page, picture: Picture) -> str:
     else:
         src = "data:image/png;base64," + base64.b64encode(picture.png).decode("ascii")
         alt = page.t(f"{picture.role}: preview of a {width}x{height} {facts['format']} image")
-        body = (
-            f'<img src="{src}" alt="{alt}" width="{shown_w}" height="{shown_h}" '
-            f'style="width:{shown_w}px;height:{shown_h}px" data-role="{page.t(picture.role)}">'
-        )
+        body = f'<img src="{src}" alt="{alt}" width="{shown_w}" height="{shown_h}" data-role="{page.t(picture.role)}">'
     return f"<figure>{body}<figcaption>{page.t(caption)}</figcaption></figure>"
 
 

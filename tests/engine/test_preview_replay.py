@@ -57,6 +57,10 @@ def encoded(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def b64(image: Image.Image, fmt: str) -> str:
+    return base64.b64encode(encoded(image, fmt)).decode()
+
+
 def variants(name: str) -> list[Image.Image]:
     """What a stream sends, in order: two partial images (each a different picture), then the final one."""
     picture = PICTURES[name]()
@@ -98,11 +102,13 @@ def serve(emulator: Emulator, name: str) -> None:
     the format the request asked for."""
 
     def transform(part: ReplyPart) -> dict[str, Any] | None:
-        if "b64_json" not in part.document:
-            return None
         fmt = str(part.params.get("output_format", "png"))
-        picture = variants(name)[part.event] if part.event is not None else PICTURES[name]()
-        return {**part.document, "b64_json": base64.b64encode(encoded(picture, fmt)).decode()}
+        if part.event is not None and "b64_json" in part.document:  # a stream event
+            return {**part.document, "b64_json": b64(variants(name)[part.event], fmt)}
+        if isinstance(part.document.get("data"), list):  # a JSON reply
+            data = [{**item, "b64_json": b64(PICTURES[name](), fmt)} for item in part.document["data"]]
+            return {**part.document, "data": data}
+        return None
 
     emulator.transform_replies(transform)
 
@@ -155,6 +161,7 @@ def test_replayed_images_have_the_recorded_colours_by_region(
     finally:
         emulator.transform_replies(None)
     assert len(recorded) == (3 if call == "stream" else 1)
+    assert recorded[-1] == encoded(PICTURES[name](), fmt), "the emulator did not send the chosen picture"
 
     with (
         tape.open("none") as cassette,
