@@ -4,9 +4,11 @@ For code that does something deterministic to a recorded image (resize, crop, wa
 the result is compared with a reference PNG kept beside the tests, the way pytest-mpl and
 jest-image-snapshot compare figures and screenshots. Two measures (``image_difference``):
 
-- ``"ssim"`` (default): 1 - the mean structural similarity (8x8 windows, each colour channel and alpha,
-  on the images scaled to at most 128 pixels a side): 0 for the same picture, 0.01 to 0.04 for a
-  re-encoded JPEG, 0.3 and more for a different picture; tolerance 0.1 by default.
+- ``"ssim"`` (default): 1 - the mean structural similarity (8x8 windows, of the luma and the alpha
+  channel, as the measure is usually taken, on the images scaled to at most 128 pixels a side), or the
+  mean difference of the windows' mean colours if that is larger (so red turned blue counts): 0 for the
+  same picture, a few hundredths for a re-encoded JPEG, 0.3 and more for a different picture;
+  tolerance 0.1 by default.
 - ``"phash"``: the share of the 64 bits of a DCT perceptual hash that differ (0 to 1): blind to small
   changes of colour, compression and scale, sees changes of layout.
 
@@ -96,10 +98,25 @@ def _ssim(a: Image.Image, b: Image.Image) -> float:
     scale = min(1.0, _SIDE / max(a.size))
     size = (max(1, round(a.width * scale)), max(1, round(a.height * scale)))
     a, b = a.resize(size, Image.Resampling.BOX), b.resize(size, Image.Resampling.BOX)
-    channels = [
-        _ssim_channel(ca.tobytes(), cb.tobytes(), *size) for ca, cb in zip(a.split(), b.split(), strict=True)
-    ]
+    pairs = [(a.convert("L"), b.convert("L"))]
+    if "A" in a.getbands():
+        pairs.append((a.getchannel("A"), b.getchannel("A")))
+    channels = [_ssim_channel(ca.tobytes(), cb.tobytes(), *size) for ca, cb in pairs]
     return sum(channels) / len(channels)
+
+
+def _colour_distance(a: Image.Image, b: Image.Image) -> float:
+    """The mean difference of the windows' mean colours, from 0 to 1 (SSIM of the luma is blind to a
+    change of hue that keeps the brightness: red for blue)."""
+    grid = (
+        max(1, a.width * _SIDE // max(a.size) // _WINDOW),
+        max(1, a.height * _SIDE // max(a.size) // _WINDOW),
+    )
+    cells = ImageChops.difference(
+        a.convert("RGB").resize(grid, Image.Resampling.BOX),
+        b.convert("RGB").resize(grid, Image.Resampling.BOX),
+    ).tobytes()
+    return sum(cells) / (len(cells) * 255)
 
 
 @cache
@@ -128,7 +145,7 @@ def image_difference(actual: ImageLike, expected: ImageLike, *, method: str = "s
     if a.mode != b.mode:
         a, b = a.convert("RGBA"), b.convert("RGBA")
     if method == "ssim":
-        return max(0.0, 1.0 - _ssim(a, b))
+        return max(0.0, 1.0 - _ssim(a, b), _colour_distance(a, b))
     if method == "phash":
         return bin(phash(a) ^ phash(b)).count("1") / 64
     raise ValueError(f"unknown method {method!r}: ssim or phash")
