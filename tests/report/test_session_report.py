@@ -199,3 +199,44 @@ def test_xdist_workers_outcomes_reach_the_page(recorded: pytest.Pytester) -> Non
     page = page_text((recorded.path / "xdist.html").read_text(encoding="utf-8"))
     assert page.count(" replayed ") >= 3
     assert "3 replayed" in page
+
+
+def test_a_drift_run_leaves_its_findings_for_the_report(recorded: pytest.Pytester) -> None:
+    """``--imagegen-drift`` against a service that now adds a field: the page says so per cassette, and
+    so does the command line's report afterwards (from the records in pytest's cache)."""
+
+    def added(part: ReplyPart) -> dict[str, Any] | None:
+        changed = _transform(part)
+        return {**(changed or part.document), "moderation_notes": "new"} if part.event is None else changed
+
+    with Emulator() as emulator:
+        emulator.transform_replies(added)
+        result = recorded.runpytest(
+            "--imagegen-drift", f"--imagegen-base-url={emulator.base_url}", "--imagegen-report=drift.html"
+        )
+    result.assert_outcomes(passed=3)
+    page = page_text((recorded.path / "drift.html").read_text(encoding="utf-8"))
+    assert re.search(
+        r"test_red\.json .*drift: 0 breaking, 1 additive change\(s\) \(checked \d{4}-\d\d-\d\d", page
+    )
+    assert "additive body.moderation_notes" in page
+
+    from pytest_imagegen.cli import main
+
+    cache = recorded.path / ".pytest_cache"
+    assert (
+        main(
+            [
+                "report",
+                str(recorded.path / "cassettes"),
+                "-o",
+                str(recorded.path / "cli.html"),
+                "--cache-dir",
+                str(cache),
+            ]
+        )
+        == 0
+    )
+    assert "additive body.moderation_notes" in page_text(
+        (recorded.path / "cli.html").read_text(encoding="utf-8")
+    )
