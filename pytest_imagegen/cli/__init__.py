@@ -8,6 +8,7 @@
     imagegen-cassettes prune --orphans PATH...   delete cassette files no test used (--dry-run lists them)
     imagegen-cassettes diff OLD NEW     what changed between two cassettes (or folders), for a reviewer
     imagegen-cassettes diff --git REV [PATH...]  the same, against the cassettes committed at REV
+    imagegen-cassettes report [PATH...] -o report.html   one self-contained HTML page with the pictures
 
 PATH is a cassette file or a directory searched recursively for ``*.json`` / ``*.yaml`` / ``*.yml`` (hidden
 directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
@@ -451,6 +452,9 @@ def _parser() -> argparse.ArgumentParser:
         "--volatile", action="store_true", help="also list volatile changes (ids, counts, pixels)"
     )
     diff.set_defaults(run=_diff, parser=diff, own_files=True)
+    from pytest_imagegen.cli.report_command import add_report_parser
+
+    add_report_parser(commands, _prune_cache_dir)
     return parser
 
 
@@ -460,6 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub: argparse.ArgumentParser = args.parser
     if getattr(args, "own_files", False):  # diff pairs files itself
         return int(args.run(args, []))
+    if not args.paths:  # only report has a default
+        args.paths = list(args.default_paths)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         sub.error(f"no such file or directory: {', '.join(missing)}")
