@@ -65,8 +65,8 @@ def write_session_report(
 ) -> str:
     """``--imagegen-report``: the report on the cassettes a session used, with its outcome per cassette;
     returns the terminal summary's line about it (written, or why not)."""
-    from pytest_imagegen.cassette.session import KEY_VARIABLES
     from pytest_imagegen.cli.report import build_report, write_report
+    from pytest_imagegen.contract.registry import key_variables
     from pytest_imagegen.errors import SecretLeakError
 
     paths = [Path(p) for p in dict.fromkeys(str(o["path"]) for o in outcomes if o.get("path"))]
@@ -79,7 +79,7 @@ def write_session_report(
         title="pytest-imagegen session report",
     )
     try:
-        written = write_report(report, target, secrets=[os.environ.get(n, "") for n in KEY_VARIABLES])
+        written = write_report(report, target, secrets=[os.environ.get(n, "") for n in key_variables()])
     except SecretLeakError as exc:
         return f"imagegen: {exc}"
     except OSError as exc:
