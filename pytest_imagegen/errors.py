@@ -23,6 +23,7 @@ __all__ = [
     "CassetteError",
     "CassetteExpired",
     "CassetteMiss",
+    "ImageMismatchError",
     "ImagegenAPIError",
     "ImagegenError",
     "NetworkBlockedError",
@@ -223,3 +224,23 @@ class SecretLeakError(ImagegenError):
             "redact_patterns) or remove the value from the request."
         )
         super().__init__("\n".join(lines))
+
+
+class ImageMismatchError(AssertionError):
+    """An image does not look like its reference (``assert_image_matches``), or there is no reference.
+
+    ``expected``, ``actual`` and ``diff`` are the PNGs written for a reviewer (None when not written),
+    ``difference`` how far apart the images are (0 to 1).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: Any = None,
+        actual: Any = None,
+        diff: Any = None,
+        difference: float | None = None,
+    ) -> None:
+        self.expected, self.actual, self.diff, self.difference = expected, actual, diff, difference
+        super().__init__(mask_text(message))

@@ -52,6 +52,7 @@ from pytest_imagegen.cassette.requests import (
     same_fingerprint,
 )
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 from pytest_imagegen.safety import normalize, redact, redact_rules, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
@@ -118,8 +119,9 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
         self.rules = redact_rules.RedactionRules(
-            headers=config.redact_headers,
-            query_keys=config.redact_query,
+            # Beyond the built-in rules: where each API shape says its credentials travel.
+            headers=(*config.redact_headers, *registry.credential_headers()),
+            query_keys=(*config.redact_query, *registry.credential_query_keys()),
             patterns=tuple(re.compile(p) for p in config.redact_patterns),
             values=config.secret_values,
             redact_user=config.redact_user,
@@ -130,6 +132,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
         self._rendered: dict[int, Rendered] = {}
         self.recorded_count = 0
+        self.missed_count = 0  # requests it could not answer (the session's report lists the cassette)
         self._recorded_keys: list[str] = []
         # Entries of loaded interactions by content (``metadata.content_key``), made on the first record.
         self._loaded_entries: dict[str, dict[str, Any]] | None = None
@@ -170,6 +173,8 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             outcome["undated"] = True
         if self._abandoned and self.recorded_count:
             outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
+        if self.missed_count:
+            outcome["missed"] = self.missed_count
         return outcome
 
     def abandon(self) -> None:
@@ -317,7 +322,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             from pytest_imagegen.cassette import checks  # the contract: imported only when needed
 
             try:
-                problems = checks.check_interaction(
+                problems = checks.contract_problems(
                     {"request": request.record, "response": response}, strict=strict
                 )
             except UNUSABLE as exc:
@@ -457,6 +462,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     def miss(self, request: RecordedRequest) -> CassetteMiss:
         """The error for a request this cassette cannot answer, with the nearest recorded request."""
+        self.missed_count += 1
         return miss_error(
             request,
             [req.record for req, _ in self.data],

@@ -26,14 +26,26 @@ import os
 from collections.abc import Callable, Iterable, MutableMapping
 from typing import Protocol
 
-__all__ = ["KEY_VARIABLES", "EnvPatcher", "Environment", "begin_session", "missing_keys", "session_keys"]
+__all__ = [
+    "KEY_ALTERNATIVES",
+    "KEY_VARIABLES",
+    "EnvPatcher",
+    "Environment",
+    "begin_session",
+    "missing_keys",
+    "session_keys",
+]
 
-#: The variables clients read a key from: the openai SDK (``OpenAI`` and ``AzureOpenAI``) and Gemini
-#: clients (google-genai reads ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``).
+#: The variables the built-in API shapes' clients read a key from: the openai SDK (``OpenAI`` and
+#: ``AzureOpenAI``) and Gemini clients (google-genai reads ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``).
+#: The registry's ``key_variables()`` is the full list (a shape registered later may add one), and a
+#: cassette uses it; the session starts with this copy because loading the registry loads the contract
+#: and Pillow, which a session that never opens a cassette must not pay for.
+#: ``tests/engine/test_session_environment.py`` checks that the two agree for the built-in shapes.
 KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 #: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
 #: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).
-_ALTERNATIVES = (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
+KEY_ALTERNATIVES = (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
 
 
 class EnvPatcher(Protocol):
@@ -42,10 +54,14 @@ class EnvPatcher(Protocol):
     def setenv(self, name: str, value: str) -> None: ...
 
 
-def missing_keys(env: MutableMapping[str, str]) -> list[str]:
-    """The key variables a client may find empty, less those whose alternative holds a key."""
-    taken = {name for group in _ALTERNATIVES if any(env.get(n) for n in group) for name in group}
-    return [name for name in KEY_VARIABLES if not env.get(name) and name not in taken]
+def missing_keys(
+    env: MutableMapping[str, str],
+    variables: Iterable[str] = KEY_VARIABLES,
+    alternatives: Iterable[frozenset[str]] = KEY_ALTERNATIVES,
+) -> list[str]:
+    """The key ``variables`` a client may find empty, less those whose alternative holds a key."""
+    taken = {name for group in alternatives if any(env.get(n) for n in group) for name in group}
+    return [name for name in variables if not env.get(name) and name not in taken]
 
 
 class Environment:

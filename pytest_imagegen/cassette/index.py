@@ -188,7 +188,7 @@ def disagreements(
     ):
         try:
             actual = match_key(match.fingerprint(interaction["request"], match_on))
-            problems = checks.check_interaction(interaction)
+            problems = checks.contract_problems(interaction)
         except (KeyError, TypeError, ValueError) as exc:
             found.append((position, f"cannot be recomputed ({type(exc).__name__}: {exc})"))
             continue

@@ -101,10 +101,10 @@ def read_records(cache_dir: Path) -> dict[str, dict[str, Any]]:
             and isinstance(entry.get("interactions"), int)
             and isinstance(entry.get("played"), list)
             and all(isinstance(i, int) for i in entry["played"])
-            and isinstance(entry.get("not_passed"), list)
-            and all(isinstance(t, str) for t in entry["not_passed"])
+            and isinstance(entry.get("not_passed", []), list)
+            and all(isinstance(t, str) for t in entry.get("not_passed", []))
         ):
-            good[str(path)] = entry
+            good[str(path)] = {**entry, "not_passed": entry.get("not_passed", [])}
     return good
 
 

@@ -32,10 +32,11 @@ from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
-from pytest_imagegen.cassette.environment import KEY_VARIABLES, Environment, EnvPatcher, missing_keys
+from pytest_imagegen.cassette.environment import Environment, EnvPatcher, missing_keys
 from pytest_imagegen.cassette.network import blocked_network, network_open
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_BASE_URL",
     "DUMMY_API_KEY",
-    "KEY_VARIABLES",
     "client_environment",
     "open_cassette",
     "service_for",
@@ -66,12 +66,15 @@ def client_environment(
     With ``patcher`` (a test's ``monkeypatch``), the changes are made through it and undone with its own,
     last in, first out; otherwise they are undone when the block ends."""
     env = os.environ if environ is None else environ
-    changes: dict[str, str] = dict.fromkeys(missing_keys(env), DUMMY_API_KEY)
+    variables = registry.key_variables()  # every registered shape's
+    changes: dict[str, str] = dict.fromkeys(
+        missing_keys(env, variables, registry.key_alternatives()), DUMMY_API_KEY
+    )
     base_url = cassette.config.base_url
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()
         # A real key has no business with a local emulator: it gets the dummy too.
-        changes.update(dict.fromkeys(KEY_VARIABLES, DUMMY_API_KEY))
+        changes.update(dict.fromkeys(variables, DUMMY_API_KEY))
         changes["OPENAI_BASE_URL"] = url
         changes["AZURE_OPENAI_ENDPOINT"] = url.removesuffix("/v1")
         cassette.redirect_to = url

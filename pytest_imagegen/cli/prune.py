@@ -15,13 +15,25 @@ from typing import Any
 
 from pytest_imagegen.errors import CassetteError
 
-__all__ = ["prune_command"]
+__all__ = ["cache_dir_of", "prune_command"]
 
 Out = Callable[[str], None]
 
 
 def _explicit(args: argparse.Namespace) -> Path | None:
-    return Path(args.cache_dir) / "d" / "imagegen" if args.cache_dir else None
+    return Path(args.cache_dir) / "d" / "imagegen" if getattr(args, "cache_dir", None) else None
+
+
+def cache_dir_of(args: argparse.Namespace) -> Path:
+    """This plugin's folder in pytest's cache for a command over ``args.paths``, as prune finds it:
+    ``--cache-dir``, else that of the project the first PATH belongs to (``report`` reads it too)."""
+    from pytest_imagegen.cassette.storage import project_root
+
+    explicit = _explicit(args)
+    if explicit is not None:
+        return explicit
+    first = Path(args.paths[0]) if getattr(args, "paths", None) else Path.cwd()
+    return project_root(first.resolve()) / ".pytest_cache" / "d" / "imagegen"
 
 
 class _Records:

@@ -254,6 +254,11 @@ def session_verdict(
         verdict.cassette_lines = expiry_lines(outcomes, rootdir)
         return verdict
     lines = summary_lines(outcomes)
+    if lines:
+        from pytest_imagegen.cli.totals import replay_line
+
+        played = replay_line(outcomes)  # interactions, images, bytes on disk and sent, usage
+        lines[1:1] = [f"  {played}"] if played else []
     lines += expiry_lines(outcomes, rootdir)
     if partial is None:
         from pytest_imagegen.cassette.orphans import find_orphans

@@ -143,3 +143,13 @@ def test_environment_changes_are_undone_last_in_first_out() -> None:
     assert environ == {"A": "2", "B": "x"}
     first.undo()
     assert environ == {"A": "1"}
+
+
+def test_the_session_s_key_variables_are_the_built_in_shapes() -> None:
+    # The session sets its dummies before the registry is loaded (that loads the contract and Pillow), from
+    # a copy of the built-in shapes' variables; a cassette asks the registry. They must agree.
+    from pytest_imagegen.cassette.environment import KEY_ALTERNATIVES, KEY_VARIABLES
+    from pytest_imagegen.contract import registry
+
+    assert registry.key_variables() == KEY_VARIABLES
+    assert set(KEY_ALTERNATIVES) == set(registry.key_alternatives())
