@@ -133,12 +133,13 @@ def _head(job: ChatJob, kind: str) -> dict[str, Any]:
 
 async def json_reply(job: ChatJob) -> bytes:
     """The chat completion as one JSON body."""
-    message: dict[str, Any] = {"role": "assistant", "content": job.text}
+    # ``refusal`` and the choice's ``logprobs`` are required (official ``CreateChatCompletionResponse``).
+    message: dict[str, Any] = {"role": "assistant", "content": job.text, "refusal": None}
     if job.image is not None:
         message["images"] = [await _image_entry(job.image)]
     body = {
         **_head(job, "chat.completion"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
         "usage": _usage(job),
     }
     return json.dumps(body, indent=2).encode()
