@@ -96,7 +96,8 @@ def _prompt_text(chat_messages: Any) -> str:
 
 def make_chat_job(params: Mapping[str, Any], state: EmulatorState) -> ChatJob:
     """Validate a request and resolve what to produce; ``RequestValidationError`` for an invalid one."""
-    request = validate_request("chat", dict(params))
+    # As strict as the service: a model the table does not know is refused.
+    request = validate_request("chat", dict(params), strict=True)
     identity = json.dumps(
         {k: v for k, v in params.items() if k not in _DELIVERY_FIELDS}, sort_keys=True, default=str
     )

@@ -91,7 +91,8 @@ class ResponsesJob:
 
 def make_responses_job(params: Mapping[str, Any], state: EmulatorState) -> ResponsesJob:
     """Validate a request and resolve what to produce; ``RequestValidationError`` for an invalid one."""
-    request = validate_request("responses", dict(params))
+    # As strict as the service: unknown models and fields are refused (``validate_request``'s ``strict``).
+    request = validate_request("responses", dict(params), strict=True)
     previous_image: ImageSpec | None = None
     if request.previous_response_id is not None:
         known, previous_image = state.previous_response(request.previous_response_id)
