@@ -20,9 +20,11 @@ from pytest_imagegen.safety.credentials import mask_text
 
 __all__ = [
     "DUMMY_API_KEY",
+    "EMULATOR_NO_ROUTE_HEADER",
     "CassetteError",
     "CassetteExpired",
     "CassetteMiss",
+    "EmulatorCannotAnswer",
     "ImagegenAPIError",
     "ImagegenError",
     "RecordingNeedsKeyError",
@@ -193,6 +195,28 @@ class RecordingNeedsKeyError(ImagegenError):
             f"recording {method} {url}{where} needs a real key, and OPENAI_API_KEY (or AZURE_OPENAI_API_KEY; "
             "GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API) is not set; nothing was sent. Set it, or "
             "record from the bundled emulator with --imagegen-base-url=emulator."
+        )
+
+
+#: The header the bundled emulator marks a reply with when it has no route for the request (its 404
+#: ``Invalid URL``): a recording from the emulator refuses such a request (``EmulatorCannotAnswer``).
+EMULATOR_NO_ROUTE_HEADER = "x-imagegen-emulator-no-route"
+
+
+class EmulatorCannotAnswer(ImagegenError):
+    """Recording from the bundled emulator, a request went to a host or an operation it does not serve:
+    nothing was recorded."""
+
+    def __init__(self, method: str, url: str, host: str, test_id: str | None) -> None:
+        self.url = url
+        self.host = host
+        where = f" in {test_id}" if test_id else ""
+        super().__init__(
+            f"recording from the bundled emulator{where}: it cannot answer {method} {url} (host {host}); "
+            "nothing was recorded. The emulator serves the Images API, the Responses API, chat completions "
+            "and the Gemini API (under any path prefix), nothing else. Record this test from the real "
+            "service (without --imagegen-base-url=emulator), or make this request outside the test's "
+            "cassette."
         )
 
 
