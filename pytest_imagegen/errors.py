@@ -168,15 +168,27 @@ class CassetteExpired(ImagegenError):
     """A cassette is older than ``imagegen_max_age`` and ``on_expiry`` is ``fail``: nothing was replayed."""
 
     def __init__(
-        self, path: str, age: str, test_id: str | None, outcome: dict[str, Any] | None = None
+        self,
+        path: str,
+        age: str,
+        test_id: str | None,
+        outcome: dict[str, Any] | None = None,
+        *,
+        key: str = "OPENAI_API_KEY",
+        emulator: bool = False,
     ) -> None:
         self.path = path
         self.outcome = outcome or {}
         where = f" (used by {test_id})" if test_id else ""
+        command = f"pytest '{test_id or '<test>'}' --imagegen-record=rewrite"
+        # ``key``: the variable of the cassette's own service (GEMINI_API_KEY for the Gemini API...);
+        # ``emulator``: it was recorded from the bundled emulator, which needs none.
+        how = f"{command}, with {key} set"
+        if emulator:
+            how += "; it was recorded from the bundled emulator: add --imagegen-base-url=emulator to record it there"
         super().__init__(
-            f"cassette {path}{where} has expired: {age}. Record it again (pytest '{test_id or '<test>'}' "
-            "--imagegen-record=rewrite, with OPENAI_API_KEY set), check it against the live service with "
-            "--imagegen-drift, or raise imagegen_max_age."
+            f"cassette {path}{where} has expired: {age}. Record it again ({how}), check it against the "
+            "live service with --imagegen-drift, or raise imagegen_max_age."
         )
 
 

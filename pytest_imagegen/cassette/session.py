@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.miss import key_variable
 from pytest_imagegen.cassette.network import blocked_network
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
@@ -170,8 +171,14 @@ def _mind_age(cassette: ImagegenCassette, *, cache_dir: Path | None) -> Imagegen
         return cassette
     if config.on_expiry == "fail":
         cassette.expiry = expiry
+        uris = [str(req.record.get("uri", "")) for req, _ in cassette.data]
         raise CassetteExpired(
-            str(cassette.file_path), expiry.describe(), cassette.test_id, cassette.outcome()
+            str(cassette.file_path),
+            expiry.describe(),
+            cassette.test_id,
+            cassette.outcome(),
+            key=key_variable(uris[0]) if uris else "OPENAI_API_KEY",
+            emulator=cassette.meta.get("service") == "emulator",
         )
     if config.on_expiry == "rerecord":
         cassette = ImagegenCassette.load(
