@@ -87,19 +87,24 @@ def _widened(component: str, error: Any) -> bool:
     )
 
 
-def _leaves(error: Any) -> list[Any]:
-    """The innermost errors of an ``anyOf``/``oneOf`` failure (the ones that say what is wrong)."""
+def _acceptable(component: str, error: Any) -> bool:
+    """Whether ``error`` is only the widened ``size``: itself, or, for an ``anyOf``/``oneOf``, in every
+    error of one of its branches."""
+    if _widened(component, error):
+        return True
     if not error.context:
-        return [error]
-    return [leaf for sub in error.context for leaf in _leaves(sub)]
+        return False
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return any(all(_acceptable(component, sub) for sub in subs) for subs in branches.values())
 
 
 def check(component: str, document: Any) -> list[str]:
     """What in ``document`` breaks ``component`` (empty: it conforms)."""
     found: list[str] = []
     for error in validator(component).iter_errors(document):
-        leaves = _leaves(error)
-        if all(_widened(component, leaf) for leaf in leaves) or _widened(component, error):
+        if _acceptable(component, error):
             continue
         where = "$" + "".join(f"[{p!r}]" for p in error.absolute_path)
         found.append(f"{component} {where}: {error.message[:300]}")
