@@ -258,13 +258,18 @@ def _prune(args: argparse.Namespace, files: list[Path]) -> int:
 
 def _diff(args: argparse.Namespace, files: list[Path]) -> int:
     """Exit status as diff(1)'s: 0 nothing changed (beyond volatile values), 1 changes, 2 trouble."""
-    from pytest_imagegen.cli.diff import diff_cassettes, report
-    from pytest_imagegen.cli.review import GitError, folder_pairs, git_pairs, load_side
+    from pytest_imagegen.cli.diff import CassetteDiff, diff_cassettes, report
+    from pytest_imagegen.cli.review import GitError, folder_pairs, git_pairs, git_unchanged, load_side
 
     out = _Output(0)
+    same: list[CassetteDiff] = []  # cassettes git says did not change: counted as the folder mode does
     try:
         if args.git is not None:
             pairs = list(git_pairs(args.git, args.paths or [Path(".")], Path.cwd()))
+            same = [
+                CassetteDiff(n, "same")
+                for n in git_unchanged(args.git, args.paths or [Path(".")], Path.cwd())
+            ]
         else:
             if len(args.paths) != 2:
                 args.parser.error("give two cassettes or folders (OLD NEW), or --git REV [PATH...]")
@@ -297,7 +302,7 @@ def _diff(args: argparse.Namespace, files: list[Path]) -> int:
         except Exception as exc:  # no cassette may make the command print a traceback
             failed += 1
             out(f"{name}: not compared: {_why(exc)}")
-    for line in report(diffs, volatile=args.volatile):
+    for line in report([*diffs, *same], volatile=args.volatile):
         out(line)
     if failed:
         return 2

@@ -19,6 +19,7 @@ from typing import Any
 from pytest_imagegen.errors import (
     CassetteError,
     CassetteMiss,
+    EmulatorCannotAnswer,
     NetworkBlockedError,
     RecordingNeedsKeyError,
     SchemaAssertionError,
@@ -33,6 +34,7 @@ PLUGIN_ERRORS: tuple[type[BaseException], ...] = (
     SecretLeakError,
     SchemaAssertionError,
     RecordingNeedsKeyError,
+    EmulatorCannotAnswer,
     NetworkBlockedError,
 )
 _SHOWN_FRAMES = 3

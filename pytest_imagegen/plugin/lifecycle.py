@@ -273,13 +273,14 @@ def session_verdict(
                 f"{len(verdict.orphans)} orphan cassette(s) and {count} never-played interaction(s) "
                 "(--imagegen-strict-unused)"
             )
+            # The folders this run looked in, as the commands take them (not a placeholder to fill in).
+            where = scopes or [Path(str(p)).parent for p in [*verdict.orphans, *unplayed]]
+            folders = " ".join(sorted({_display(str(folder), rootdir) for folder in where}))
             remedies = []
             if verdict.orphans:
-                remedies.append("delete orphans with `imagegen-cassettes prune --orphans CASSETTE_DIR`")
+                remedies.append(f"delete orphans with `imagegen-cassettes prune --orphans {folders}`")
             if count:
-                remedies.append(
-                    "remove never-played interactions with `imagegen-cassettes prune CASSETTE_DIR`"
-                )
+                remedies.append(f"remove never-played interactions with `imagegen-cassettes prune {folders}`")
             lines.append(
                 f"imagegen: failing the run: {verdict.failure}. To clean up, {' and '.join(remedies)} "
                 "(--dry-run lists what would go)."

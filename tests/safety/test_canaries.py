@@ -164,7 +164,8 @@ def test_dall_e_urls_gzipped_and_a_signed_download(imagegen_openai, imagegen_cas
     with httpx2.Client(base_url=str(imagegen_openai.base_url), headers=plain_headers(imagegen_openai)) as client:
         edit = client.post(
             "images/edits",
-            json={"model": "gpt-image-2", "prompt": "from a signed url", "size": "64x64", "images": [{"image_url": urls[1]}]},
+            # A JSON edit takes the four sizes the official schema lists, no free-form one.
+            json={"model": "gpt-image-2", "prompt": "from a signed url", "size": "1024x1024", "images": [{"image_url": urls[1]}]},
         )
     assert edit.status_code == 200
 
