@@ -93,9 +93,9 @@ def shown(value: Any, limit: int = _VALUE_LIMIT) -> str:
 def _field_shown(value: Any, key: str | None) -> str:
     """``shown``, also hiding text held by a field named like a credential (``api_key``, ``token``)."""
     if key is not None and isinstance(value, str) and len(value.strip()) >= 8:
-        from pytest_imagegen.safety.redact_rules import SECRET_FIELD_NAME
+        from pytest_imagegen.safety.redact_rules import is_secret_field_name
 
-        if SECRET_FIELD_NAME.search(key):
+        if is_secret_field_name(key):
             return "<value of a secret-named field hidden>"
     return shown(value)
 

@@ -90,9 +90,9 @@ class DriftCassette(ImagegenCassette):
         them: a conversation's next turn names the live reply it continues (``previous_response_id``),
         which the cassette holds under its stable id. (The live request itself is left as it is: the
         recording that may replace it derives its ids from it, as the first recording did.)"""
-        if not self.ids:
+        if not (self.ids or self.urls):
             return request
-        record = normalize.normalize_request(request.record, self.ids)
+        record = normalize.normalize_request(request.record, self.ids, self.urls)
         if record == request.record:
             return request
         return RecordedRequest(record, index.match_key(match.fingerprint(record, self.config.match_on)))
