@@ -31,6 +31,7 @@ from pytest_imagegen.cassette.requests import LiveReply, LiveRequest, RecordedRe
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
 from pytest_imagegen.safety import normalize
+from pytest_imagegen.safety.credentials import mask_text
 
 __all__ = ["DRIFT_MODES", "DriftCassette", "DriftMode", "drifted"]
 
@@ -125,7 +126,8 @@ class DriftCassette(ImagegenCassette):
             {
                 "index": position,
                 "request": request_line(self.data[position][0].record),
-                "changes": [[c.grade, c.path, c.what] for c in changes],
+                # The report is printed (and kept in CI logs): the run's secrets are masked in it.
+                "changes": [[c.grade, c.path, mask_text(c.what, self.secrets)] for c in changes],
             }
         )
         if self.update and drifted(changes):
