@@ -97,7 +97,9 @@ class _Walk:
     def secret(self, value: Any) -> Any:
         """Everything under a credential-named field: each string replaced, structure kept."""
         if isinstance(value, str):
-            return value if (not value or is_marker_text(value)) else REDACTED
+            if is_marker_text(value):
+                return self.text(value)  # a marker: only the digest of an earlier version goes
+            return value if not value else REDACTED
         if isinstance(value, Pairs):
             return Pairs((key, self.secret(item)) for key, item in value)
         if isinstance(value, list):

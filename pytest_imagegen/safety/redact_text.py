@@ -105,6 +105,10 @@ _QUERY_PARAM = re.compile(
     r"(?:(?<=[?&;])|(?<=&amp;)|(?<=\\u0026))(?P<key>[A-Za-z0-9_.\-]{1,64})=(?P<value>" + QUERY_VALUE + "+)"
 )
 
+# A marker with the digest earlier versions put in it (``sk-REDACTED-1a2b3c4d``): a digest of the secret,
+# a test against a dictionary. Redaction (``imagegen-cassettes scrub``) drops it; the marker stays.
+_OLD_DIGEST = re.compile(r"(REDACTED(?:-SIG)?)-[0-9a-f]{8}(?![0-9A-Za-z])")
+
 # What _redact_url can change: userinfo, org-/user- path ids, the query, the fragment.
 _URL_MAY_HOLD = re.compile(r"[@?#]|org-|user-")
 
@@ -317,6 +321,8 @@ class Redactor:
 
     def text(self, text: str, *, reply: bool = False) -> str:
         """``text`` redacted; a ``reply``'s text also loses what the service's own messages name."""
+        if "REDACTED-" in text:
+            text = _OLD_DIGEST.sub(r"\1", text)
         if "://" in text:
             text = URL_IN_TEXT.sub(lambda m: _redact_url(m.group(0), self.rules, set()), text)
         if self.run_secrets:

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from pytest_imagegen.cassette import index, match
+from pytest_imagegen.cli import main
 from pytest_imagegen.config import DEFAULT_MATCH_ON
 from pytest_imagegen.wire.bodies import parse_body
 from tests.engine.conftest import Tape
@@ -137,3 +138,23 @@ def test_a_dictionary_recovers_nothing(cassette_text: str, kind: str) -> None:
         if rebuilt & (stored_keys | hex_runs):
             recovered.append(f"{candidate}: a key over the bytes it was sent in is in the cassette")
     assert recovered == []
+
+
+def test_scrub_removes_the_digests_an_earlier_version_put_in_markers(tmp_path: Path) -> None:
+    # Earlier versions stored a password as REDACTED-<sha256(password)[:8]>: such a cassette neither
+    # matches today's replay nor keeps the secret safe. `imagegen-cassettes scrub` drops the digests.
+    tape = Tape(tmp_path / "cassettes", "tests/test_x.py::test_old")
+    call = ("/v1/images/generations", b'{"prompt":"use sunshine77 now","password":"sunshine77"}')
+    with Loopback(echo) as service, tape.open("once", check_contract=False) as cassette:
+        httpx.post(service.base_url + call[0], content=call[1], headers={"content-type": "application/json"})
+    old = hashlib.sha256(PASSWORD.encode()).hexdigest()[:8]
+    text = cassette.file_path.read_text().replace('"REDACTED"', f'"REDACTED-{old}"')
+    cassette.file_path.write_text(text.replace("use REDACTED now", f"use REDACTED-{old} now"))
+    assert old in cassette.file_path.read_text()
+    assert main(["scrub", str(cassette.file_path)]) == 0
+    assert old not in cassette.file_path.read_text()
+    with tape.open("none", check_contract=False) as replay:
+        httpx.post(
+            "http://127.0.0.1:9" + call[0], content=call[1], headers={"content-type": "application/json"}
+        )
+        assert replay.all_played
