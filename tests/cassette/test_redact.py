@@ -322,3 +322,31 @@ def test_literals_found_earlier_are_removed_from_a_later_call() -> None:
     assert redact_interaction(echoed)[0]["response"]["body"] == {"string": "token gw-tok-5566 rejected"}
     out, _ = redact_interaction(echoed, literals=found)
     assert out["response"]["body"] == {"string": "token REDACTED rejected"}
+
+
+def test_literal_secrets_are_compiled_once_per_set_not_once_per_interaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 26: the literal matcher was rebuilt for every recorded interaction (recording time grew with
+    # the square of a cassette's length). Now one set of secrets is compiled once.
+    from pytest_imagegen.safety import literals
+
+    built: list[frozenset[str]] = []
+    original = literals.Literals.__init__
+
+    def counting(self: literals.Literals, values: Any) -> None:
+        built.append(frozenset(values))
+        original(self, values)
+
+    monkeypatch.setattr(literals.Literals, "__init__", counting)
+    literals._cached.cache_clear()
+    secrets = {KEY, ORG, "tenant-blue-42"}
+    for n in range(300):
+        interaction = _interaction(
+            {"authorization": [f"Bearer {KEY}"]},
+            response_body={"json": {"note": f"reply {n} for {ORG}"}},
+        )
+        out, found = redact_interaction(interaction, literals=secrets)
+        assert ORG not in str(out)
+        secrets |= found
+    assert len(built) <= 4
