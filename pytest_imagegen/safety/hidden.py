@@ -55,6 +55,8 @@ def _decodings(run: str) -> Iterator[bytes]:
         if raw not in seen:
             seen.add(raw)
             yield raw
+            if skip == 0 and sniff_image_format(raw) is not None:
+                return  # an image from its first character: no other alignment is worth decoding
 
 
 def _inflated(raw: bytes) -> bytes | None:
