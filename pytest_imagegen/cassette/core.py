@@ -53,6 +53,7 @@ from pytest_imagegen.cassette.requests import (
     same_fingerprint,
 )
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 from pytest_imagegen.safety import normalize, redact, redact_rules, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
@@ -122,8 +123,9 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
         self.rules = redact_rules.RedactionRules(
-            headers=config.redact_headers,
-            query_keys=config.redact_query,
+            # Beyond the built-in rules: where each API shape says its credentials travel.
+            headers=(*config.redact_headers, *registry.credential_headers()),
+            query_keys=(*config.redact_query, *registry.credential_query_keys()),
             patterns=tuple(re.compile(p) for p in config.redact_patterns),
             values=config.secret_values,
             redact_user=config.redact_user,
@@ -134,6 +136,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
         self._rendered: dict[int, Rendered] = {}
         self.recorded_count = 0
+        self.missed_count = 0  # requests it could not answer (the session's report lists the cassette)
         self._recorded_keys: list[str] = []
         # Entries of loaded interactions by content (``metadata.content_key``), made on the first record.
         self._loaded_entries: dict[str, dict[str, Any]] | None = None
@@ -174,6 +177,8 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             outcome["undated"] = True
         if self._abandoned and self.recorded_count:
             outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
+        if self.missed_count:
+            outcome["missed"] = self.missed_count
         return outcome
 
     def abandon(self) -> None:
@@ -191,9 +196,8 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     ) -> LiveRequest:
         """A live request with its match key, computed on the redacted and trimmed method, URI and body.
 
-        This is the one function that turns a request into what is stored and matched, at record time
-        and at replay alike (``record`` stores its ``record`` as it is). Headers are never matched, so
-        they are left for ``record`` to clean.
+        The one function that makes what is stored and matched, at record and replay time alike. Headers
+        are never matched, so they are left for ``record`` to clean.
         """
         __tracebackhide__ = True
         if raw_key is None:
@@ -334,7 +338,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             from pytest_imagegen.cassette import checks  # the contract: imported only when needed
 
             try:
-                problems = checks.check_interaction(
+                problems = checks.contract_problems(
                     {"request": request.record, "response": response}, strict=strict
                 )
             except UNUSABLE as exc:
@@ -483,6 +487,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     def miss(self, request: RecordedRequest) -> CassetteMiss:
         """The error for a request this cassette cannot answer, with the nearest recorded request."""
+        self.missed_count += 1
         return miss_error(
             request,
             [req.record for req, _ in self.data],

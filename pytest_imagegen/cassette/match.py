@@ -14,7 +14,9 @@ What the fingerprint leaves out, and why:
   which picks the wire version of an Azure deployment, not what is asked;
 - multipart boundaries: parts are compared by name and value, files by their name, file name, content
   type and a digest of the original bytes (kept in the cassette even when the upload itself is trimmed
-  to a placeholder): the same bytes sent as ``mask.png`` or as ``image/jpeg`` are another request.
+  to a placeholder): the same bytes sent as ``mask.png`` or as ``image/jpeg`` are another request;
+- an image placeholder's ``preview`` (``safety/preview.py``): the sha256 beside it already tells images
+  apart, and a cassette recorded before previews, or with another Pillow, still matches.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
+from pytest_imagegen.contract import registry
 from pytest_imagegen.safety.trim import file_digest
 
 __all__ = [
@@ -42,16 +45,12 @@ __all__ = [
 
 # Query keys whose values differ between runs without changing what is asked (credentials and SAS
 # timestamps). They are redacted before matching as well; ignoring them keeps old cassettes matching.
+# Each API shape adds its own (``volatile_query_keys``: its credential and volatile query keys, such as
+# the Gemini API's ``key`` and Azure's ``api-version``).
 VOLATILE_QUERY_KEYS = frozenset(
-    {"api-key", "api_key", "key", "token", "access_token", "sig", "signature", "se", "st", "skt", "ske"}
-    | {"api-version"}
+    {"api_key", "token", "access_token", "sig", "signature", "se", "st", "skt", "ske"}
 )
 
-# The operations this plugin knows, named by the end of their path whatever the base URL before it.
-_OPERATION = re.compile(
-    r"(/images/(?:generations|edits|variations)|/responses(?:/[^/]+)*|/chat/completions"
-    r"|/models/[^/:]+:[A-Za-z]+)/?$"
-)
 # Otherwise: what follows an Azure deployment, or the last version segment (v1, v1beta, v2alpha1).
 _BASE_PREFIX = re.compile(r"^(?:.*/openai/deployments/[^/]+|.*/v\d+(?:alpha|beta)?\d*(?=/))")
 
@@ -62,12 +61,20 @@ def _canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# A placeholder's preview in canonical JSON: its keys are sorted, so ``sha256`` always follows it.
+_PREVIEW = re.compile(r'"preview":"[A-Za-z0-9+/]*",(?="sha256":"[0-9a-f]{64}")')
+
+
+def _without_previews(text: str) -> str:
+    return _PREVIEW.sub("", text) if '"preview":"' in text else text
+
+
 def body_key(body: Mapping[str, Any]) -> Hashable:
     """A hashable form of a parsed body that ignores key order, whitespace and multipart boundaries."""
     if not body:
         return ()
     if "json" in body:
-        return ("json", _canonical_json(body["json"]))
+        return ("json", _without_previews(_canonical_json(body["json"])))
     if "multipart" in body:
         fields: list[tuple[str, str]] = []
         files: list[tuple[str, str, str, str]] = []
@@ -97,9 +104,9 @@ def operation_path(path: str) -> str:
     ``/openai/deployments/NAME/images/generations`` are all ``/images/generations``; an unknown path loses
     what precedes its last version segment (``/api/v1/files/x`` is ``/files/x``), or stays as it is.
     """
-    known = _OPERATION.search(path)
-    if known:
-        return known.group(1)
+    known = registry.operation_path(path)  # the operations of every API shape (``ApiShape.operations``)
+    if known is not None:
+        return known
     return _BASE_PREFIX.sub("", path, count=1) or path
 
 
@@ -107,7 +114,8 @@ def _query(query: str) -> tuple[tuple[str, str], ...]:
     if not query:
         return ()
     pairs = parse_qsl(query, keep_blank_values=True)
-    return tuple(sorted((k, v) for k, v in pairs if k.lower() not in VOLATILE_QUERY_KEYS))
+    volatile = VOLATILE_QUERY_KEYS | registry.volatile_query_keys()
+    return tuple(sorted((k, v) for k, v in pairs if k.lower() not in volatile))
 
 
 def canonical_query(query: str) -> str:

@@ -24,9 +24,10 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio.to_thread
+from starlette.routing import BaseRoute, Route
 
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.aspect_ratios import aspect_size
@@ -37,7 +38,10 @@ from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.gemini import key_is_valid
 from pytest_imagegen.emulator.state import EmulatorState
 
-__all__ = ["ChatJob", "json_reply", "make_chat_job", "provider_key_error", "stream_frames"]
+if TYPE_CHECKING:
+    from pytest_imagegen.emulator.app import _Handler
+
+__all__ = ["ChatJob", "json_reply", "make_chat_job", "provider_key_error", "routes", "stream_frames"]
 
 #: Request fields that change how the reply is delivered, not what it holds: out of the image seed.
 _DELIVERY_FIELDS: Final = frozenset({"stream", "stream_options", "user", "metadata"})
@@ -96,7 +100,8 @@ def _prompt_text(chat_messages: Any) -> str:
 
 def make_chat_job(params: Mapping[str, Any], state: EmulatorState) -> ChatJob:
     """Validate a request and resolve what to produce; ``RequestValidationError`` for an invalid one."""
-    request = validate_request("chat", dict(params))
+    # As strict as the service: a model the table does not know is refused.
+    request = validate_request("chat", dict(params), strict=True)
     identity = json.dumps(
         {k: v for k, v in params.items() if k not in _DELIVERY_FIELDS}, sort_keys=True, default=str
     )
@@ -133,12 +138,13 @@ def _head(job: ChatJob, kind: str) -> dict[str, Any]:
 
 async def json_reply(job: ChatJob) -> bytes:
     """The chat completion as one JSON body."""
-    message: dict[str, Any] = {"role": "assistant", "content": job.text}
+    # ``refusal`` and the choice's ``logprobs`` are required (official ``CreateChatCompletionResponse``).
+    message: dict[str, Any] = {"role": "assistant", "content": job.text, "refusal": None}
     if job.image is not None:
         message["images"] = [await _image_entry(job.image)]
     body = {
         **_head(job, "chat.completion"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
         "usage": _usage(job),
     }
     return json.dumps(body, indent=2).encode()
@@ -161,3 +167,12 @@ async def stream_frames(job: ChatJob) -> AsyncIterator[bytes]:
         yield chunk({"role": "assistant", "content": "", "images": [await _image_entry(job.image)]})
     yield chunk({"role": "assistant", "content": ""}, "stop", usage=_usage(job))
     yield _frame("[DONE]")
+
+
+def routes(handler: _Handler) -> list[BaseRoute]:
+    """Chat completions, as OpenAI serves them and under a gateway's ``/api/v1`` (the module
+    ``contract/chat/shape.py`` names)."""
+    return [
+        Route("/v1/chat/completions", handler.chat_route, methods=["POST"]),
+        Route("/api/v1/chat/completions", handler.chat_route, methods=["POST"]),
+    ]
