@@ -115,8 +115,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # Recording from the bundled emulator: where requests to other hosts are sent instead.
         self.redirect_to: str | None = None
         self.meta: dict[str, Any] = {}
-        # Reply ids recorded in this run -> the stable ids stored for them, and the same for pieces of
-        # reply text (loopback origins, signed-URL times): safety/normalize.py.
+        # Reply ids (and loopback origins, signed-URL times) of this run -> what is stored: normalize.py.
         self.ids: dict[str, str] = {}
         self.urls: dict[str, str] = {}
         self._claims = Claims(self)  # two requests sent differently but stored alike stop (identity.py)
@@ -215,10 +214,11 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             literals=self.secrets,
         )
         self.secrets.update(found)
-        cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
+        redacted = cleaned["body"]  # what a recording stores, trimmed with previews
+        cleaned["body"] = trim.trim_body(redacted, keep=self.config.payloads == "keep")
         cleaned = normalize.normalize_request(cleaned)
         key = index.match_key(match.fingerprint(cleaned, self.config.match_on))
-        return LiveRequest(cleaned, key, headers, body, raw_key, url=url)
+        return LiveRequest(cleaned, key, headers, body, raw_key, url=url, redacted_body=redacted)
 
     def _seed(self, stored_request: Mapping[str, Any]) -> str:
         """Replacement ids derive from what was asked, as stored (ids it carries already replaced), and
@@ -236,7 +236,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         sides = {"request": {"headers": headers}, "response": response}
         cleaned, found = redact.redact_interaction(sides, self.rules, literals=self.secrets)
         self.secrets.update(found)
-        method, uri, body = request.record["method"], request.record["uri"], request.record["body"]
+        method, uri, body = request.record["method"], request.record["uri"], request.redacted_body
         cleaned["request"] = {
             "method": method,
             "uri": uri,

@@ -79,9 +79,10 @@ class RecordedRequest:
 
 class LiveRequest(RecordedRequest):
     """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs: its
-    headers, its URL and parsed body as sent (unredacted: kept in memory only, never shown by ``repr``)."""
+    headers, its URL and parsed body as sent (unredacted: kept in memory only, never shown by ``repr``),
+    and its body redacted but not yet trimmed (``redacted_body``: a recording trims it with previews)."""
 
-    __slots__ = ("headers", "raw_body", "url")
+    __slots__ = ("headers", "raw_body", "redacted_body", "url")
 
     def __init__(
         self,
@@ -91,11 +92,13 @@ class LiveRequest(RecordedRequest):
         raw_body: dict[str, Any],
         raw_key: str | None,
         url: str | None = None,
+        redacted_body: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(record, fingerprint, raw_key)
         self.headers = headers
         self.raw_body = raw_body
         self.url = record["uri"] if url is None else url
+        self.redacted_body = (record.get("body") or {}) if redacted_body is None else redacted_body
 
 
 @dataclasses.dataclass(frozen=True)
