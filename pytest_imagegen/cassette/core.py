@@ -36,6 +36,7 @@ from vcr.record_mode import RecordMode
 
 from pytest_imagegen.cassette import index, match, storage
 from pytest_imagegen.cassette.age import Expiry
+from pytest_imagegen.cassette.identity import Claims, raw_key_allowed, sent_form
 from pytest_imagegen.cassette.miss import miss_error
 from pytest_imagegen.cassette.rendering import Rendered, render_reply
 from pytest_imagegen.cassette.requests import (
@@ -114,8 +115,10 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         # Recording from the bundled emulator: where requests to other hosts are sent instead.
         self.redirect_to: str | None = None
         self.meta: dict[str, Any] = {}
-        # Reply ids recorded in this run -> the stable ids stored for them (safety/normalize.py).
+        # Reply ids (and loopback origins, signed-URL times) of this run -> what is stored: normalize.py.
         self.ids: dict[str, str] = {}
+        self.urls: dict[str, str] = {}
+        self._claims = Claims(self)  # two requests sent differently but stored alike stop (identity.py)
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
         self.rules = redact_rules.RedactionRules(
@@ -192,8 +195,10 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     ) -> LiveRequest:
         """A live request with its match key, computed on the redacted and trimmed method, URI and body.
 
-        Headers are never matched, so they are left for ``record`` to clean.
+        The one function that makes what is stored and matched, at record and replay time alike. Headers
+        are never matched, so they are left for ``record`` to clean.
         """
+        __tracebackhide__ = True
         if raw_key is None:
             raw_key, framing = self.raw_key(method, url, headers, raw)
         else:
@@ -206,12 +211,14 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             {"method": method.upper(), "uri": url, "body": body},
             self.rules,
             credentials=headers.multi_items(),
+            literals=self.secrets,
         )
         self.secrets.update(found)
-        cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
+        redacted = cleaned["body"]  # what a recording stores, trimmed with previews
+        cleaned["body"] = trim.trim_body(redacted, keep=self.config.payloads == "keep")
         cleaned = normalize.normalize_request(cleaned)
         key = index.match_key(match.fingerprint(cleaned, self.config.match_on))
-        return LiveRequest(cleaned, key, headers, body, raw_key)
+        return LiveRequest(cleaned, key, headers, body, raw_key, url=url, redacted_body=redacted)
 
     def _seed(self, stored_request: Mapping[str, Any]) -> str:
         """Replacement ids derive from what was asked, as stored (ids it carries already replaced), and
@@ -222,19 +229,32 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         self._recorded_keys.append(key)
         return seed
 
-    def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
-        # Secrets found earlier (a key in a header) are removed from this pair too, wherever they appear.
-        cleaned, found = redact.redact_interaction(interaction, self.rules, literals=self.secrets)
+    def _clean(self, request: LiveRequest, headers: Headers, response: dict[str, Any]) -> dict[str, Any]:
+        """The stored form of a live interaction: the request's method, URI and body as ``make_request``
+        made them (what a replay computes), its headers and the reply redacted here with every secret the
+        run has seen (a key in a header is removed from both), then trimmed and normalized."""
+        sides = {"request": {"headers": headers}, "response": response}
+        cleaned, found = redact.redact_interaction(sides, self.rules, literals=self.secrets)
         self.secrets.update(found)
+        method, uri, body = request.record["method"], request.record["uri"], request.redacted_body
+        cleaned["request"] = {
+            "method": method,
+            "uri": uri,
+            "headers": cleaned["request"]["headers"],
+            "body": body,
+        }
         keep = self.config.payloads == "keep"
         trimmed = trim.trim_interaction(cleaned, keep=keep)
+        timing = self.config.replay_timing == "recorded"
         return normalize.normalize_interaction(
-            trimmed, seed=self._seed, keep_offsets=self.config.replay_timing == "recorded", ids=self.ids
+            trimmed, seed=self._seed, keep_offsets=timing, ids=self.ids, urls=self.urls
         )
 
     def record(self, request: LiveRequest, reply: LiveReply) -> None:
         """Store a real response to ``request`` (called once its body has been read in full)."""
+        __tracebackhide__ = True
         stored, response = self.stored_form(request, reply)
+        self._claims.claim(len(self.data), stored, request, recorded=True)
         self.append(stored, response)
         self.recorded_count += 1
         # Kept even when it breaks the contract (it is what the service said), but the caller is told.
@@ -257,18 +277,14 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             "headers": bodies.stored_headers(headers, "response"),
             "body": body,
         }
-        # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
         headers_kept = bodies.stored_headers(lower_headers(request.headers.multi_items()), "request")
-        raw_request = {  # in reading order: method, uri, headers, body
-            "method": request.record["method"],
-            "uri": request.record["uri"],
-            "headers": headers_kept,
-            "body": request.raw_body,
-        }
-        interaction = self._clean({"request": raw_request, "response": response})
+        interaction = self._clean(request, headers_kept, response)
         # The key of what is stored (normalized like every live request is before matching).
         key = index.match_key(match.fingerprint(interaction["request"], self.config.match_on))
-        stored = RecordedRequest(interaction["request"], key, request.raw_key)
+        # No raw key over bytes that carried a secret: it would be a test against a dictionary.
+        unredacted = sent_form(request, keep=self.config.payloads == "keep")
+        raw_key = request.raw_key if raw_key_allowed(request.record, unredacted) else None
+        stored = RecordedRequest(interaction["request"], key, raw_key)
         stored.meta = self._entry_for(request, interaction)
         return stored, interaction["response"]
 
@@ -366,6 +382,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
     def play_raw(self, raw_key: str) -> int | None:
         """Index of the next unplayed interaction matching a request whose raw key is ``raw_key``, marked
         as played; None when the raw key is unknown (the caller then takes the full path)."""
+        __tracebackhide__ = True
         if not self._raw_lookup:
             return None
         position = self._by_raw.get(raw_key)
@@ -373,11 +390,19 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             return None
         # The same request as a recorded one: it plays what the full match would (identical requests in
         # recorded order), so it is looked up among that recorded request's matches.
-        return self._play_first_unplayed(self.data[position][0].fingerprint)
+        played = self._play_first_unplayed(self.data[position][0].fingerprint)
+        if played is not None:  # a raw key is stored only for a request redaction left as it was
+            self._claims.claim(played, self.data[played][0], None, recorded=False)
+        return played
 
     def play_index(self, request: RecordedRequest) -> int | None:
         """Index of the next unplayed interaction matching ``request``, marked as played; or None."""
-        return self._play_first_unplayed(request.fingerprint)
+        __tracebackhide__ = True
+        played = self._play_first_unplayed(request.fingerprint)
+        if played is not None:
+            live = request if isinstance(request, LiveRequest) else None
+            self._claims.claim(played, self.data[played][0], live, recorded=False)
+        return played
 
     def _load(self) -> None:
         document = storage.read_document(self.file_path, trust_index=True)
