@@ -53,7 +53,10 @@ def parse_duration(value: object) -> timedelta | None:
     if isinstance(value, timedelta):
         result = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        result = timedelta(days=value)
+        try:
+            result = timedelta(days=value)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{value!r} is not {DURATION_HELP}") from None
     elif isinstance(value, str):
         if value.strip().lower() in _OFF:
             return None
@@ -61,7 +64,10 @@ def parse_duration(value: object) -> timedelta | None:
         if found is None:
             raise ValueError(f"{value!r} is not {DURATION_HELP}")
         unit = (found.group(2) or "d")[0].lower()
-        result = float(found.group(1)) * _UNITS[unit]
+        try:
+            result = float(found.group(1)) * _UNITS[unit]
+        except OverflowError:
+            raise ValueError(f"{value!r} is longer than any duration Python can hold") from None
     else:
         raise ValueError(f"{value!r} is not {DURATION_HELP}")
     if result <= timedelta(0):
@@ -138,6 +144,8 @@ class ImagegenConfig:
             raise ConfigError(
                 f"max_age must be a positive duration, got {self.max_age!r}; use {DURATION_HELP}"
             )
+        if self.cassette is not None:
+            _check_cassette_name(self.cassette)
         _check_choice("payloads", self.payloads, PAYLOAD_MODES)
         _check_choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
         for matcher in self.match_on:
@@ -174,6 +182,23 @@ def check_base_url(value: object) -> None:
             f"base URL {text!r} is neither 'emulator' nor an http(s) URL with a host "
             "(for example https://api.openai.com/v1)"
         )
+
+
+#: The longest file name a cassette may be given, in bytes: file systems take 255, and a cassette is
+#: written through a temporary file whose name adds about 30 to it (``cassette/storage.py``).
+MAX_NAME_BYTES = 200
+
+
+def _check_cassette_name(name: str) -> None:
+    """A cassette name (the marker's ``cassette=``) a file system can store: no NUL, no part too long."""
+    if "\0" in name:
+        raise ConfigError(f"cassette {name!r} is not a file name: it holds a NUL character")
+    for part in name.replace("\\", "/").split("/"):
+        if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            raise ConfigError(
+                f"cassette name {part[:40]!r}... is {len(part.encode('utf-8', 'surrogateescape'))} bytes "
+                f"long; a cassette's file name may have at most {MAX_NAME_BYTES}"
+            )
 
 
 def _check_choice(name: str, value: object, valid: Sequence[str]) -> None:
@@ -219,6 +244,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     """A layer's value in the field's type: the string forms of ini and environment values are parsed,
     lists become tuples; anything else is left for the type check to name."""
     if name == "cassette_dir":
+        if isinstance(value, str | os.PathLike) and not str(os.fspath(value)).strip():
+            raise ConfigError(f"{source}: cassette_dir is empty; name a folder (the default is cassettes/)")
         if isinstance(value, str | os.PathLike):
             return Path(value)
         raise ConfigError(f"{source}: cassette_dir must be a path (str or pathlib.Path), got {value!r}")

@@ -29,6 +29,7 @@ __all__ = [
     "ImagegenAPIError",
     "ImagegenError",
     "IndistinguishableRequestsError",
+    "NetworkBlockedError",
     "RecordingNeedsKeyError",
     "RequestValidationError",
     "SchemaAssertionError",
@@ -247,6 +248,10 @@ class RecordingNeedsKeyError(ImagegenError):
             "GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API) is not set; nothing was sent. Set it, or "
             "record from the bundled emulator with --imagegen-base-url=emulator."
         )
+
+
+class NetworkBlockedError(ImagegenError):
+    """A connection (or a name lookup) was refused: the network is blocked in record mode ``none``."""
 
 
 #: The header the bundled emulator marks a reply with when it has no route for the request (its 404

@@ -15,6 +15,7 @@ import httpcore  # noqa: F401 - httpx maps its exceptions by class: a second cop
 import httpcore2  # noqa: F401 - the same for httpx2 (the openai SDK's transport)
 import hypothesis  # noqa: F401 - its pytest plugin's summary would import it in every inner run
 import openai  # noqa: F401
+import pytest
 import yaml  # noqa: F401
 
 import pytest_imagegen
@@ -22,3 +23,12 @@ import pytest_imagegen
 for _module in pkgutil.walk_packages(pytest_imagegen.__path__, "pytest_imagegen."):
     if not _module.name.endswith("__main__"):
         importlib.import_module(_module.name)
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest's ``pytester``, whose inner runs keep their tests' file order: pytest-randomly (a dev
+    dependency, for the one inner run that shuffles on purpose with ``-p randomly``) stays out of them,
+    as ``addopts`` keeps it out of the project's own runs."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+    return pytester

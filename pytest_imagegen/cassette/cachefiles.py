@@ -2,6 +2,12 @@
 owner-only, written atomically, and read as empty when it is missing, foreign or from another version.
 
 They hold nothing a cassette does not (paths and digests of cassette files, interaction numbers).
+
+The folder is made owner-only when this module makes it, and an existing one of this user is narrowed
+to owner-only through a descriptor opened without following links: a folder planted as a symlink is
+never chmod-ed through, and a read-only one is no error (a replay writes nothing there). A file is written
+through a temporary file of a random name, created exclusively and never through a link (a link planted
+at a predictable temporary name would otherwise have the writer truncate its target).
 """
 
 from __future__ import annotations
@@ -9,11 +15,34 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_entries", "write_entries"]
+__all__ = ["private_dir", "read_entries", "write_entries"]
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def private_dir(folder: Path) -> Path:
+    """``folder``, made owner-only if it can be (see the module docstring); never an error."""
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+    except OSError:  # missing (read-only parent), or a link: left as it is
+        return folder
+    try:
+        info = os.fstat(fd)
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o700)
+    except OSError:  # a read-only or immutable folder
+        pass
+    finally:
+        os.close(fd)
+    return folder
 
 
 def read_entries(cache_dir: Path, name: str, key: str, version: int) -> dict[Any, Any]:
@@ -31,12 +60,12 @@ def read_entries(cache_dir: Path, name: str, key: str, version: int) -> dict[Any
 
 def write_entries(cache_dir: Path, name: str, key: str, version: int, entries: Mapping[str, Any]) -> None:
     """Replace the cache file ``name`` with ``entries`` under ``key``: owner-only, written atomically."""
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(cache_dir)
     target = cache_dir / name
-    tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
     text = json.dumps({"version": version, key: dict(entries)}, indent=1, sort_keys=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, target)

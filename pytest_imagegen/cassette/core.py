@@ -5,7 +5,7 @@ rules of each mode (including ``all`` with ``drop_unused_requests``, which is th
 is replaced, and why:
 
 - patching: vcrpy patches and unpatches every HTTP library around each test; this plugin's own httpx and
-  httpx2 stubs are installed once per session and serve whichever cassette is active (``stubs.py``).
+  httpx2 stubs are put in place while a cassette is active and serve it (``stubs.py``).
 - ``_responses``: vcrpy scans every interaction with every matcher for each request; here a dict from
   request match key to interaction indexes answers in one lookup, whatever the cassette size, and
   identical requests still play back in recorded order (vcrpy picks the first unplayed one). Before

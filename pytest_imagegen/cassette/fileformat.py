@@ -13,11 +13,23 @@ The output is deterministic, so re-recording unchanged calls gives identical byt
 
 A document is ``{"format": ..., "version": 2, "meta": {...}, "interactions": [...], "index": {...}}``; the
 ``index`` (see ``index.py``) comes last so that the text before it can be hashed without re-serializing.
+
+Reading is bounded and exact, whatever the file holds:
+
+- a key twice in one object is a ``CassetteError`` (JSON readers keep the last one silently, so text
+  appended after the index could replace the interactions the index describes);
+- the text the index covers (``Document.indexed_text``) is set only when the index is the document's
+  last member and nothing but the closing brace follows it: the index vouches for exactly the bytes
+  that were parsed, or for nothing;
+- at most ``MAX_NODES`` values, counted in the text before it is parsed (a file of millions of tiny
+  values costs seconds and gigabytes to build; the YAML reader has the same limit), and no integer too
+  long for Python to read.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +41,7 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "INDEX_SEPARATOR",
+    "MAX_NODES",
     "Document",
     "dump_covered",
     "finish",
@@ -41,6 +54,10 @@ FORMAT_VERSION = 2
 LEGACY_VERSION = 1
 # What precedes the index in every file this module writes: the hash covers the text before it.
 INDEX_SEPARATOR = ',\n "index": '
+
+#: At most this many values (objects, lists, scalars) in one cassette file; a cassette of 500 recorded
+#: calls holds about 100,000. The same limit as for YAML (``safe_yaml.py``).
+MAX_NODES = 500_000
 
 # One space per level: a cassette nests six levels deep, and two spaces made a third of a small file.
 _INDENT = " "
@@ -123,15 +140,60 @@ def finish(covered: str, index: Mapping[str, Any] | None = None) -> str:
     return covered + INDEX_SEPARATOR + _to_text(dict(index)) + "\n}\n"
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members as a dict; ``_DuplicateKey`` when a key appears twice."""
+    built = dict(pairs)
+    if len(built) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return built
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _too_many_values(text: str) -> bool:
+    """Whether ``text`` holds more than ``MAX_NODES`` JSON values, counted without parsing it: every value
+    but the first follows a comma or opens a container (commas and brackets inside strings count only
+    when the quick count is over the limit, and then strings are taken out and counted again)."""
+    if len(text) <= 2 * MAX_NODES:  # each value takes at least two characters with its separator
+        return False
+
+    def count(source: str) -> int:
+        return source.count(",") + source.count("[") + source.count("{") + 1
+
+    return count(text) > MAX_NODES and count(_STRING.sub('""', text)) > MAX_NODES
+
+
 def _parse_json(text: str, path: str) -> Any:
+    if _too_many_values(text):
+        raise CassetteError(path, f"holds more than {MAX_NODES:,} JSON values; no cassette needs that many")
     try:
-        return json.loads(text)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise CassetteError(
             path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno
         ) from None
+    except _DuplicateKey as exc:
+        raise CassetteError(
+            path,
+            f"holds the key {exc.key!r} twice in one object; a reader would keep one of them silently, "
+            "so the file is not read at all",
+        ) from None
     except RecursionError:
         raise CassetteError(path, "not a cassette: nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits (int() refuses to read it)
+        raise CassetteError(path, f"holds a number Python will not read: {exc}") from None
 
 
 def _parse_yaml(text: str, path: str) -> Any:
@@ -172,14 +234,28 @@ def parse_document(text: str, path: str) -> Document | None:
     check_document(document, path, interactions=False)
     meta = document.get("meta")
     index = document.get("index")
-    covered: str | None = None
-    if isinstance(index, dict):
-        cut = text.rfind(INDEX_SEPARATOR)
-        covered = text[:cut] if cut > 0 else None
     return Document(
         interactions=document["interactions"],
         meta=meta if isinstance(meta, dict) else {},
         index=index if isinstance(index, dict) else None,
-        indexed_text=covered,
+        indexed_text=_covered_text(text, index),
         version=int(version),
     )
+
+
+def _covered_text(text: str, index: Any) -> str | None:
+    """The text before the index, when the index is exactly the document's last member (as ``finish``
+    writes it): the separator, the index, then only the closing brace. Anything else (text appended
+    after the index, an index moved or repeated, a YAML file) leaves the index covering nothing."""
+    if not isinstance(index, dict) or not text.lstrip().startswith("{"):
+        return None
+    cut = text.rfind(INDEX_SEPARATOR)
+    if cut <= 0:
+        return None
+    try:
+        found, end = _DECODER.raw_decode(text, cut + len(INDEX_SEPARATOR))
+    except (ValueError, _DuplicateKey, RecursionError):
+        return None
+    if found != index or text[end:].strip() != "}":
+        return None
+    return text[:cut]

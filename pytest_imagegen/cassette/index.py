@@ -18,9 +18,14 @@ index, a reformatted file or a plugin whose rules mean something else simply rec
 syrupy's serializer ``VERSION`` and vcrpy's cassette format version are), never by a change of comments,
 layout or line endings: an upgrade that does not change the rules leaves every committed index trusted.
 ``tests/cassette/test_rules_version.py`` recomputes the example cassettes' keys and verdicts and fails,
-saying to bump it, when their meaning changed. The digest guards against accidents, not forgery: whoever can edit a cassette can change its
-replies anyway, and ``imagegen-cassettes verify`` recomputes every match key and verdict and reports an
-index that disagrees with its interactions.
+saying to bump it, when their meaning changed.
+
+The index is trusted only for the exact bytes that were parsed: ``fileformat`` refuses a file with a key
+twice in any object (text appended after the index could otherwise replace the interactions it
+describes) and gives the covered text only when the index is the document's last member. The digest
+guards against accidents, not forgery: whoever can edit a cassette can change its replies anyway, so
+``imagegen-cassettes verify`` recomputes every match key and verdict of a trusted index and reports each
+disagreement (``disagreements``); ``scrub`` then re-stamps it.
 
 - raw key: a digest of the request as the client sent it (method, operation path, query, framing
   headers, body bytes), so a request byte-identical to the recorded one is found without parsing,
@@ -38,7 +43,15 @@ from typing import Any, Final
 
 from pytest_imagegen.config import DEFAULT_MATCH_ON
 
-__all__ = ["RULES_VERSION", "TrustedIndex", "build_index", "match_key", "raw_key", "read_index"]
+__all__ = [
+    "RULES_VERSION",
+    "TrustedIndex",
+    "build_index",
+    "disagreements",
+    "match_key",
+    "raw_key",
+    "read_index",
+]
 
 #: What raw keys, match keys and contract verdicts mean. Bump it (and re-stamp the example cassettes) when
 #: a change to matching, the contract or trimming makes an index computed before it wrong.
@@ -149,3 +162,51 @@ def build_index(
         built["match_on"] = matchers
     built["interactions"] = listed
     return built
+
+
+def disagreements(
+    index: Any, covered_text: str | None, interactions: Sequence[Any]
+) -> list[tuple[int | None, str]]:
+    """Where a trusted index says other than its interactions, recomputed: ``(interaction, what)``, or
+    ``(None, what)`` for the index as a whole; [] for an index replay does not trust (it recomputes)."""
+    from pytest_imagegen.cassette import checks, match
+
+    if not digest_matches(index, covered_text):
+        return []
+    match_on = index.get("match_on", list(DEFAULT_MATCH_ON))
+    trusted = read_index(index, covered_text, len(interactions), match_on)
+    if trusted is None or trusted.match_keys is None:
+        return [
+            (
+                None,
+                f"its digest is current, but its entries do not describe these {len(interactions)} interaction(s)",
+            )
+        ]
+    found: list[tuple[int | None, str]] = []
+    for position, (interaction, key, verdict) in enumerate(
+        zip(interactions, trusted.match_keys, trusted.problems, strict=True)
+    ):
+        try:
+            actual = match_key(match.fingerprint(interaction["request"], match_on))
+            problems = checks.contract_problems(interaction)
+        except (KeyError, TypeError, ValueError) as exc:
+            found.append((position, f"cannot be recomputed ({type(exc).__name__}: {exc})"))
+            continue
+        if actual != key:
+            found.append(
+                (
+                    position,
+                    f"gives match key {key}, but the request's is {actual}: replay would answer "
+                    "another request with this reply",
+                )
+            )
+        if sorted(problems) != sorted(verdict):
+            said = "no problem" if not verdict else f"{len(verdict)} problem(s)"
+            found.append(
+                (
+                    position,
+                    f"says the reply has {said}, but it has {len(problems)}: replay would skip its "
+                    "contract check",
+                )
+            )
+    return found

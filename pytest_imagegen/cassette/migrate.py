@@ -18,7 +18,7 @@ from typing import Any
 
 from pytest_imagegen.cassette import fileformat
 from pytest_imagegen.cassette.schema import check_interaction
-from pytest_imagegen.cassette.storage import Interaction, parse_cassette
+from pytest_imagegen.cassette.storage import Interaction, parse_cassette, read_text
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.wire import bodies
 
@@ -120,10 +120,9 @@ def load_any(path: Path) -> tuple[list[Interaction], str]:
     Returns ``(interactions, "imagegen")`` or ``(converted, "vcrpy")`` (``([], "empty")`` for an empty
     file). A file that is neither raises ``CassetteError`` naming it (and the interaction at fault).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_text(path)
+    if text is None:
+        raise CassetteError(str(path), "does not exist")
     if not text.strip():
         return [], "empty"
     document = fileformat.load_raw(text, str(path))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,9 @@ def is_cassette_file(path: Path) -> bool:
     """Whether ``path`` holds a cassette of this plugin (format 2 JSON, or format 1 YAML), judged by its
     first few kilobytes."""
     try:
-        with path.open("rb") as handle:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device is never opened
+            return False
+        with open(path, "rb", opener=_nonblocking) as handle:
             head = handle.read(_HEAD).decode("utf-8", "replace")
     except OSError:
         return False
@@ -105,11 +108,19 @@ def find_orphans(scopes: Iterable[Path], used: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def _digest(path: Path) -> str | None:
+    from pytest_imagegen.cassette.storage import read_file
+    from pytest_imagegen.errors import CassetteError
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        data = read_file(path)
+    except CassetteError:
         return None
+    return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def write_orphans(cache_dir: Path, orphans: Sequence[Path], scopes: Sequence[Path]) -> None:

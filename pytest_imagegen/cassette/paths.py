@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
-__all__ = ["SUFFIX", "cassette_path", "project_root", "safe_name"]
+__all__ = ["SUFFIX", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
 
 SUFFIX = ".json"
 _KNOWN_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
@@ -29,6 +29,18 @@ def project_root(start: Path, *, default: Path) -> Path:
         if any((folder / name).exists() for name in _PROJECT_FILES):
             return folder
     return default
+
+
+def check_cassette_dir(folder: Path) -> None:
+    """``ConfigError`` when ``folder`` cannot hold cassettes: it, or a folder above it, is a file."""
+    from pytest_imagegen.config import ConfigError
+
+    for place in (folder, *folder.parents):
+        if place.exists():
+            if not place.is_dir():
+                what = "is a file" if place == folder else f"is inside {place}, which is a file"
+                raise ConfigError(f"the cassette folder {folder} {what}, not a folder")
+            return
 
 
 def safe_name(name: str) -> str:

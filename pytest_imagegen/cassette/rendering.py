@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_imagegen.cassette.requests import Headers
+from pytest_imagegen.cassette.schema import MAX_OFFSET_MS
 from pytest_imagegen.safety import trim
 from pytest_imagegen.wire import bodies, sse
 
@@ -57,6 +58,9 @@ def render_reply(response: Mapping[str, Any], *, replay_timing: str) -> Rendered
         body = trim.expand_body(stored)
         chunks, headers = _render(body, headers, spliced)
     offsets = [float(e.get("offset_ms") or 0.0) for e in body["sse"]] if "sse" in body else [0.0]
+    if not all(0.0 <= offset <= MAX_OFFSET_MS for offset in offsets):  # NaN fails too
+        # Checked here as well as on load: a file whose index vouches for it skips the load's checks.
+        raise ValueError(f"a stream event's offset_ms is not from 0 to {MAX_OFFSET_MS} ms")
     if replay_timing == "instant":
         for name, value in NO_WAIT_HEADERS.items():
             if name in headers:

@@ -6,6 +6,9 @@ millions of tiny nodes. A cassette never needs aliases (the plugin never writes 
 alias is refused before libyaml builds a single object. libyaml itself stops at 1000 levels of nesting;
 ``schema.check_document`` then holds a document to ``schema.MAX_DEPTH``.
 
+A key twice in one mapping (which PyYAML, like a JSON reader, resolves silently by keeping the last)
+and a merge key (``<<``) are refused too, as is an integer too long for Python to read.
+
 Only YAML (format version 1) needs this; the checks on the parsed document (``schema.py``) are the
 same for every format.
 """
@@ -21,7 +24,7 @@ from pytest_imagegen.errors import CassetteError
 
 __all__ = ["MAX_NODES", "MAX_YAML_BYTES", "load_yaml"]
 
-MAX_YAML_BYTES = 256 * 1024 * 1024  # a cassette with full-size images kept (payloads="keep") is tens of MB
+MAX_YAML_BYTES = 64 * 1024 * 1024  # as storage.MAX_CASSETTE_BYTES
 MAX_NODES = 500_000  # a cassette of 500 recorded calls holds about 100,000
 # Files this small cannot hold enough nodes to matter (libyaml builds ~100 bytes per byte at worst), so
 # only their aliases need a look: a quick text test, then the event scan only if the test is unsure.
@@ -32,7 +35,35 @@ _SMALL = 1024 * 1024
 _MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])[&*][^\s,\[\]{}]")
 
 # libyaml makes loading several times faster; fall back to pure Python where PyYAML was built without it.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]  # a class of PyYAML's, typed Any
+    """The safe loader, refusing a key twice in one mapping and merge keys."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if any(key.tag == _MERGE_TAG for key, _ in node.value):
+            raise yaml.constructor.ConstructorError(
+                None, None, "uses a merge key (<<), which a cassette never needs", node.start_mark
+            )
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"holds the key {key!r} twice in one mapping; a reader would keep one of them "
+                        "silently, so the file is not read at all",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return mapping
+
+
 _STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)
 
 
@@ -76,3 +107,5 @@ def load_yaml(text: str, path: str) -> Any:
         raise _refuse(path, f"not valid YAML: {exc}") from None
     except RecursionError:
         raise _refuse(path, "is nested too deeply to be a cassette") from None
+    except ValueError as exc:  # an integer of thousands of digits (int() refuses to read it)
+        raise _refuse(path, f"holds a number Python will not read: {exc}") from None

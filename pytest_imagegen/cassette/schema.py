@@ -12,7 +12,8 @@ JSON version 2):
 - the document: a mapping with an integer ``version``, an ``interactions`` list and, optionally,
   ``meta`` / ``index`` mappings (their contents belong to the format's owner and are only required to
   be plain data); every key a string, every value plain data (mapping, list, string, integer, float,
-  boolean, null) no deeper than ``MAX_DEPTH``, no string with half a surrogate pair;
+  boolean, null) no deeper than ``MAX_DEPTH``, no string with half a surrogate pair, no text longer than
+  ``MAX_TEXT`` unless it is base64 data;
 - each interaction: a ``request`` with a ``method`` (an HTTP token), a ``uri`` (a URL a client could
   have sent: no spaces or control characters, a valid port), optional ``headers`` and a ``body``; a
   ``response`` with a ``status`` (``code`` an integer in 100..599, ``message`` text), optional
@@ -21,7 +22,8 @@ JSON version 2):
 - headers: a mapping of name to text or a list of texts, without line breaks; reply headers, which a
   client receives again on replay, also plain ASCII with token names (HTTP libraries refuse others);
 - a body: empty, or exactly one of ``json`` (any plain data), ``sse`` (events with ``data``, an
-  ``event`` and ``id`` without line breaks, a ``retry`` and an ``offset_ms`` that are sane numbers),
+  ``event`` and ``id`` without line breaks, a ``retry`` and an ``offset_ms`` that are sane numbers: at
+  most ``MAX_OFFSET_MS``, the longest replay_timing="recorded" will wait),
   ``multipart`` (parts with a ``name`` and either a text ``value`` or a ``file``), ``string``,
   ``base64`` (valid base64) or ``image``;
 - placeholders, wherever one stands (``{"placeholder": FACTS}``): a known format, a mode that format
@@ -49,8 +51,10 @@ from pytest_imagegen.wire.payloads import b64decode_strict
 __all__ = [
     "BODY_KINDS",
     "MAX_DEPTH",
+    "MAX_OFFSET_MS",
     "MAX_PIXELS",
     "MAX_SIDE",
+    "MAX_TEXT",
     "check_document",
     "check_interaction",
 ]
@@ -59,6 +63,13 @@ MAX_DEPTH = 64  # a stored reply is about 15 deep; recursion anywhere downstream
 MAX_SIDE = 16384
 MAX_PIXELS = 50_000_000  # width x height x frames of one placeholder: a synthesized image must stay cheap
 MAX_FRAMES = 1000
+#: The latest a stream event may arrive, in ms from the request: replay_timing="recorded" waits that long,
+#: and no image stream takes ten minutes.
+MAX_OFFSET_MS = 600_000
+#: The longest text one value may hold, unless it is base64 data (an image kept whole, a data URL): a
+#: prompt is at most tens of thousands of characters, and every reader (the leak scan above all) does
+#: work in proportion to the text.
+MAX_TEXT = 2 * 1024 * 1024
 
 BODY_KINDS = ("json", "sse", "multipart", "string", "base64", "image")
 _FORMATS = frozenset({"png", "jpeg", "webp", "gif"})
@@ -74,6 +85,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"[\r\n\0]")
 _ASCII_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_BASE64_DATA = re.compile(r"(?:data:[^,\s]{1,200},)?[A-Za-z0-9+/_-]*={0,2}")
 _DATA_URL_PREFIX = re.compile(r"data:image/[A-Za-z0-9.+-]+(?:;[^,;]*=[^,;]*)*;base64,", re.IGNORECASE)
 
 
@@ -139,6 +151,12 @@ def _check_plain(value: Any, where: str, found: list[tuple[Trail, dict[str, Any]
         item, depth, trail = pop()
         kind = type(item)
         if kind is str:
+            if len(item) > MAX_TEXT and not _BASE64_DATA.fullmatch(item):
+                raise _Bad(
+                    _path(trail, where),
+                    f"is text of {len(item):,} characters; a value may hold at most {MAX_TEXT:,} unless it "
+                    "is base64 data (an image kept whole)",
+                )
             if not item.isascii() and _SURROGATE.search(item):
                 raise _Bad(_path(trail, where), "holds half of a UTF-16 surrogate pair, which is not text")
         elif kind is dict:
@@ -287,10 +305,11 @@ def _check_sse(events: Any, where: str) -> None:
             isinstance(offset, bool)
             or not isinstance(offset, int | float)
             or not math.isfinite(offset)
-            or not 0 <= offset <= 1e9
+            or not 0 <= offset <= MAX_OFFSET_MS
         ):
             raise _Bad(
-                f"{at}.offset_ms", f"expected milliseconds from 0 to 1e9 or null, got {_shown(offset)}"
+                f"{at}.offset_ms",
+                f"expected milliseconds from 0 to {MAX_OFFSET_MS} (ten minutes) or null, got {_shown(offset)}",
             )
 
 

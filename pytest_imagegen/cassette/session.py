@@ -19,7 +19,10 @@ an ``httpx.Client``), so for the duration of a test that uses a cassette:
   built without one;
 - when recording from a service given with ``--imagegen-base-url``, ``OPENAI_BASE_URL`` points at it.
 
-Everything is restored when the test ends.
+Everything is restored when the test ends, last in, first out with the test's own changes when the
+caller passes the test's ``monkeypatch`` (``environment.py``). In record mode ``none`` the network is
+blocked while the cassette is open; a cassette that records lifts the session's block instead
+(``network.py``).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.environment import Environment, EnvPatcher, missing_keys
 from pytest_imagegen.cassette.miss import key_variable
-from pytest_imagegen.cassette.network import blocked_network
+from pytest_imagegen.cassette.network import blocked_network, network_open
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.contract import registry
@@ -53,30 +57,28 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-def _missing_keys(env: MutableMapping[str, str]) -> list[str]:
-    """The key variables a client may find empty (each API shape's ``key_variables``: the openai SDK's,
-    google-genai's), less those whose alternative holds a key (``key_alternatives``: a dummy
-    GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it)."""
-    groups = registry.key_alternatives()
-    taken = {name for group in groups if any(env.get(n) for n in group) for name in group}
-    return [name for name in registry.key_variables() if not env.get(name) and name not in taken]
-
-
 @contextlib.contextmanager
 def client_environment(
     cassette: ImagegenCassette,
     *,
     emulator_url: Callable[[], str],
     environ: MutableMapping[str, str] | None = None,
+    patcher: EnvPatcher | None = None,
 ) -> Iterator[None]:
-    """The environment application code meets while ``cassette`` is open (see the module docstring)."""
+    """The environment application code meets while ``cassette`` is open (see the module docstring).
+
+    With ``patcher`` (a test's ``monkeypatch``), the changes are made through it and undone with its own,
+    last in, first out; otherwise they are undone when the block ends."""
     env = os.environ if environ is None else environ
-    changes: dict[str, str] = dict.fromkeys(_missing_keys(env), DUMMY_API_KEY)
+    variables = registry.key_variables()  # every registered shape's
+    changes: dict[str, str] = dict.fromkeys(
+        missing_keys(env, variables, registry.key_alternatives()), DUMMY_API_KEY
+    )
     base_url = cassette.config.base_url
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()
         # A real key has no business with a local emulator: it gets the dummy too.
-        changes.update(dict.fromkeys(registry.key_variables(), DUMMY_API_KEY))
+        changes.update(dict.fromkeys(variables, DUMMY_API_KEY))
         # OPENAI_BASE_URL is not pointed at the emulator: the stubs send every request for another host
         # there, and the cassette stores the URL the application asked for, not 127.0.0.1 (issue 24).
         if env.get("OPENAI_BASE_URL") == "emulator":  # the option's own variable: not a URL a client takes
@@ -86,16 +88,17 @@ def client_environment(
         cassette.redirect_to = url
     elif not cassette.write_protected and base_url:
         changes["OPENAI_BASE_URL"] = base_url
-    saved = {name: env.get(name) for name in changes}
-    env.update(changes)
+    own: Environment | None = None
+    if patcher is None:
+        patcher = own = Environment(env)
+    for name, value in changes.items():
+        if env.get(name) != value:
+            patcher.setenv(name, value)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
+        if own is not None:
+            own.undo()
 
 
 @contextlib.contextmanager
@@ -107,6 +110,7 @@ def open_cassette(
     emulator_url: Callable[[], str] | None = None,
     location: str | None = None,
     drift: DriftMode | None = None,
+    environment: EnvPatcher | None = None,
 ) -> Iterator[ImagegenCassette]:
     """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules: also
     when the test failed, as a recording may hold the very reply that made it fail, unless the config's
@@ -120,6 +124,8 @@ def open_cassette(
     project around the current directory. ``emulator_url`` starts the bundled emulator and returns its
     base URL (needed only to record with ``base_url="emulator"``). ``location`` is the test's module path
     and name as cassettes are named by (``tests/test_x.py::test_y``), when it differs from ``test_id``.
+    ``environment`` makes the environment changes (the test's ``monkeypatch``: undone with the test's
+    own, last in, first out); without it they are undone when the cassette closes.
     """
     path = cassette_path(config.cassette_dir, location or test_id, config.cassette)
     cassette: ImagegenCassette
@@ -136,9 +142,13 @@ def open_cassette(
     try:
         with contextlib.ExitStack() as stack:
             if emulator_url is not None:
-                stack.enter_context(client_environment(cassette, emulator_url=emulator_url))
+                stack.enter_context(
+                    client_environment(cassette, emulator_url=emulator_url, patcher=environment)
+                )
             if cassette.config.record_mode == "none":
                 stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
+            else:
+                stack.enter_context(network_open())
             yield cassette
     finally:
         stubs.deactivate(cassette)

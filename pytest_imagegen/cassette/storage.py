@@ -43,13 +43,17 @@ __all__ = [
     "parse_cassette",
     "project_cache_dir",
     "read_document",
+    "read_file",
+    "read_text",
     "save_cassette",
 ]
 
 Interaction = dict[str, Any]
 
-# The same bound as for YAML: a cassette with full-size images kept (payloads="keep") is tens of MB.
-MAX_CASSETTE_BYTES = 256 * 1024 * 1024
+# The most a cassette file may hold, read or written: a cassette with full-size images kept
+# (payloads="keep") is a few MB per image; one of placeholders is a few KB per call. Reading, decoding
+# and parsing one costs about three times this in memory, and well under a second.
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 
 # pytest writes these two files into a new cache folder; a folder this module creates gets them too, so
 # git ignores it whichever tool made it first.
@@ -138,20 +142,68 @@ def parse_cassette(text: str, path: str) -> list[Interaction]:
     return [] if document is None else document.interactions
 
 
+def _too_big(path: Path, size: int) -> CassetteError:
+    return CassetteError(
+        str(path),
+        f"is {size:,} bytes, over the {MAX_CASSETTE_BYTES:,} a cassette may have",
+        hint="A cassette this large keeps full-size images (payloads='keep'): record with placeholders, "
+        "or split the test's calls over several cassettes.",
+    )
+
+
+def _not_a_file(path: Path, mode: int) -> CassetteError:
+    if stat.S_ISDIR(mode):
+        return CassetteError(str(path), "is a directory, not a cassette file")
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return CassetteError(str(path), f"is {kind}, not a regular file: a cassette is never read from one")
+
+
+def read_file(path: Path) -> bytes | None:
+    """The bytes of the cassette file at ``path``; None when there is none. Bounded whatever is there:
+    a FIFO, a device (``/dev/zero``, whose size says 0), a directory or a file over
+    ``MAX_CASSETTE_BYTES`` is a ``CassetteError`` before a byte is read, and so is a file that cannot be
+    opened (no permission, a file where a folder of its path should be)."""
+    try:
+        mode = os.stat(path).st_mode  # before opening: opening a device or a FIFO may block or act
+        if not stat.S_ISREG(mode):
+            raise _not_a_file(path, mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CassetteError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        found = os.fstat(fd)  # what was opened, should the path have changed since the stat
+        if not stat.S_ISREG(found.st_mode):
+            raise _not_a_file(path, found.st_mode)
+        if found.st_size > MAX_CASSETTE_BYTES:
+            raise _too_big(path, found.st_size)
+        try:
+            data = handle.read(MAX_CASSETTE_BYTES + 1)
+        except OSError as exc:
+            raise CassetteError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CASSETTE_BYTES:  # it grew while being read
+        raise _too_big(path, len(data))
+    return data
+
+
+def read_text(path: Path) -> str | None:
+    """The text of the cassette file at ``path`` (``read_file``, decoded); None when there is none."""
+    raw = read_file(path)
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
 def read_document(path: Path, *, trust_index: bool = False) -> Document | None:
     """The cassette at ``path``, or None when there is none (no file, or an empty one); ``trust_index``
     as for ``parse_document``."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_CASSETTE_BYTES:  # before reading it: memory stays bounded whatever the file
-            raise CassetteError(
-                str(path), f"is {size:,} bytes, over the {MAX_CASSETTE_BYTES:,} a cassette may have"
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_file(path)
+    if raw is None:
         return None
-    except IsADirectoryError:
-        raise CassetteError(str(path), "is a directory, not a cassette file") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -184,17 +236,17 @@ def project_cache_dir(start: Path, *, pytest_cache: Path | None = None) -> Path:
     """This plugin's folder in the project's pytest cache (``pytest_cache``: pytest's cache folder, when
     known; else the one of the project around ``start``), created owner-only, with the ``.gitignore``
     pytest puts in its cache folder."""
+    from pytest_imagegen.cassette.cachefiles import private_dir
+
     base = pytest_cache if pytest_cache is not None else project_root(start) / ".pytest_cache"
     folder = base / "d" / "imagegen"
     if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(folder)
         ignore = base / ".gitignore"
         if not ignore.exists():
             with contextlib.suppress(OSError):
                 ignore.write_text(_CACHE_GITIGNORE, encoding="utf-8")
-    with contextlib.suppress(OSError):
-        os.chmod(folder, 0o700)
-    return folder
+    return private_dir(folder)
 
 
 def lock_for(path: Path, cache_dir: Path | None = None) -> BaseFileLock:
@@ -204,8 +256,9 @@ def lock_for(path: Path, cache_dir: Path | None = None) -> BaseFileLock:
 
     resolved = path.resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:24]
-    locks = (cache_dir if cache_dir is not None else project_cache_dir(Path.cwd())) / "locks"
-    locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from pytest_imagegen.cassette.cachefiles import private_dir
+
+    locks = private_dir((cache_dir if cache_dir is not None else project_cache_dir(Path.cwd())) / "locks")
     return FileLock(locks / f"{digest}.lock", mode=0o600)
 
 
@@ -235,15 +288,27 @@ def remove_orphan_temp_files(path: Path) -> list[Path]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    data = text.encode("utf-8")
+    if len(data) > MAX_CASSETTE_BYTES:  # it could not be read back: refused before anything is written
+        raise _too_big(path, len(data))
     path.parent.mkdir(parents=True, exist_ok=True)
     # The writer's pid is in the name, so a later write can tell a dead writer's leftover from a live one.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        # A cassette is a file for the repository like any other (or keeps the old file's mode).
-        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        old_mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        old_mode = None
+    try:
+        # A new cassette is a file for the repository like any other: 0666 less the umask, as the
+        # kernel applies it; a rewritten one keeps its mode. O_EXCL: never through a planted link.
+        flags = (
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        )
+        fd = os.open(tmp, flags, 0o666 if old_mode is None else 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            if old_mode is not None:
+                os.fchmod(fd, old_mode)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

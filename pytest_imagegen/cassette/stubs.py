@@ -1,12 +1,30 @@
-"""Transport stubs for httpx and httpx2, installed once per process, serving the active cassette.
+"""Transport stubs for httpx and httpx2, in place whenever a cassette is active, serving it.
 
 vcrpy's own httpx stub joins the whole response stream before the caller sees a byte and replays the
 body as one chunk, and vcrpy patches and unpatches every library around each test. These stubs instead
 tee the real stream while recording (each chunk reaches the caller as it arrives, with its arrival
 offset kept) and replay SSE replies one event per chunk, instantly or paced like the recording; they are
-installed on the first cassette's use and stay, passing every request straight through while no cassette
-is active. httpx and httpx2 share one implementation: only the module differs (the two packages have the
-same transport API).
+put on the transports while a cassette is active, and what they replaced is put back when the last
+active cassette is deactivated (as ``monkeypatch`` does: last in, first out). httpx and httpx2 share one
+implementation: only the module differs (the two packages have the same transport API).
+
+Other tools patch the same methods: pytest-httpx's ``httpx_mock`` and any test's
+``monkeypatch.setattr(httpx.HTTPTransport, "handle_request", ...)`` replace them for a test and put back
+what they found when it ends. So the stubs never assume they are still in place, nor that what they
+replaced is the real transport:
+
+- ``activate`` puts them on the transports whenever they are not there (four attribute reads when they
+  are), whatever ran before: a cassette is always served by them first;
+- each time they are put in place, they are made anew around what they replace, and pass requests on
+  to it (recording, or a request while no cassette is active): the real transport, or a mock the same
+  test set up before its cassette (it answers the test's recordings, as the test asked). A layer that
+  some tool's undo puts back later still passes on to what it replaced then, so no function an earlier
+  test left is ever called;
+- ``deactivate`` of the last cassette puts back what the stubs replaced, unless something has replaced
+  them since: a tool that patches *while* a cassette is active wins for that test (a mock set up after
+  the cassette answers what it mocks and hands the rest to the stubs it found) and its own undo puts the
+  stubs back. One that sends around them meets the network block of record mode ``none``
+  (``network.py``), so nothing leaves the machine either way.
 
 The active cassette is a process-wide stack, not a ``ContextVar``: application code under test may send
 from threads it starts itself (a thread pool, a worker), and those threads must see the test's cassette
@@ -18,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -37,7 +56,7 @@ if TYPE_CHECKING:
     from pytest_imagegen.cassette.rendering import Rendered
     from pytest_imagegen.cassette.requests import LiveRequest
 
-__all__ = ["activate", "active", "deactivate", "install", "uninstall"]
+__all__ = ["activate", "active", "deactivate", "in_place", "install", "uninstall"]
 
 DUMMY_KEY_BYTES = DUMMY_API_KEY.encode("ascii")
 
@@ -52,11 +71,9 @@ def _modules() -> list[ModuleType]:
     return found
 
 
-# The real transport methods, captured before any cassette patches them.
-_ORIGINALS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    module.__name__: (module.HTTPTransport.handle_request, module.AsyncHTTPTransport.handle_async_request)
-    for module in _modules()
-}
+_MODULES = _modules()
+# Each stub ever put in place -> the method it replaced (and passes requests on to).
+_BELOW: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = weakref.WeakKeyDictionary()
 
 
 class _ReplayStream:
@@ -189,12 +206,14 @@ class _Recorder:
 
 
 def _delays(rendered: Rendered, timing: str) -> list[float]:
+    """Seconds to wait before each chunk: with ``recorded`` timing, until its recorded offset (offsets that
+    go back in time wait nothing, so the waits add up to the latest offset at most)."""
     if timing != "recorded":
         return [0.0] * len(rendered.chunks)
     previous, delays = 0.0, []
     for offset in rendered.offsets_ms:
         delays.append(max(0.0, (offset - previous) / 1000.0))
-        previous = offset
+        previous = max(previous, offset)
     return delays
 
 
@@ -259,7 +278,6 @@ def _outgoing(module: ModuleType, cassette: ImagegenCassette, real_request: Any)
 
 
 _ACTIVE: list[ImagegenCassette] = []
-_INSTALLED: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
 
 def active() -> ImagegenCassette | None:
@@ -268,14 +286,18 @@ def active() -> ImagegenCassette | None:
 
 
 def activate(cassette: ImagegenCassette) -> None:
-    """Serve httpx/httpx2 requests from ``cassette`` until ``deactivate`` (installing the stubs once)."""
+    """Serve httpx/httpx2 requests from ``cassette`` until ``deactivate`` (putting the stubs in place if
+    something took them off since the last activation)."""
     install()
     _ACTIVE.append(cassette)
 
 
 def deactivate(cassette: ImagegenCassette) -> None:
+    """Stop serving from ``cassette``; after the last one, put back what the stubs replaced."""
     if cassette in _ACTIVE:
         _ACTIVE.remove(cassette)
+    if not _ACTIVE:
+        uninstall()
 
 
 def _unanswered(cassette: ImagegenCassette, response: Any) -> bool:
@@ -310,9 +332,7 @@ def _teed(module: ModuleType, recorder: _Recorder, *, is_async: bool) -> Any:
     return response
 
 
-def _sync_stub(module: ModuleType) -> Callable[..., Any]:
-    original = _ORIGINALS[module.__name__][0]
-
+def _sync_stub(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any]:
     def handle_request(transport: Any, real_request: Any) -> Any:
         __tracebackhide__ = True
         if not _ACTIVE:
@@ -333,9 +353,7 @@ def _sync_stub(module: ModuleType) -> Callable[..., Any]:
     return handle_request
 
 
-def _async_stub(module: ModuleType) -> Callable[..., Any]:
-    original = _ORIGINALS[module.__name__][1]
-
+def _async_stub(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any]:
     async def handle_async_request(transport: Any, real_request: Any) -> Any:
         __tracebackhide__ = True
         if not _ACTIVE:
@@ -356,27 +374,37 @@ def _async_stub(module: ModuleType) -> Callable[..., Any]:
     return handle_async_request
 
 
+def _methods(module: ModuleType) -> list[tuple[type, str, Callable[..., Callable[..., Any]]]]:
+    return [
+        (module.HTTPTransport, "handle_request", _sync_stub),
+        (module.AsyncHTTPTransport, "handle_async_request", _async_stub),
+    ]
+
+
 def install() -> None:
-    """Put the stubs on httpx's and httpx2's transports (once; later calls do nothing)."""
-    if _INSTALLED:
-        return
-    for module in _modules():
-        if module.__name__ in _INSTALLED:
-            continue
-        sync_stub, async_stub = _sync_stub(module), _async_stub(module)
-        module.HTTPTransport.handle_request = sync_stub
-        module.AsyncHTTPTransport.handle_async_request = async_stub
-        _INSTALLED[module.__name__] = (sync_stub, async_stub)
+    """Put the stubs on httpx's and httpx2's transport methods where they are not (made around what they
+    replace); four attribute reads when they are."""
+    for module in _MODULES:
+        for owner, name, make in _methods(module):
+            if owner.__dict__.get(name) in _BELOW:
+                continue
+            below = getattr(owner, name)
+            stub = make(module, below)
+            _BELOW[stub] = below
+            setattr(owner, name, stub)
+
+
+def in_place() -> bool:
+    """Whether the stubs are the transports' methods now."""
+    return all(
+        owner.__dict__.get(name) in _BELOW for module in _MODULES for owner, name, _ in _methods(module)
+    )
 
 
 def uninstall() -> None:
-    """Put the real transport methods back (where nobody has replaced the stubs since)."""
-    for module in _modules():
-        stubs = _INSTALLED.pop(module.__name__, None)
-        if stubs is None:
-            continue
-        sync_original, async_original = _ORIGINALS[module.__name__]
-        if module.HTTPTransport.handle_request is stubs[0]:
-            module.HTTPTransport.handle_request = sync_original
-        if module.AsyncHTTPTransport.handle_async_request is stubs[1]:
-            module.AsyncHTTPTransport.handle_async_request = async_original
+    """Put back what the stubs replaced (where nobody has replaced the stubs since)."""
+    for module in _MODULES:
+        for owner, name, _ in _methods(module):
+            current = owner.__dict__.get(name)
+            if current is not None and current in _BELOW:
+                setattr(owner, name, _BELOW[current])

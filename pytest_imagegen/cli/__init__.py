@@ -252,69 +252,11 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
     return 1 if failed else 0
 
 
-def _prune_cache_dir(args: argparse.Namespace) -> Path:
-    from pytest_imagegen.cassette.storage import project_cache_dir
-
-    return Path(args.cache_dir / "d" / "imagegen") if args.cache_dir else project_cache_dir(Path.cwd())
-
-
-def _prune_orphans(args: argparse.Namespace) -> int:
-    from pytest_imagegen.cassette.orphans import prune_orphans, read_orphans
-
-    records = read_orphans(_prune_cache_dir(args))
-    out = _Output(0)
-    if not records:
-        out(
-            "no orphans recorded: run the whole suite first (pytest with no -k, -m or test ids); its summary "
-            "lists the cassettes no test used, and this command deletes them"
-        )
-        return 0
-    results = prune_orphans(records, args.paths, write=not args.dry_run)
-    verb = "would delete" if args.dry_run else "deleted"
-    for result in results:
-        out(
-            f"{result.path}: {verb} (no test used it)"
-            if result.removed
-            else f"{result.path}: kept: {result.reason}"
-        )
-    deleted = sum(1 for r in results if r.removed)
-    out(
-        f"{verb} {deleted} orphan cassette(s)"
-        + (" (run without --dry-run to delete them)" if args.dry_run and deleted else "")
-    )
-    return 0
-
-
 def _prune(args: argparse.Namespace, files: list[Path]) -> int:
-    from pytest_imagegen.cassette.replays import prune_file, read_records
+    from pytest_imagegen.cli.prune import prune_command
 
-    if args.orphans:
-        return _prune_orphans(args)
-    cache_dir = _prune_cache_dir(args)
-    records = read_records(cache_dir)
     out = _Output(len(files))
-    failed = pruned = 0
-    verb = "would remove" if args.dry_run else "removed"
-    for path in out.each(files):
-        try:
-            result = prune_file(path, records, write=not args.dry_run, cache_dir=cache_dir)
-        except (CassetteError, OSError) as exc:
-            failed += 1
-            out(f"{path}: not pruned: {str(exc).splitlines()[0]}")
-            continue
-        if result.reason:
-            out(f"{path}: not pruned: {result.reason}")
-        elif result.removed:
-            pruned += len(result.removed)
-            listed = ", ".join(f"#{i}" for i in result.removed)
-            out(
-                f"{path}: {verb} {len(result.removed)} unplayed interaction(s) ({listed}); {result.kept} kept"
-            )
-    out(
-        f"{verb} {pruned} interaction(s) from {len(files)} cassette(s)"
-        + (f"; {failed} failed" if failed else "")
-    )
-    return 1 if failed else 0
+    return prune_command(args, files, out, out.each)
 
 
 def _diff(args: argparse.Namespace, files: list[Path]) -> int:
@@ -441,7 +383,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="pytest's cache folder holding the replay records (default: .pytest_cache of the project "
-        "around the current directory)",
+        "each cassette belongs to)",
+    )
+    prune.add_argument(
+        "--force",
+        action="store_true",
+        help="also empty a cassette whose tests passed without playing any of its interactions",
     )
     diff = commands.add_parser(
         "diff",
@@ -460,9 +407,10 @@ def _parser() -> argparse.ArgumentParser:
         "--volatile", action="store_true", help="also list volatile changes (ids, counts, pixels)"
     )
     diff.set_defaults(run=_diff, parser=diff, own_files=True)
+    from pytest_imagegen.cli.prune import cache_dir_of
     from pytest_imagegen.cli.report_command import add_report_parser
 
-    add_report_parser(commands, _prune_cache_dir)
+    add_report_parser(commands, cache_dir_of)
     return parser
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_imagegen.cassette import fileformat
-from pytest_imagegen.cassette.index import digest_matches
+from pytest_imagegen.cassette.index import digest_matches, disagreements
 from pytest_imagegen.cassette.migrate import load_any
-from pytest_imagegen.cassette.storage import Interaction, dump_cassette, save_cassette
+from pytest_imagegen.cassette.storage import Interaction, dump_cassette, read_text, save_cassette
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety import redact, trim
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, Finding, scan_for_leaks
@@ -84,8 +84,8 @@ def scrub_interactions(
 def _unchanged_since(path: Path, text: str) -> None:
     """Refuse to write when another process (a recording test run) changed the file since it was read."""
     try:
-        now = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        now = read_text(path)
+    except CassetteError:
         now = None
     if now != text:
         raise CassetteError(
@@ -103,13 +103,17 @@ def _document_of(text: str, path: Path) -> fileformat.Document | None:
         return None
 
 
-def _stale_index(document: fileformat.Document | None) -> bool:
+def _stale_index(document: fileformat.Document | None, interactions: list[Interaction]) -> bool:
     """Whether the file has an index this plugin version cannot trust (written by another version's
-    rules, or edited): replay then parses, checks and matches it from scratch every time."""
+    rules, or edited): replay then parses, checks and matches it from scratch every time; or one it
+    trusts that disagrees with the interactions recomputed (``verify`` reports those)."""
     return (
         document is not None
         and document.index is not None
-        and not digest_matches(document.index, document.indexed_text)
+        and (
+            not digest_matches(document.index, document.indexed_text)
+            or bool(disagreements(document.index, document.indexed_text, interactions))
+        )
     )
 
 
@@ -118,10 +122,9 @@ def scrub_file(
 ) -> ScrubResult:
     """Scrub one cassette file in place (``write=False``: only report). Raises ``CassetteError`` for a file
     that cannot be read or converted; leaves it untouched when a secret would survive (``result.leaks``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CassetteError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_text(path)
+    if text is None:
+        raise CassetteError(str(path), "does not exist")
     original, source = load_any(path)
     result = ScrubResult(path=path, source=source, bytes_before=len(text.encode("utf-8")))
     new, result.redacted, result.trimmed, secrets = scrub_interactions(
@@ -129,7 +132,7 @@ def scrub_file(
     )
     result.interactions = new
     document = _document_of(text, path)
-    result.restamped = source == "imagegen" and new == original and _stale_index(document)
+    result.restamped = source == "imagegen" and new == original and _stale_index(document, original)
     result.changed = source == "vcrpy" or new != original or result.restamped
     rewritten = source == "vcrpy" or new != original
     result.bytes_after = len(dump_cassette(new).encode("utf-8")) if rewritten else result.bytes_before

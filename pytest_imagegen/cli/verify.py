@@ -2,8 +2,9 @@
 
 The contract verdict of each interaction is the engine's (``cassette/checks.py``, the same one replay
 uses); this adds what only the command needs: reading the file (an unreadable or empty one is a problem,
-not an error), the leak scan with the default credential patterns and any literal secrets the caller
-passes, and problems as lines a reader can act on.
+not an error), every field checked whatever its index says, the leak scan with the default credential
+patterns and any literal secrets the caller passes, every match key and verdict of an index replay would
+trust recomputed and compared (``index.disagreements``), and problems as lines a reader can act on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_imagegen.cassette.checks import contract_problems
-from pytest_imagegen.cassette.storage import Interaction, load_cassette
+from pytest_imagegen.cassette.index import disagreements
+from pytest_imagegen.cassette.storage import Interaction, read_document
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
 
@@ -69,14 +71,22 @@ def _cassette_error_problem(exc: CassetteError) -> Problem:
 def verify_file(path: Path, *, strict: bool = False, secrets: Iterable[str] = ()) -> FileReport:
     """Read one cassette and check everything in it; an unreadable file is one problem, not an error."""
     try:
-        interactions = load_cassette(path)
+        document = read_document(path)
     except CassetteError as exc:
         return FileReport(path, [], [_cassette_error_problem(exc)])
     except OSError as exc:
         return FileReport(path, [], [Problem(None, "file", f"cannot be read: {exc.strerror or exc}")])
-    if interactions is None:
+    interactions = None if document is None else document.interactions
+    if document is None or interactions is None:
         # The engine treats an empty file as "no cassette yet"; a file named for checking is one that
         # should hold a cassette, so empty means truncated or never written.
         empty = "is empty: not a cassette (cut short, or never written). Re-record it, or delete it"
         return FileReport(path, [], [Problem(None, "file", empty)])
-    return FileReport(path, interactions, check_interactions(interactions, strict=strict, secrets=secrets))
+    problems = check_interactions(interactions, strict=strict, secrets=secrets)
+    hint = " (`imagegen-cassettes scrub` re-stamps it)"
+    problems += [
+        Problem(index, "index", what + hint)
+        for index, what in disagreements(document.index, document.indexed_text, interactions)
+    ]
+    problems.sort(key=lambda p: -1 if p.index is None else p.index)
+    return FileReport(path, interactions, problems)

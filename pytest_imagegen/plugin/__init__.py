@@ -8,7 +8,8 @@ imports this module at every start.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import contextlib
+from collections.abc import Callable, Generator
 from typing import Any, cast
 
 import pytest
@@ -45,6 +46,7 @@ from pytest_imagegen.plugin.settings import (
     ini_layer,
     marker_layer,
     predicted_cassette,
+    session_layer,
     strict_unused,
     unopened,
 )
@@ -141,9 +143,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "true: orphan cassettes and never-played interactions fail the run",
         default=None,
     )
+    parser.addini(
+        "imagegen_allowed_hosts",
+        "hosts a session in record mode none may still connect to",
+        type="args",
+        default=None,
+    )
+
+
+_SESSION = pytest.StashKey[Callable[[], None]]()
+
+
+def _begin_session(config: pytest.Config) -> None:
+    """Dummy keys and the network block for the whole session (``cassette/environment.py``), once."""
+    if _SESSION not in config.stash:
+        config.stash[_SESSION] = lambda: None
+        with contextlib.suppress(ConfigError, ValueError):  # pytest_configure reports it
+            from pytest_imagegen.cassette.environment import begin_session
+
+            config.stash[_SESSION] = begin_session(**session_layer(config))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Before the first conftest is imported (it may import an application that builds its client)."""
+    _begin_session(early_config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash.get(_SESSION, lambda: None)()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _begin_session(config)  # a plugin loaded by a conftest's pytest_plugins starts the session here
     config.addinivalue_line("markers", _MARKER_HELP)
     config.pluginmanager.register(CassetteReporter(config), "imagegen-summary")
     try:
@@ -159,10 +191,17 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
     # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.
     try:
-        config_from_ini(ini_layer(config), rootdir=config.rootpath)
+        from_ini = config_from_ini(ini_layer(config), rootdir=config.rootpath)
     except ConfigError as exc:
         where = f" in {config.inipath}" if config.inipath else ""
         raise pytest.UsageError(f"pytest-imagegen: invalid imagegen_* setting{where}: {exc}") from None
+    try:  # an empty --imagegen-cassette-dir, or one that is a file, stops the run here too
+        from pytest_imagegen.cassette.paths import check_cassette_dir
+
+        resolved = resolve_config(from_ini, env=env_layer(), cli=cli_layer(config), rootdir=config.rootpath)
+        check_cassette_dir(resolved.cassette_dir)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -175,7 +214,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         try:
             resolve_config(ImagegenConfig(), marker=marker_layer(item))
         except ConfigError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+            if not hasattr(config, "workerinput"):
+                raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+            # An xdist worker's usage error is lost to an INTERNALERROR: the test's own setup says it.
         fixturenames = getattr(item, "fixturenames", None)
         if isinstance(fixturenames, list) and "imagegen_cassette" not in fixturenames:
             fixturenames.append("imagegen_cassette")

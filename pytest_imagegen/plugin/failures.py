@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pytest_imagegen.cassette.network import NetworkBlockedError
 from pytest_imagegen.errors import (
     CassetteError,
     CassetteMiss,
     EmulatorCannotAnswer,
+    NetworkBlockedError,
     RecordingNeedsKeyError,
     SchemaAssertionError,
     SecretLeakError,

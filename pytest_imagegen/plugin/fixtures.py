@@ -55,9 +55,10 @@ def imagegen_config(request: pytest.FixtureRequest) -> ImagegenConfig:
 
 @pytest.fixture
 def imagegen_cassette(
-    request: pytest.FixtureRequest, imagegen_config: ImagegenConfig
+    request: pytest.FixtureRequest, imagegen_config: ImagegenConfig, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[ImagegenCassette]:
-    """The active cassette: all httpx and httpx2 traffic of the test is recorded or replayed through it."""
+    """The active cassette: all httpx and httpx2 traffic of the test is recorded or replayed through it.
+    Its environment changes go through the test's ``monkeypatch`` (undone with the test's own, LIFO)."""
     from pytest_imagegen.cassette.session import open_cassette
 
     layers = (marker_layer(request.node), env_layer(), cli_layer(request.config))
@@ -87,6 +88,7 @@ def imagegen_cassette(
             emulator_url=emulator_url,
             location=location(request),
             drift=request.config.getoption("imagegen_drift"),
+            environment=monkeypatch,
         ) as cassette:
             opened.append(cassette)
             yield cassette

@@ -185,11 +185,13 @@ def _request_lines(path: str, indexes: Sequence[int]) -> dict[int, str]:
     from urllib.parse import urlsplit
 
     from pytest_imagegen.cassette.fileformat import parse_document
+    from pytest_imagegen.cassette.storage import read_text
     from pytest_imagegen.errors import CassetteError
 
     try:
-        document = parse_document(Path(path).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError, CassetteError):
+        text = read_text(Path(path))
+        document = None if text is None else parse_document(text, path)
+    except CassetteError:
         return {}
     if document is None:
         return {}

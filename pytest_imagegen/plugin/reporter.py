@@ -32,7 +32,7 @@ class CassetteReporter:
         self.report_line: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.failed or report.skipped:
+        if report.failed or report.skipped or hasattr(report, "wasxfail"):  # an xpass did not pass either
             self.incomplete.add(report.nodeid)
         if report.when != "teardown":
             return
@@ -123,18 +123,12 @@ class CassetteReporter:
         self._write_report(verdict.orphans)
         if drift:
             return
-        if verdict.unused_judged:
-            from pytest_imagegen.cassette.orphans import ORPHAN_FILE, write_orphans
+        from pytest_imagegen.cassette.replays import save_session
 
-            cache = cache_dir(self.config)
-            if verdict.orphans or (cache / ORPHAN_FILE).exists():  # found, or earlier ones to forget
-                write_orphans(cache, verdict.orphans, scopes)
-        if self.outcomes:
-            from pytest_imagegen.cassette.replays import merge_outcomes, write_records
-
-            records = merge_outcomes(self.outcomes)
-            if records:
-                write_records(cache_dir(self.config), records)
+        orphans = verdict.orphans if verdict.unused_judged else None
+        trouble = save_session(cache_dir(self.config), self.outcomes, self.incomplete, orphans, scopes)
+        if trouble is not None:  # a read-only cache: the run stands, prune just cannot use it
+            verdict.cassette_lines.append(f"  {trouble}")
 
     def _write_report(self, orphans: Sequence[Path]) -> None:
         """``--imagegen-report``: the session's HTML report (``cli/report.py``), with its line for the summary."""

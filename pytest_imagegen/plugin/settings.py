@@ -28,6 +28,7 @@ __all__ = [
     "predicted_cassette",
     "project_dir",
     "project_dir_of",
+    "session_layer",
     "strict_unused",
     "unopened",
 ]
@@ -75,7 +76,20 @@ def ini_layer(config: pytest.Config) -> dict[str, Any]:
         "max_age": config.getini("imagegen_max_age"),
         "on_expiry": config.getini("imagegen_on_expiry"),
         "record_on_error": config.getini("imagegen_record_on_error"),
+        "allowed_hosts": config.getini("imagegen_allowed_hosts") or None,
     }
+
+
+def session_layer(config: pytest.Config) -> dict[str, Any]:
+    """The session's record mode, base URL and allowed hosts (command line > environment > ini), read
+    as early as ``pytest_load_initial_conftests``, before the command line is fully parsed."""
+    early = getattr(config, "known_args_namespace", config.option)
+    env, ini = env_layer(), ini_layer(config)
+    cli = {name: getattr(early, f"imagegen_{name}", None) for name in ("record_mode", "base_url")}
+    layer = {name: cli[name] or env[name] or ini[name] or None for name in ("record_mode", "base_url")}
+    layer["allowed_hosts"] = ini["allowed_hosts"] or ()
+    layer["drift"] = getattr(early, "imagegen_drift", None)
+    return layer
 
 
 def strict_unused(config: pytest.Config) -> bool:
@@ -155,11 +169,15 @@ def cache_dir(config: pytest.Config) -> Path:
     """This plugin's folder in pytest's cache (lock files, replay records), made once per session."""
     found = config.stash.get(_CACHE_DIR, None)
     if found is None:
-        cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
-        base = cache.mkdir("imagegen") if cache is not None else config.rootpath / ".pytest_cache/d/imagegen"
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        base.chmod(0o700)  # owner-only, whatever the umask made of it
-        found = config.stash[_CACHE_DIR] = base
+        from pytest_imagegen.cassette.cachefiles import private_dir
+
+        try:
+            name = str(config.getini("cache_dir"))
+        except ValueError:  # -p no:cacheprovider: pytest's default place
+            name = ".pytest_cache"
+        pytest_cache = Path(os.path.expandvars(os.path.expanduser(name)))
+        # Made (owner-only) if it can be: a replay writes nothing there, so a read-only one is no error.
+        found = config.stash[_CACHE_DIR] = private_dir(config.rootpath / pytest_cache / "d" / "imagegen")
     return found
 
 

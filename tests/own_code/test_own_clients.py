@@ -152,20 +152,31 @@ def test_own_clients_record_from_the_emulator_then_replay_with_nothing_set(proje
 
 
 def test_the_environment_is_restored_after_each_test(project: pytest.Pytester) -> None:
+    # A replay-only session cannot record: the dummy is there from its start (issue 20, break 12), and a
+    # test that deletes it to check the application's missing-key path gets it back afterwards.
     project.makepyfile(
         test_env="""
         import os
         import pytest
 
+        DUMMY = "sk-imagegen-fake-key-none-is-set"
+
         @pytest.mark.imagegen
         def test_inside():
-            assert os.environ["OPENAI_API_KEY"] == "sk-imagegen-fake-key-none-is-set"
+            assert os.environ["OPENAI_API_KEY"] == DUMMY
 
         def test_outside():
+            assert os.environ["OPENAI_API_KEY"] == DUMMY
+
+        def test_missing_key_path(monkeypatch):
+            monkeypatch.delenv("OPENAI_API_KEY")
             assert "OPENAI_API_KEY" not in os.environ
+
+        def test_after():
+            assert os.environ["OPENAI_API_KEY"] == DUMMY
         """
     )
-    project.runpytest("test_env.py", "-p", "no:randomly").assert_outcomes(passed=2)
+    project.runpytest("test_env.py", "-p", "no:randomly").assert_outcomes(passed=4)
 
 
 def test_recording_without_a_key_sends_nothing_and_says_so_in_one_line(

@@ -84,6 +84,7 @@ PLANS: dict[str, Plan] = {
     "imagegen-cassettes prune --orphans --dry-run cassettes/": Plan("project"),
     "imagegen-cassettes prune --orphans cassettes/": Plan("project"),
     "imagegen-cassettes prune cassettes/": Plan("project"),
+    "imagegen-cassettes prune --force cassettes/": Plan("project"),
     "pytest --imagegen-report=report.html": Plan("project"),
     "python -m pytest_imagegen.emulator --port 8000": Plan(
         "repo", why="started on a free port (8000 may be taken); the curl below goes to it"

@@ -101,10 +101,10 @@ def test_damaged_replay_records_are_ignored_not_trusted(tmp_path: Path) -> None:
     cassette = tmp_path / "c.json"
     storage.save_cassette(cassette, [], cache_dir=tmp_path / "cache")
     digest = replays.file_digest(cassette.read_bytes())
-    good = {str(cassette.resolve()): {"digest": digest, "interactions": 0, "played": []}}
+    good = {str(cassette.resolve()): {"digest": digest, "interactions": 0, "played": [], "not_passed": []}}
     replays.write_records(tmp_path, good)
     assert replays.read_records(tmp_path) == good
-    for damage in ("[1]", "{", '{"version": 1, "cassettes": {"x": {"digest": 5}}}', '{"version": 99}'):
+    for damage in ("[1]", "{", '{"version": 2, "cassettes": {"x": {"digest": 5}}}', '{"version": 99}'):
         (tmp_path / replays.RECORD_FILE).write_text(damage)
         assert replays.read_records(tmp_path) == {}, damage
         result = replays.prune_file(cassette, replays.read_records(tmp_path), write=True)
@@ -142,7 +142,9 @@ def test_prune_refuses_a_cassette_changed_since_its_replay(
 ) -> None:
     cassette = tmp_path / "c.json"
     storage.save_cassette(cassette, [], cache_dir=tmp_path / "cache")
-    record = {str(cassette.resolve()): {"digest": "0" * 64, "interactions": 0, "played": []}}
+    record = {
+        str(cassette.resolve()): {"digest": "0" * 64, "interactions": 0, "played": [], "not_passed": []}
+    }
     replays.write_records(tmp_path / ".pytest_cache" / "d" / "imagegen", record)
     assert main(["prune", "--cache-dir", str(tmp_path / ".pytest_cache"), str(cassette)]) == 0
     assert "changed since its tests last replayed it" in capsys.readouterr().out

@@ -44,7 +44,9 @@ from pytest_imagegen.errors import CassetteError, SchemaAssertionError
 from tests.engine.conftest import DEAD_BASE_URL, KEY
 
 COMMANDS = ("verify", "show", "stats", "scrub")
-LIMIT_SECONDS = 20  # generous: each case takes milliseconds; a hang or a bomb takes minutes
+# Seconds of CPU time, never of the wall clock (a loaded machine would make a clock limit flaky): each case
+# takes milliseconds of it, a bomb minutes.
+LIMIT_SECONDS = 20
 
 
 # ------------------------------------------------------------------------------ a real cassette
@@ -104,16 +106,19 @@ def write(directory: Path, name: str, interactions: Any) -> Path:
 
 @contextlib.contextmanager
 def time_limit(seconds: float = LIMIT_SECONDS) -> Iterator[None]:
-    def expired(_signum: int, _frame: Any) -> None:
-        raise TimeoutError(f"took longer than {seconds} s")
+    """Fail once the block has used ``seconds`` of this process's CPU time (``ITIMER_PROF`` counts CPU
+    time, not the wall clock: waiting for a busy machine costs none of it)."""
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def expired(_signum: int, _frame: Any) -> None:
+        raise TimeoutError(f"used more than {seconds} s of CPU time")
+
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def load(path: Path) -> list[dict[str, Any]] | None:
@@ -285,11 +290,13 @@ interactions:
         i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
-# Run in a fresh interpreter whose address space is capped: a bomb that got through would die of
-# MemoryError (or be killed by the time limit) instead of taking the machine with it.
-CHILD = """
+# Run in a fresh interpreter whose address space and CPU time are capped: a bomb that got through would
+# die of MemoryError, or be ended by the kernel once it used its CPU time, instead of taking the machine
+# with it. No wall clock decides (a loaded machine made the timeout this had fail at random).
+CHILD = f"""
 import contextlib, io, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+resource.setrlimit(resource.RLIMIT_CPU, ({LIMIT_SECONDS}, {LIMIT_SECONDS} + 1))
 from pytest_imagegen import cli
 from pytest_imagegen.cassette import storage
 from pytest_imagegen.errors import CassetteError
@@ -350,7 +357,6 @@ def test_bombs_are_refused_in_bounded_time_and_memory(tmp_path: Path, name: str)
         [sys.executable, "-c", CHILD, str(path)],
         capture_output=True,
         text=True,
-        timeout=LIMIT_SECONDS,
         check=False,
         env={**os.environ, "TMPDIR": str(own_tmp)},
     )
