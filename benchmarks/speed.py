@@ -424,7 +424,7 @@ def worker(kind: str, client: str, folder: Path, calls: int, seed: int) -> float
 def write_vcr_cassettes(folder: Path, calls: int) -> None:
     """The same interactions in vcrpy's own format (the very bytes the plugin replays)."""
     import httpx
-    import vcr.cassette
+    import vcr
     from vcr.request import Request as VcrRequest
 
     from pytest_imagegen.cassette.session import open_cassette
@@ -435,8 +435,11 @@ def write_vcr_cassettes(folder: Path, calls: int) -> None:
         (TEST_ID, calls, "vcr-calls.yaml"),
         ("bench.py::warmup", 1, "vcr-warmup.yaml"),
     ):
-        cassette = vcr.cassette.Cassette(str(folder / name), record_mode="all")
-        with open_cassette(config, test_id) as ours:
+        # vcrpy writes the cassette itself when its context ends (its public interface only).
+        with (
+            vcr.use_cassette(str(folder / name), record_mode="all") as cassette,
+            open_cassette(config, test_id) as ours,
+        ):
             for i in range(count):
                 rendered = ours.rendered(i)
                 url = f"{DEAD_BASE_URL}/images/generations"
@@ -452,7 +455,6 @@ def write_vcr_cassettes(folder: Path, calls: int) -> None:
                         "body": {"string": b"".join(rendered.chunks)},
                     },
                 )
-        cassette._save(force=True)
 
 
 def per_call(tmp: Path, folder: Path, runs: int, calls: int) -> None:

@@ -132,7 +132,7 @@ def open_cassette(
         with contextlib.ExitStack() as stack:
             if emulator_url is not None:
                 stack.enter_context(client_environment(cassette, emulator_url=emulator_url))
-            if cassette.config.record_mode == "none":
+            if cassette.policy.blocks_network:
                 stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
             yield cassette
     finally:
