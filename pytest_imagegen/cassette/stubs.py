@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from pytest_imagegen.cassette import libraries
 from pytest_imagegen.cassette.requests import LiveReply
 from pytest_imagegen.errors import DUMMY_API_KEY, RecordingNeedsKeyError
 
@@ -256,8 +257,10 @@ def active() -> ImagegenCassette | None:
 
 
 def activate(cassette: ImagegenCassette) -> None:
-    """Serve httpx/httpx2 requests from ``cassette`` until ``deactivate`` (installing the stubs once)."""
+    """Serve httpx/httpx2 requests from ``cassette`` until ``deactivate`` (installing the stubs once), and
+    those of the other libraries the application imported (``libraries/``)."""
     install()
+    libraries.activate()
     _ACTIVE.append(cassette)
 
 
