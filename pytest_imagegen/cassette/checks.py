@@ -39,11 +39,12 @@ from pytest_imagegen.contract import (
     resolve_model,
     validate_request,
 )
+from pytest_imagegen.contract.bedrock import check_bedrock_reply, model_id_of, validate_bedrock_request
 from pytest_imagegen.contract.capabilities import DEFAULT_TOOL_MODEL
 from pytest_imagegen.contract.chat import DONE, ChatRequest, check_chat_error_reply, check_chat_reply
 from pytest_imagegen.contract.gemini import GeminiRequest, check_gemini_error_reply, parse_path
 from pytest_imagegen.contract.responses import ResponsesRequest
-from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, shape_of
+from pytest_imagegen.contract.shapes import BEDROCK, CHAT, GEMINI, IMAGES, RESPONSES, shape_of
 from pytest_imagegen.errors import RequestValidationError, SchemaAssertionError
 from pytest_imagegen.safety import trim
 from pytest_imagegen.wire.payloads import is_placeholder
@@ -200,11 +201,28 @@ def _check_gemini(interaction: Mapping[str, Any], strict: bool) -> list[tuple[st
     )
 
 
+def _check_bedrock(interaction: Mapping[str, Any], strict: bool) -> list[tuple[str, str]]:
+    model_id = model_id_of(urlsplit(str(interaction["request"].get("uri", ""))).path) or ""
+    problems, validated = _request_problems(
+        interaction, "Amazon Bedrock", lambda params, _: validate_bedrock_request(model_id, params)
+    )
+    response = interaction["response"]
+    if validated is None or not 200 <= int(response["status"]["code"]) < 300:
+        return problems  # Bedrock's errors are {"message"} with the type in a header: nothing to check
+    try:
+        document = _reply_document(response.get("body") or {})
+    except (KeyError, TypeError, ValueError) as exc:
+        return [*problems, ("reply body", f"cannot be expanded: {exc}")]
+    found = check_bedrock_reply(validated, document, strict=strict)
+    return problems + [(f"reply {path}", message) for path, message in found]
+
+
 _CHECKS: dict[str, Callable[[Mapping[str, Any], bool], list[tuple[str, str]]]] = {
     IMAGES.name: _check_images,
     RESPONSES.name: _check_responses,
     CHAT.name: _check_chat,
     GEMINI.name: _check_gemini,
+    BEDROCK.name: _check_bedrock,
 }
 
 
@@ -279,6 +297,8 @@ def model_of(request: Mapping[str, Any]) -> str:
     if shape is GEMINI:
         parsed = parse_path(urlsplit(str(request.get("uri", ""))).path)
         return parsed[0] if parsed else "-"
+    if shape is BEDROCK:
+        return model_id_of(urlsplit(str(request.get("uri", ""))).path) or "-"
     endpoint = endpoint_of(request)
     if endpoint is None:
         return "-"

@@ -23,6 +23,22 @@ class NetworkBlockedError(ImagegenError):
     """A connection was attempted while the network is blocked (record mode ``none``)."""
 
 
+def _through() -> str:
+    """Which library the connection came through, and what that means (``libraries/callers.py``)."""
+    from pytest_imagegen.cassette.libraries.callers import INTERCEPTED, calling_library
+
+    found = calling_library()
+    if found is None:
+        return "A raw socket connected; pytest-imagegen records only HTTP libraries. "
+    module, intercepted = found
+    if intercepted:
+        return f"The request went through {module} below the level pytest-imagegen records. "
+    return (
+        f"This request went through {module}, which pytest-imagegen does not record "
+        f"(it records {INTERCEPTED}). "
+    )
+
+
 def _host_of(address: Any) -> str:
     if isinstance(address, tuple) and address:
         return str(address[0])
@@ -46,6 +62,7 @@ def blocked_network(allowed_hosts: Iterable[str] = (), *, test_id: str | None = 
         raise NetworkBlockedError(
             f"network access to {host}:{port} "
             f"refused{where}: pytest-imagegen blocks the network in record mode 'none'. "
+            f"{_through()}"
             "Record with --imagegen-record=once (or new_episodes), or list the host in imagegen_config "
             "allowed_hosts if the test really needs it."
         )

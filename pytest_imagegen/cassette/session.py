@@ -49,10 +49,23 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: The variables clients read a key from: the openai SDK (``OpenAI`` and ``AzureOpenAI``) and Gemini
 #: clients (google-genai reads ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``).
-KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+KEY_VARIABLES = (
+    "OPENAI_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    # boto3 signs every request (SigV4): with the dummy as access key id and secret it can, and the dummy
+    # key id in the signature's ``Credential=`` stops a recording that would send it to AWS.
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+)
 #: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
 #: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).
-_ALTERNATIVES = (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
+_ALTERNATIVES = (
+    frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),
+    # AWS credentials come as a pair, or from a named profile: any of them set, none is replaced.
+    frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}),
+)
 
 
 def _missing_keys(env: MutableMapping[str, str]) -> list[str]:
@@ -71,6 +84,8 @@ def client_environment(
     """The environment application code meets while ``cassette`` is open (see the module docstring)."""
     env = os.environ if environ is None else environ
     changes: dict[str, str] = dict.fromkeys(_missing_keys(env), DUMMY_API_KEY)
+    if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
+        changes["AWS_DEFAULT_REGION"] = "us-east-1"  # boto3 builds no client without a region
     base_url = cassette.config.base_url
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()

@@ -38,7 +38,17 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-__all__ = ["CHAT", "GEMINI", "IMAGES", "RESPONSES", "SHAPES", "Shape", "declared_images", "shape_of"]
+__all__ = [
+    "BEDROCK",
+    "CHAT",
+    "GEMINI",
+    "IMAGES",
+    "RESPONSES",
+    "SHAPES",
+    "Shape",
+    "declared_images",
+    "shape_of",
+]
 
 #: A JSON path as steps: a key, or ``"*"`` for every element of an array.
 FieldPath = tuple[str, ...]
@@ -119,8 +129,28 @@ GEMINI: Final = Shape(
     ),
 )
 
+BEDROCK: Final = Shape(
+    name="bedrock",
+    # Amazon Bedrock's ``InvokeModel``: ``/model/{modelId}/invoke`` (the id URL-encoded, ``%3A`` for ``:``).
+    path=re.compile(r"/model/[^/]+/invoke/?$"),
+    image_fields=(
+        # Reply: Nova Canvas, Titan Image and Stability on Bedrock all answer ``images``.
+        ("images", "*"),
+        # Request: input images of Amazon's edit tasks.
+        ("inPaintingParams", "image"),
+        ("inPaintingParams", "maskImage"),
+        ("outPaintingParams", "image"),
+        ("outPaintingParams", "maskImage"),
+        ("imageVariationParams", "images", "*"),
+        ("colorGuidedGenerationParams", "referenceImage"),
+        ("backgroundRemovalParams", "image"),
+        # Stability's image-to-image.
+        ("image",),
+    ),
+)
+
 #: Every shape, in the order requests are matched against them.
-SHAPES: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI)
+SHAPES: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
 
 
 def shape_of(uri: str) -> Shape | None:

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pytest_imagegen.emulator import chat, error_replies, gemini, images, responses
+from pytest_imagegen.emulator import bedrock, chat, error_replies, gemini, images, responses
 from pytest_imagegen.emulator.drawing import render_encoded
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.headers import service_headers
@@ -123,6 +123,19 @@ class _Handler:
             return Reply(200, await gemini.json_reply(job), media_type=json_type)
 
         return await self._json_api(request, answer, google=True)
+
+    async def bedrock_route(self, request: Request) -> Response:
+        """``POST /model/{model_id}/invoke``: Amazon Bedrock's image models (``emulator/bedrock.py``)."""
+        body = await request.body()
+        try:
+            params = json.loads(body)
+        except ValueError:
+            params = {}
+        status, content, headers = await bedrock.invoke(
+            request.path_params["model_id"], request.headers, body
+        )
+        self._log(request, status, headers[0][1], params=params if isinstance(params, dict) else {})
+        return RawResponse(status, content, headers, "application/json")
 
     async def _json_api(
         self, request: Request, answer: Callable[[dict[str, Any]], Awaitable[Reply]], *, google: bool = False
@@ -356,6 +369,8 @@ def create_app(state: EmulatorState) -> Starlette:
             Route("/v1/chat/completions", handler.chat_route, methods=["POST"]),
             Route("/api/v1/chat/completions", handler.chat_route, methods=["POST"]),
             Route("/{version}/models/{target}", handler.gemini_route, methods=["POST"]),
+            Route("/{version}/publishers/google/models/{target}", handler.gemini_route, methods=["POST"]),
+            Route("/model/{model_id}/invoke", handler.bedrock_route, methods=["POST"]),
             Route(
                 "/openai/deployments/{deployment}/images/{endpoint}", handler.azure_route, methods=["POST"]
             ),
