@@ -26,11 +26,13 @@ which speak a cassette protocol this plugin could implement:
 
 What is patched: ``urllib3.HTTPConnectionPool.urlopen`` (``urllib3_stub.py``), which ``requests``'
 adapter, botocore's session and urllib3's own ``PoolManager`` all call, and
-``aiohttp.ClientSession._request`` (``aiohttp_stub.py``), which ``session.get/post/request`` call.
+``aiohttp.ClientSession._request`` (``aiohttp_stub.py``), which ``session.get/post/request`` call; and
+botocore's ``URLLib3Session.send`` (``botocore_stub.py``), so that its retry handler neither wraps nor
+retries a ``CassetteMiss``.
 
 The import hook: ``activate()`` runs each time a cassette is activated. It patches the libraries already
-in ``sys.modules`` and, once, puts a finder on ``sys.meta_path`` that patches ``urllib3.connectionpool``
-or ``aiohttp.client`` right after either is imported later (an application that imports ``requests``
+in ``sys.modules`` and, once, puts a finder on ``sys.meta_path`` that patches each module of ``STUBS``
+right after it is imported later (an application that imports ``requests``
 inside the function under test). The finder answers every other import with one dict lookup; it never
 imports a library itself.
 """
@@ -50,6 +52,8 @@ __all__ = ["STUBS", "activate"]
 STUBS = {
     "urllib3.connectionpool": "pytest_imagegen.cassette.libraries.urllib3_stub",
     "aiohttp.client": "pytest_imagegen.cassette.libraries.aiohttp_stub",
+    # botocore sends through urllib3; this one only lets the plugin's errors out unwrapped, unretried.
+    "botocore.httpsession": "pytest_imagegen.cassette.libraries.botocore_stub",
 }
 
 

@@ -80,10 +80,11 @@ def _feed(reader: StreamReader, chunk: bytes) -> None:
     reader.end_http_chunk_receiving()
 
 
-def _spawn(work: Coroutine[Any, Any, None]) -> None:
+def _spawn(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     task = asyncio.get_running_loop().create_task(work)
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
+    return task
 
 
 async def _paced(reader: StreamReader, chunks: list[bytes], waits: list[float]) -> None:
@@ -235,8 +236,10 @@ def _stub(real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
                 (k, v) for k, v in header_items if k.lower() not in ("content-encoding", "content-length")
             ]
         reader = _reader()
-        _spawn(_pump(live, live.content, reader, recorder, header_items))
+        pump = _spawn(_pump(live, live.content, reader, recorder, header_items))
         live.content = reader
+        if live.status >= 400 and (wanted if wanted is not None else getattr(session, "raise_for_status", False)):
+            await asyncio.shield(pump)  # raising releases the connection: the error reply is read first
         await _apply_raise_for_status(session, wanted, live)
         return live
 
