@@ -20,7 +20,8 @@ subprocess. It prints medians and the spread (min–max) of ``--runs`` interleav
     same shape (imports, the first placeholder image, connection set-up), so the figure is the cost of a
     call, not of a process;
 (d) the same for vcrpy + pytest-recording, where pytest-recording is installed
-    (``pip install -e '.[bench]'``).
+    (``pip install -e '.[bench]'``);
+(e) per call through ``requests`` and ``aiohttp`` (``speed_libraries.py``).
 
 Read the ratios, not the absolute times: the machine is shared and noisy. Nothing here is asserted.
 """
@@ -496,12 +497,21 @@ def main(argv: list[str] | None = None) -> int:
         help="tests in the vcrpy suite (its cassettes are megabytes each)",
     )
     parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--only", choices=["startup", "per-test", "per-call"], default=None)
+    parser.add_argument(
+        "--only", choices=["startup", "per-test", "per-call", "per-call-libraries"], default=None
+    )
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--library-worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         kind, client, folder, calls, seed = args.worker
         print(worker(kind, client, Path(folder), int(calls), int(seed)))
+        return 0
+    if args.library_worker:
+        from speed_libraries import library_worker
+
+        kind, client, folder, calls, seed = args.library_worker
+        print(library_worker(kind, client, Path(folder), int(calls), int(seed)))
         return 0
     load = os.getloadavg()
     print(
@@ -519,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "per-call"):
             folder = record_calls(tmp, emulator, args.calls)
             per_call(tmp, folder, args.runs, args.calls)
+        if args.only in (None, "per-call-libraries") and have("requests") and have("aiohttp"):
+            from speed_libraries import per_call_libraries
+
+            per_call_libraries(tmp, emulator, args.runs, args.calls, sys.modules[__name__])
     load = os.getloadavg()
     print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

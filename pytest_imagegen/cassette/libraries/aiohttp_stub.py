@@ -238,7 +238,9 @@ def _stub(real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         reader = _reader()
         pump = _spawn(_pump(live, live.content, reader, recorder, header_items))
         live.content = reader
-        if live.status >= 400 and (wanted if wanted is not None else getattr(session, "raise_for_status", False)):
+        if live.status >= 400 and (
+            wanted if wanted is not None else getattr(session, "raise_for_status", False)
+        ):
             await asyncio.shield(pump)  # raising releases the connection: the error reply is read first
         await _apply_raise_for_status(session, wanted, live)
         return live

@@ -20,7 +20,7 @@ __all__ = ["install"]
 
 
 def _ours(error: object) -> bool:
-    return type(error).__module__.startswith("pytest_imagegen.")
+    return isinstance(error, BaseException) and type(error).__module__.startswith("pytest_imagegen.")
 
 
 def _stub(real: Callable[..., Any]) -> Callable[..., Any]:
@@ -30,7 +30,7 @@ def _stub(real: Callable[..., Any]) -> Callable[..., Any]:
             return real(session, request)
         except Exception as exc:
             wrapped = getattr(exc, "kwargs", {}).get("error")
-            if _ours(wrapped):
+            if isinstance(wrapped, BaseException) and _ours(wrapped):
                 raise wrapped from None
             raise
 

@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from urllib3._collections import HTTPHeaderDict
 from urllib3.connectionpool import HTTPConnectionPool, connection_from_url
 from urllib3.response import HTTPResponse
 
@@ -222,10 +223,13 @@ def _stub(real: Callable[..., Any]) -> Callable[..., Any]:
             cassette.check_contract(index)
             rendered = cassette.rendered(index)
             source = _Replayed(rendered.chunks, delays(rendered, cassette.config.replay_timing))
+            reply_headers = rendered.library_headers.get("urllib3")
+            if reply_headers is None:  # built once per interaction, as the httpx stubs do
+                reply_headers = rendered.library_headers["urllib3"] = HTTPHeaderDict(rendered.headers)
             return _Response(
                 source,
                 encoded=False,
-                headers=rendered.headers,
+                headers=reply_headers,
                 status=rendered.status,
                 reason=rendered.reason.decode("ascii", "replace"),
                 preload_content=preload,
