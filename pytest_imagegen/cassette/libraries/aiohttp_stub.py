@@ -109,7 +109,16 @@ async def _body(session: Any, kw: dict[str, Any]) -> tuple[bytes, str | None]:
         payload = FormData(data)()
     else:
         payload = get_payload(data)
-    return await payload.as_bytes(), payload.content_type
+    if hasattr(payload, "as_bytes"):  # aiohttp 3.12 and later
+        return await payload.as_bytes(), payload.content_type
+    parts: list[bytes] = []
+
+    class Collect:
+        async def write(self, data: bytes) -> None:
+            parts.append(bytes(data))
+
+    await payload.write(Collect())  # type: ignore[arg-type]
+    return b"".join(parts), payload.content_type
 
 
 def _url(session: Any, str_or_url: Any, params: Any) -> URL:
