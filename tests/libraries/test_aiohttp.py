@@ -119,3 +119,29 @@ async def test_the_openai_sdk_through_its_aiohttp_client(tape: Tape, emulator: E
         assert cassette.all_played
     [interaction] = stored(cassette.file_path)
     assert interaction["request"]["headers"]["authorization"] == "Bearer sk-REDACTED"
+
+
+@pytest.mark.filterwarnings("ignore:.*[Aa]uth.* deprecated:DeprecationWarning")
+async def test_a_session_with_basic_auth_records_and_the_credentials_stay_off_disk(
+    tape: Tape, server: Server
+) -> None:
+    auth = aiohttp.BasicAuth("user", "basic-auth-password-7Qz1")
+    path = "/v2beta/stable-image/generate/core"
+    with tape.open("once"):
+        async with (
+            aiohttp.ClientSession(auth=auth) as session,
+            session.post(f"{server.root}{path}", data=aiohttp.FormData({"prompt": "a fox"})) as r,
+        ):
+            live = await r.read()
+    assert server.requests[0][2]["Authorization"] == auth.encode()
+    with tape.open("none") as cassette:
+        async with (
+            aiohttp.ClientSession(auth=auth) as session,
+            session.post(f"{DEAD_ROOT}{path}", data=aiohttp.FormData({"prompt": "a fox"})) as r,
+        ):
+            assert (r.headers["seed"], len(await r.read()) > 0) == ("1234", True)
+        assert cassette.all_played
+    assert live
+    text = cassette.file_path.read_text()
+    assert "basic-auth-password" not in text
+    assert auth.encode().split()[1] not in text

@@ -161,3 +161,24 @@ def test_the_record_modes_hold_for_requests(tape: Tape, emulator: Emulator, mode
     assert prompts == {"new_episodes": ["a red fox", "a grey wolf"], "all": ["a red fox", "a grey wolf"]}.get(
         mode, ["a grey wolf"]
     )
+
+
+def test_urllib3_itself_preloaded_and_read_in_parts(tape: Tape, emulator: Emulator) -> None:
+    import urllib3
+
+    body = json.dumps({**ASK, "size": "64x64"}).encode()
+    headers = {"content-type": "application/json", **AUTH}
+    with tape.open("once"), urllib3.PoolManager() as pool:
+        live = pool.request("POST", f"{emulator.base_url}/images/generations", body=body, headers=headers)
+    with tape.open("none"), urllib3.PoolManager() as pool:
+        preloaded = pool.request("POST", f"{DEAD_ROOT}/v1/images/generations", body=body, headers=headers)
+    with tape.open("none"), urllib3.PoolManager() as pool:
+        streamed = pool.request(
+            "POST", f"{DEAD_ROOT}/v1/images/generations", body=body, headers=headers, preload_content=False
+        )
+        head = streamed.read(10)
+        rest = streamed.read()
+    assert json.loads(preloaded.data) == json.loads(head + rest)
+    assert shape_of(json.loads(preloaded.data)["data"][0]["b64_json"]) == shape_of(
+        json.loads(live.data)["data"][0]["b64_json"]
+    )

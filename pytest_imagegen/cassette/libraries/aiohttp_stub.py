@@ -26,9 +26,11 @@ it with an empty ``history``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 from collections.abc import Awaitable, Callable, Coroutine
+from http.cookies import CookieError
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -164,7 +166,8 @@ def _replayed(
     response._headers = CIMultiDictProxy(reply_headers)  # aiohttp's own fields, as its parser sets them
     response._raw_headers = tuple((k.encode("latin-1"), v.encode("latin-1")) for k, v in rendered.headers)
     for value in reply_headers.getall("set-cookie", ()):
-        response.cookies.load(value)
+        with contextlib.suppress(CookieError):  # as aiohttp, which skips a cookie it cannot parse
+            response.cookies.load(value)
     reader = _reader()
     waits = delays(rendered, timing)
     if any(waits):
@@ -215,10 +218,10 @@ def _stub(real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         sent.update(CIMultiDict(kw.get("headers") or {}))
         if content_type and "content-type" not in sent:
             sent["content-type"] = content_type
-        auth = kw.get("auth") or getattr(session, "auth", None)
-        if auth is not None and "authorization" not in sent:
-            sent["authorization"] = auth.encode()
         items = str_pairs(sent.items())
+        auth = kw.get("auth") or getattr(session, "auth", None)
+        if auth is not None and "authorization" not in sent:  # as aiohttp will send it: redacted, kept
+            items.append(("authorization", auth.encode()))
         wire = WireHeaders(items, _library())
         request, index = lookup(cassette, method, str(url), wire, body)
         wanted = kw.pop("raise_for_status", None)
@@ -233,7 +236,7 @@ def _stub(real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         send_url = URL(target) if target is not None else url
         if target is not None:
             sent.popall("host", None)
-        for name in ("params", "json", "data", "headers", "auth"):
+        for name in ("params", "json", "data", "headers"):
             kw.pop(name, None)
         recorder = Recorder(cassette, request)
         live = await real(session, method, send_url, data=body, headers=sent, raise_for_status=_never, **kw)

@@ -77,11 +77,10 @@ class _Replayed:
 
     def read(self, amt: int | None = None) -> bytes:
         if amt is None or amt < 0:
-            parts = [self._buffer]
+            parts = []
             while self.next_size():
                 parts.append(self._buffer)
                 self._buffer = b""
-            self._buffer = b""
             self.closed = True
             return b"".join(parts)
         self.next_size()
