@@ -18,29 +18,18 @@ from PIL import Image
 from pydantic import BaseModel
 
 from pytest_imagegen.client.uploads import to_upload_files
-from pytest_imagegen.contract import FileInput, ValidatedRequest, check_reply, validate_request
-from pytest_imagegen.contract.chat import ChatRequest
-from pytest_imagegen.contract.gemini import GeminiRequest, validate_gemini_request
-from pytest_imagegen.contract.responses import ResponsesRequest
+from pytest_imagegen.contract import FileInput, check_reply, registry
+from pytest_imagegen.contract.shape import ApiShape, Call, ShapeRequest
 
 __all__ = ["assert_valid_reply"]
 
-_ENDPOINTS: Final = ("generations", "edits", "variations", "responses", "chat", "gemini")
-#: Parameters only a Responses API request has: a dict with one of them is a ``responses.create`` call.
-_RESPONSES_PARAMS: Final = ("input", "tools", "previous_response_id", "instructions")
-#: ``messages``: a chat completions request; ``contents`` / ``instances``: a Gemini API (Imagen) body.
-_CHAT_PARAMS: Final = ("messages",)
-_GEMINI_PARAMS: Final = ("contents", "instances")
-_Request = ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest
-#: The image parameters of the multipart endpoints, sent as files rather than form fields.
-_FILE_PARAMS: Final = ("image", "mask")
 #: Request options of the openai SDK's methods: not part of the request body, dropped before validating.
 _SDK_OPTIONS: Final = ("extra_headers", "extra_query", "timeout")
 
 
 def assert_valid_reply(
     reply: Any,
-    request: _Request | Mapping[str, Any] | None = None,
+    request: ShapeRequest | Mapping[str, Any] | None = None,
     *,
     endpoint: str | None = None,
     strict: bool | None = None,
@@ -92,7 +81,7 @@ def assert_valid_reply(
     """
     __tracebackhide__ = True
     data = _reply_data(reply)
-    validated = _validated_request(request, endpoint=endpoint, stream=isinstance(data, list), strict=strict)
+    validated = _validated_request(request, endpoint=endpoint, reply=data, strict=strict)
     if strict is None:
         strict = validated.strict if validated is not None else False
     check_reply(validated, data, strict=strict)
@@ -115,47 +104,43 @@ def _reply_data(reply: Any) -> Mapping[str, Any] | BaseModel | list[Any]:
 
 
 def _validated_request(
-    request: _Request | Mapping[str, Any] | None,
+    request: ShapeRequest | Mapping[str, Any] | None,
     *,
     endpoint: str | None,
-    stream: bool,
+    reply: Any,
     strict: bool | None,
-) -> _Request | None:
-    if endpoint is not None and endpoint not in _ENDPOINTS:
-        raise TypeError(f"endpoint={endpoint!r}: expected one of {', '.join(_ENDPOINTS)}")
+) -> ShapeRequest | None:
+    if endpoint is not None and registry.shape_for_endpoint(endpoint) is None:
+        raise TypeError(f"endpoint={endpoint!r}: expected one of {', '.join(registry.endpoints())}")
     if request is None:
         if endpoint is not None:
             raise TypeError("endpoint= describes request=, which is missing")
         return None
-    if isinstance(request, ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest):
+    if not isinstance(request, Mapping):
+        if registry.shape_for_endpoint(getattr(request, "endpoint", None) or "") is None:
+            raise TypeError(
+                "request= takes a ValidatedRequest or a dict of the request's params, "
+                f"got {type(request).__name__}"
+            )
         if endpoint is not None and endpoint != request.endpoint:
             raise TypeError(
                 f"endpoint={endpoint!r} disagrees with the ValidatedRequest's endpoint {request.endpoint!r}"
             )
         return request
-    if not isinstance(request, Mapping):
-        raise TypeError(
-            "request= takes a ValidatedRequest or a dict of the request's params, "
-            f"got {type(request).__name__}"
-        )
     if "endpoint" in request:
         raise TypeError(
             "the endpoint is not a request param: pass it as assert_valid_reply(..., endpoint='edits')"
         )
     params = _body_params(request)
-    chosen = endpoint or _infer_endpoint(params)
-    if chosen == "gemini":
-        # A stream is the method's business, not a body field's.
-        method = (
-            "predict" if "instances" in params else ("streamGenerateContent" if stream else "generateContent")
-        )
-        return validate_gemini_request(params, strict=bool(strict), method=method)
-    if stream:
-        params.setdefault("stream", True)
-    if chosen in ("responses", "chat"):
-        return validate_request(chosen, params, strict=bool(strict))
-    files = _files(chosen, params) if chosen != "generations" and "images" not in params else None
-    return validate_request(chosen, params, files, strict=bool(strict))
+    shape: ApiShape[Any] | None = registry.shape_for_endpoint(endpoint) if endpoint is not None else None
+    if shape is None:
+        shape = registry.shape_for_params(params, reply)
+    operation = endpoint or shape.operation_for(params)
+    parts = shape.file_params(operation, params)
+    files = _files(parts, params) if parts else None
+    call = Call(operation, params, files, bool(strict))
+    validated: ShapeRequest = shape.validate_call(call, stream=isinstance(reply, list))
+    return validated
 
 
 def _body_params(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,30 +152,17 @@ def _body_params(request: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _infer_endpoint(params: Mapping[str, Any]) -> str:
-    if any(name in params for name in _CHAT_PARAMS):
-        return "chat"
-    if any(name in params for name in _GEMINI_PARAMS):
-        return "gemini"
-    if any(name in params for name in _RESPONSES_PARAMS):
-        return "responses"
-    if "images" in params:
-        return "edits"
-    if any(params.get(name) is not None for name in _FILE_PARAMS):
-        return "edits" if "prompt" in params else "variations"
-    return "generations"
-
-
-def _files(endpoint: str, params: dict[str, Any]) -> dict[str, list[FileInput]]:
-    """Take the image parameters out of ``params`` as upload files, read the way the SDK reads them."""
+def _files(parts: tuple[str, ...], params: dict[str, Any]) -> dict[str, list[FileInput]]:
+    """Take the file parameters out of ``params`` as upload files, read the way the SDK reads them; the
+    first one, when left out, is a stand-in image."""
     files: dict[str, list[FileInput]] = {}
-    for name in _FILE_PARAMS:
+    for name in parts:
         value = params.pop(name, None)
         if value is not None:
             part, uploads = to_upload_files(_rewound(value), name=name)
             files[part] = [*uploads]
-    if not any(part.startswith("image") for part in files):
-        files["image"] = [("image.png", _stand_in(files.get("mask")), "image/png")]
+    if not any(part.startswith(parts[0]) for part in files):
+        files[parts[0]] = [("image.png", _stand_in(next(iter(files.values()), None)), "image/png")]
     return files
 
 
@@ -220,11 +192,12 @@ def _read_from_start(file: Any) -> Any:
         file.seek(position)  # leave the test's file object as it was
 
 
-def _stand_in(mask: list[FileInput] | None) -> bytes:
-    """An RGBA PNG, 1x1 or the mask's size (which the input must match): an image every model accepts."""
+def _stand_in(other: list[FileInput] | None) -> bytes:
+    """An RGBA PNG, 1x1 or the size of the other file given (a mask, which the input must match): an image
+    every model accepts."""
     size = (1, 1)
-    if mask:
-        first = mask[0]
+    if other:
+        first = other[0]
         data = first[1] if isinstance(first, tuple) else first
         if isinstance(data, bytes):
             try:

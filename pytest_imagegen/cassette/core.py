@@ -49,6 +49,7 @@ from pytest_imagegen.cassette.requests import (
     request_line,
 )
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import CassetteError, CassetteMiss, SchemaAssertionError, SecretLeakError
 from pytest_imagegen.safety import normalize, redact, redact_rules, trim
 from pytest_imagegen.safety.leaks import scan_for_leaks
@@ -114,8 +115,9 @@ class ImagegenCassette:
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
         self.rules = redact_rules.RedactionRules(
-            headers=config.redact_headers,
-            query_keys=config.redact_query,
+            # Beyond the built-in rules: where each API shape says its credentials travel.
+            headers=(*config.redact_headers, *registry.credential_headers()),
+            query_keys=(*config.redact_query, *registry.credential_query_keys()),
             patterns=tuple(re.compile(p) for p in config.redact_patterns),
             values=config.secret_values,
             redact_user=config.redact_user,
@@ -346,7 +348,7 @@ class ImagegenCassette:
             from pytest_imagegen.cassette import checks  # the contract: imported only when needed
 
             try:
-                problems = checks.check_interaction(
+                problems = checks.contract_problems(
                     {"request": request.record, "response": response}, strict=strict
                 )
             except UNUSABLE as exc:

@@ -132,7 +132,7 @@ class DriftCassette(ImagegenCassette):
             return []
         from pytest_imagegen.cassette import checks
 
-        problems = checks.check_interaction(
+        problems = checks.contract_problems(
             {"request": request, "response": response}, strict=self.config.strict
         )
         return [Change("breaking", where, f"contract: {message}") for where, message in problems]

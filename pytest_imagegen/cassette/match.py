@@ -26,6 +26,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
+from pytest_imagegen.contract import registry
 from pytest_imagegen.safety.trim import file_digest
 
 __all__ = [
@@ -41,16 +42,12 @@ __all__ = [
 
 # Query keys whose values differ between runs without changing what is asked (credentials and SAS
 # timestamps). They are redacted before matching as well; ignoring them keeps old cassettes matching.
+# Each API shape adds its own (``volatile_query_keys``: its credential and volatile query keys, such as
+# the Gemini API's ``key`` and Azure's ``api-version``).
 VOLATILE_QUERY_KEYS = frozenset(
-    {"api-key", "api_key", "key", "token", "access_token", "sig", "signature", "se", "st", "skt", "ske"}
-    | {"api-version"}
+    {"api_key", "token", "access_token", "sig", "signature", "se", "st", "skt", "ske"}
 )
 
-# The operations this plugin knows, named by the end of their path whatever the base URL before it.
-_OPERATION = re.compile(
-    r"(/images/(?:generations|edits|variations)|/responses(?:/[^/]+)*|/chat/completions"
-    r"|/models/[^/:]+:[A-Za-z]+)/?$"
-)
 # Otherwise: what follows an Azure deployment, or the last version segment (v1, v1beta, v2alpha1).
 _BASE_PREFIX = re.compile(r"^(?:.*/openai/deployments/[^/]+|.*/v\d+(?:alpha|beta)?\d*(?=/))")
 
@@ -95,9 +92,9 @@ def operation_path(path: str) -> str:
     ``/openai/deployments/NAME/images/generations`` are all ``/images/generations``; an unknown path loses
     what precedes its last version segment (``/api/v1/files/x`` is ``/files/x``), or stays as it is.
     """
-    known = _OPERATION.search(path)
-    if known:
-        return known.group(1)
+    known = registry.operation_path(path)  # the operations of every API shape (``ApiShape.operations``)
+    if known is not None:
+        return known
     return _BASE_PREFIX.sub("", path, count=1) or path
 
 
@@ -105,7 +102,8 @@ def _query(query: str) -> tuple[tuple[str, str], ...]:
     if not query:
         return ()
     pairs = parse_qsl(query, keep_blank_values=True)
-    return tuple(sorted((k, v) for k, v in pairs if k.lower() not in VOLATILE_QUERY_KEYS))
+    volatile = VOLATILE_QUERY_KEYS | registry.volatile_query_keys()
+    return tuple(sorted((k, v) for k, v in pairs if k.lower() not in volatile))
 
 
 def canonical_query(query: str) -> str:

@@ -32,6 +32,7 @@ from pytest_imagegen.cassette.core import ImagegenCassette
 from pytest_imagegen.cassette.network import blocked_network
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
 
 if TYPE_CHECKING:
@@ -40,38 +41,21 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_BASE_URL",
     "DUMMY_API_KEY",
-    "KEY_VARIABLES",
     "client_environment",
     "open_cassette",
     "service_for",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-#: The variables clients read a key from: the openai SDK (``OpenAI`` and ``AzureOpenAI``) and Gemini
-#: clients (google-genai reads ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``).
-KEY_VARIABLES = (
-    "OPENAI_API_KEY",
-    "AZURE_OPENAI_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    # boto3 signs every request (SigV4): with the dummy as access key id and secret it can, and the dummy
-    # key id in the signature's ``Credential=`` stops a recording that would send it to AWS.
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-)
-#: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
-#: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).
-_ALTERNATIVES = (
-    frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),
-    # AWS credentials come as a pair, or from a named profile: any of them set, none is replaced.
-    frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}),
-)
 
 
 def _missing_keys(env: MutableMapping[str, str]) -> list[str]:
-    """The key variables a client may find empty, less those whose alternative holds a key."""
-    taken = {name for group in _ALTERNATIVES if any(env.get(n) for n in group) for name in group}
-    return [name for name in KEY_VARIABLES if not env.get(name) and name not in taken]
+    """The key variables a client may find empty (each API shape's ``key_variables``: the openai SDK's,
+    google-genai's), less those whose alternative holds a key (``key_alternatives``: a dummy
+    GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it)."""
+    groups = registry.key_alternatives()
+    taken = {name for group in groups if any(env.get(n) for n in group) for name in group}
+    return [name for name in registry.key_variables() if not env.get(name) and name not in taken]
 
 
 @contextlib.contextmanager
@@ -90,7 +74,7 @@ def client_environment(
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()
         # A real key has no business with a local emulator: it gets the dummy too.
-        changes.update(dict.fromkeys(KEY_VARIABLES, DUMMY_API_KEY))
+        changes.update(dict.fromkeys(registry.key_variables(), DUMMY_API_KEY))
         changes["OPENAI_BASE_URL"] = url
         changes["AZURE_OPENAI_ENDPOINT"] = url.removesuffix("/v1")
         cassette.redirect_to = url

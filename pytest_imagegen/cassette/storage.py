@@ -265,7 +265,7 @@ def _complete(entries: Sequence[Stored], match_on: Sequence[str]) -> None:
         if entry.match_key is None:
             entry.match_key = index.match_key(match.fingerprint(entry.interaction["request"], match_on))
         if entry.problems is None:
-            entry.problems = checks.check_interaction(entry.interaction)
+            entry.problems = checks.contract_problems(entry.interaction)
 
 
 def stored_from_document(document: Document, match_on: Sequence[str]) -> list[Stored]:

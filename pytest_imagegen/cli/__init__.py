@@ -34,6 +34,7 @@ from pytest_imagegen.cassette.orphans import find_cassettes
 from pytest_imagegen.cli.listing import Stats, describe_interaction, human_bytes, path_of
 from pytest_imagegen.cli.scrub import ScrubResult, scrub_file
 from pytest_imagegen.cli.verify import verify_file
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.credentials import mask_text
 from pytest_imagegen.safety.redact_rules import RedactionRules
@@ -170,8 +171,8 @@ def _scrub(args: argparse.Namespace, files: list[Path]) -> int:
     out = _Output(len(files))
     try:
         rules = RedactionRules(
-            headers=args.redact_header,
-            query_keys=args.redact_query,
+            headers=(*args.redact_header, *registry.credential_headers()),
+            query_keys=(*args.redact_query, *registry.credential_query_keys()),
             patterns=tuple(args.redact_pattern),
             values=_literal_secrets() + tuple(os.environ.get(name, "") for name in args.secret_env),
             redact_user=args.redact_user,

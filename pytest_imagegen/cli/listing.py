@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_imagegen.cassette.checks import model_of, stored_params
+from pytest_imagegen.contract import registry
 from pytest_imagegen.safety import trim
 
 __all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "path_of"]
@@ -61,19 +62,17 @@ def _value(value: Any) -> str:
 
 
 def _events_text(events: list[Any]) -> str:
-    """``image_generation.partial_image ×2, image_generation.completed``: runs of the same type joined."""
+    """``image_generation.partial_image ×2, image_generation.completed``: runs of the same type joined.
+    Each event is named by the first API shape that knows it (``ApiShape.event_label``), else by its SSE
+    event name or its data."""
     runs: list[tuple[str, int]] = []
+    shapes = registry.shapes()
     for event in events:
         data = event.get("data")
-        if isinstance(data, Mapping) and data.get("type"):
-            kind = str(data["type"])
-        elif isinstance(data, Mapping) and data.get("object"):  # a chat completion chunk
-            kind = str(data["object"])
-        elif isinstance(data, Mapping) and "candidates" in data:  # a Gemini stream chunk
-            finished = any(isinstance(c, Mapping) and c.get("finishReason") for c in data["candidates"] or ())
-            kind = "candidates (finished)" if finished else "candidates"
-        else:
-            kind = str(event.get("event") or (data if isinstance(data, str) else "?"))
+        labels = (shape.event_label(data) for shape in shapes) if isinstance(data, Mapping) else ()
+        kind = next(filter(None, labels), None) or str(
+            event.get("event") or (data if isinstance(data, str) else "?")
+        )
         if runs and runs[-1][0] == kind:
             runs[-1] = (kind, runs[-1][1] + 1)
         else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_imagegen.cassette.checks import check_interaction
+from pytest_imagegen.cassette.checks import contract_problems
 from pytest_imagegen.cassette.storage import Interaction, load_cassette
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
@@ -50,7 +50,7 @@ def check_interactions(
     problems: list[Problem] = []
     for index, interaction in enumerate(interactions):
         try:
-            found = check_interaction(interaction, strict=strict)
+            found = contract_problems(interaction, strict=strict)
         except (KeyError, TypeError, ValueError) as exc:
             found = [("interaction", f"cannot be checked, it is malformed: {type(exc).__name__}: {exc}")]
         problems += [Problem(index, where, message) for where, message in found]

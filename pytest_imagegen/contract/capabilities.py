@@ -37,7 +37,6 @@ __all__ = [
     "base_model_id",
     "capability_for",
     "gpt_only_params",
-    "is_known_model",
     "resolve_model",
     "responses_model_known",
     "supports",
@@ -373,11 +372,6 @@ def responses_model_known(model: str) -> bool:
 def base_model_id(model: str) -> str:
     """The table id a model id names: gateway prefixes (``openai/dall-e-3``, any ``prefix/``) dropped."""
     return model.rsplit("/", 1)[-1]
-
-
-def is_known_model(model: str) -> bool:
-    """Whether the table has a row for ``model`` (after dropping a provider prefix)."""
-    return base_model_id(model) in CAPABILITIES
 
 
 def capability_for(model: str) -> ModelCapability:

@@ -39,6 +39,7 @@ __all__ = [
     "check_aspect_ratio",
     "check_image_size",
     "decode_base64",
+    "image_facts",
     "inline_image",
     "inline_image_problems",
     "normal_mime",
@@ -108,8 +109,11 @@ def decode_base64(text: str) -> bytes | None:
 def inline_image(b64: str, declared: str | None) -> InlineImage | None:
     """The facts of an inline image, or None when ``b64`` is not base64 at all."""
     raw = decode_base64(b64)
-    if raw is None:
-        return None
+    return image_facts(raw, declared) if raw is not None else None
+
+
+def image_facts(raw: bytes, declared: str | None) -> InlineImage:
+    """The facts of an image's bytes (header read only) next to the MIME type it was declared with."""
     header = decode_image_header(raw)
     if header is None:
         return InlineImage(normal_mime(declared), None, None, None, None, len(raw))

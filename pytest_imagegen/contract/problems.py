@@ -22,6 +22,7 @@ from pytest_imagegen.errors import SchemaAssertionError
 __all__ = [
     "MISSING_STREAM",
     "UNASKED_STREAM",
+    "PartialImages",
     "Problems",
     "check_envelope",
     "check_parts",
@@ -128,6 +129,39 @@ def image_problems(path: str, value: Any, fmt: Any, size: Any) -> Problems:
     if expected_size is not None and got_size != expected_size:
         problems.append((path, f"image is {got_size[0]}x{got_size[1]}, expected {size}"))
     return problems
+
+
+class PartialImages:
+    """The partial images of one image in a stream so far: at most ``limit`` of them (None: any number),
+    their ``partial_image_index`` counting from 0 upwards. ``asked`` names who asked the limit in a
+    message (``"the tool asked "``)."""
+
+    def __init__(self, limit: int | None, asked: str = "") -> None:
+        self.limit, self.asked = limit, asked
+        self.count = 0
+        self.last_index: int | None = None
+
+    def add(self, event: Mapping[str, Any], path: str) -> Problems:
+        """Count one partial image event at ``path``; its problems."""
+        problems: Problems = []
+        self.count += 1
+        if self.limit is not None and self.count > self.limit:
+            problems.append(
+                (path, f"partial image number {self.count}, but {self.asked}partial_images={self.limit}")
+            )
+        index = event.get("partial_image_index")
+        if isinstance(index, int) and not isinstance(index, bool):
+            if self.last_index is None and index != 0:
+                problems.append((f"{path}.partial_image_index", f"{index}, but the first partial image is 0"))
+            elif self.last_index is not None and index <= self.last_index:
+                problems.append(
+                    (
+                        f"{path}.partial_image_index",
+                        f"{index}, not after the previous index {self.last_index}",
+                    )
+                )
+            self.last_index = index
+        return problems
 
 
 def reply_head(reply: Any) -> tuple[Any, bool]:

@@ -1,31 +1,45 @@
 """``validate_request``: one request of any API shape, checked the way the service checks it.
 
-The Images API's endpoints (``generations``, ``edits``, ``variations``) are checked by
-``contract/images/validate.py``; the other shapes by their own packages, named after them
-(``contract/responses``, ``contract/chat``, ``contract/gemini``). The first problem raises
-``RequestValidationError`` with the API's code and wording; the emulator answers with
-``exc.to_error_body()`` and ``exc.status``.
+The shape is the registry's (``contract/registry.py``): the one whose ``endpoints`` name ``endpoint``
+(the Images API's ``generations``, ``edits``, ``variations``; ``responses``, ``chat``, ``gemini``; any
+shape registered later). The first problem raises ``RequestValidationError`` with the API's code and
+wording; the emulator answers with ``exc.to_error_body()`` and ``exc.status``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from pytest_imagegen.contract import messages
-from pytest_imagegen.contract.chat.validate import ChatRequest, validate_chat_request
-from pytest_imagegen.contract.gemini.validate import GeminiRequest, validate_gemini_request
-from pytest_imagegen.contract.images.validate import ValidatedRequest, validate_images_request
-from pytest_imagegen.contract.responses.validate import ResponsesRequest, validate_responses_request
+from pytest_imagegen.contract import messages, registry
+from pytest_imagegen.contract.shape import Call, ShapeRequest
 from pytest_imagegen.contract.uploads import FilesInput
+from pytest_imagegen.errors import RequestValidationError
+
+if TYPE_CHECKING:
+    from pytest_imagegen.contract.chat.validate import ChatRequest
+    from pytest_imagegen.contract.gemini.validate import GeminiRequest
+    from pytest_imagegen.contract.images.validate import ValidatedRequest
+    from pytest_imagegen.contract.responses.validate import ResponsesRequest
 
 __all__ = ["validate_request"]
 
 
-# Each later API shape answers a request of its own kind. A literal shape name picks its overload; mypy
-# calls the set unsafe because a plain str could also hold one of the names, which no caller passes.
+# The built-in shapes' request types, for type checkers only: the lookup below is the registry's, and a
+# shape registered later returns its own request type (typed as any shape's request).
 @overload
-def validate_request(  # type: ignore[overload-overlap]
+def validate_request(
+    endpoint: Literal["generations", "edits", "variations"],
+    params: Mapping[str, Any],
+    files: FilesInput | None = None,
+    *,
+    strict: bool = False,
+    path: str | None = None,
+) -> ValidatedRequest: ...
+
+
+@overload
+def validate_request(
     endpoint: Literal["responses"],
     params: Mapping[str, Any],
     files: FilesInput | None = None,
@@ -36,7 +50,7 @@ def validate_request(  # type: ignore[overload-overlap]
 
 
 @overload
-def validate_request(  # type: ignore[overload-overlap]
+def validate_request(
     endpoint: Literal["chat"],
     params: Mapping[str, Any],
     files: FilesInput | None = None,
@@ -47,7 +61,7 @@ def validate_request(  # type: ignore[overload-overlap]
 
 
 @overload
-def validate_request(  # type: ignore[overload-overlap]
+def validate_request(
     endpoint: Literal["gemini"],
     params: Mapping[str, Any],
     files: FilesInput | None = None,
@@ -65,7 +79,7 @@ def validate_request(
     *,
     strict: bool = False,
     path: str | None = None,
-) -> ValidatedRequest: ...
+) -> ShapeRequest: ...
 
 
 def validate_request(
@@ -75,26 +89,31 @@ def validate_request(
     *,
     strict: bool = False,
     path: str | None = None,
-) -> ValidatedRequest | ResponsesRequest | ChatRequest | GeminiRequest:
+) -> ShapeRequest:
     """Check one request against the contract and the model's capability row.
 
-    ``endpoint`` is ``generations``, ``edits`` or ``variations``; ``params`` the JSON body or the
-    multipart text fields (an explicit ``None`` means "not given", as the SDK sends JSON nulls);
-    ``files`` maps a part name (``image``, ``image[]``, ``mask``) to one file or a list. With
-    ``strict=True`` unknown models and unknown fields are errors too.
+    ``endpoint`` names the operation: ``generations``, ``edits`` or ``variations`` (the Images API),
+    ``responses`` (``POST /v1/responses``, its ``image_generation`` tool), ``chat`` (``POST
+    /chat/completions`` with image output), ``gemini`` (the Gemini API; ``path`` is the URL path that names
+    the model and the method, ``.../models/{model}:{method}``), or an operation of a shape registered
+    later. ``params`` is the JSON body or the multipart text fields (an explicit ``None`` means "not
+    given", as the SDK sends JSON nulls); ``files`` maps a part name (``image``, ``image[]``, ``mask``) to
+    one file or a list, for a shape that takes files. With ``strict=True`` unknown models and unknown
+    fields are errors too.
 
-    The other API shapes take their name and a JSON body, and return a request of their own kind:
-    ``"responses"`` (``POST /v1/responses``, its ``image_generation`` tool: ``ResponsesRequest``),
-    ``"chat"`` (``POST /chat/completions`` with image output: ``ChatRequest``), ``"gemini"`` (the Gemini
-    API; ``path`` is the URL path that names the model and the method, ``.../models/{model}:{method}``:
-    ``GeminiRequest``). ``path`` is ignored by the other shapes.
+    Returns the shape's own request type: ``ValidatedRequest``, ``ResponsesRequest``, ``ChatRequest``,
+    ``GeminiRequest``, ... An endpoint no shape has is a 404, as the service answers an unknown URL.
     """
-    if endpoint in ("responses", "chat", "gemini"):
-        if files:
-            raise messages.unknown_parameter(next(iter(files)))
-        if endpoint == "responses":
-            return validate_responses_request(params, strict=strict)
-        if endpoint == "chat":
-            return validate_chat_request(params, strict=strict)
-        return validate_gemini_request(params, path=path, strict=strict)
-    return validate_images_request(endpoint, params, files, strict=strict)
+    shape = registry.shape_for_endpoint(endpoint)
+    if shape is None:
+        known = messages.quote_list(registry.endpoints(), conjunction="or")
+        raise RequestValidationError(
+            f"Invalid URL: no API shape has the endpoint '{endpoint}' (expected {known})",
+            field=None,
+            code=None,
+            status=404,
+        )
+    if files and not shape.takes_files:
+        raise messages.unknown_parameter(next(iter(files)))
+    request: ShapeRequest = shape.validate(Call(endpoint, params, files, strict, path))
+    return request

@@ -1,12 +1,13 @@
 """The emulator's ASGI app (starlette): routes, auth, faults, validation, JSON and SSE replies.
 
-One route per API shape, each answered by the module named after the shape: the Images API
-(``/v1/images/...``, its Azure form, and the signed dall-e blob URLs) by ``images.py``, the Responses API
-(``/v1/responses``) by ``responses.py``, chat completions with image output (``/v1/chat/completions``, and
-a gateway's ``/api/v1/...``) by ``chat.py``, the Gemini API (``/v1beta/models/{model}:{method}``) by
-``gemini.py``. The OpenAI-style ones share authentication, faults,
-the service's headers and cookies, the request log and the error envelope; the Gemini routes share the log
-and the faults, with Google's key placements, headers and error envelope.
+The routes are the registered API shapes': each shape names its emulator module (``ApiShape.emulator``),
+whose ``routes(handler)`` declares them: the Images API (``/v1/images/...``, its Azure form, and the signed
+dall-e blob URLs) in ``images.py``, the Responses API (``/v1/responses``) in ``responses.py``, chat
+completions with image output (``/v1/chat/completions``, and a gateway's ``/api/v1/...``) in ``chat.py``,
+the Gemini API (``/v1beta/models/{model}:{method}``) in ``gemini.py``; the replies are those modules'.
+The handlers are here: the OpenAI-style ones share authentication, faults, the service's headers and
+cookies, the request log and the error envelope; the Gemini routes share the log and the faults, with
+Google's key placements, headers and error envelope.
 
 ``create_app(state)`` builds the app for one ``EmulatorState``; ``server.Emulator`` serves it with
 uvicorn. Request parsing (JSON, multipart) is starlette's and python-multipart's (``transport.py``);
@@ -16,6 +17,7 @@ wire format of the real service.
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 import time
@@ -30,9 +32,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
-from pytest_imagegen.emulator import bedrock, chat, error_replies, gemini, images, responses
+from pytest_imagegen.contract import registry
+from pytest_imagegen.emulator import chat, error_replies, gemini, images, responses
 from pytest_imagegen.emulator.drawing import render_encoded
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.headers import service_headers
@@ -90,7 +93,7 @@ class _Handler:
                 return Reply(200, responses.stream_frames(job, self.state), media_type="text/event-stream")
             return Reply(200, await responses.json_reply(job, self.state))
 
-        return await self._json_api(request, answer)
+        return await self.json_api(request, answer)
 
     async def chat_route(self, request: Request) -> Response:
         """``POST /v1/chat/completions``: image output through a gateway (``emulator/chat.py``)."""
@@ -104,7 +107,7 @@ class _Handler:
                 return Reply(200, chat.stream_frames(job), media_type="text/event-stream")
             return Reply(200, await chat.json_reply(job))
 
-        return await self._json_api(request, answer)
+        return await self.json_api(request, answer)
 
     async def gemini_route(self, request: Request) -> Response:
         """``POST /v1beta/models/{model}:{method}``: the Gemini API and Imagen (``emulator/gemini.py``)."""
@@ -122,27 +125,15 @@ class _Handler:
                 return Reply(200, await gemini.json_array_reply(job), media_type=json_type)
             return Reply(200, await gemini.json_reply(job), media_type=json_type)
 
-        return await self._json_api(request, answer, google=True)
+        return await self.json_api(request, answer, google=True)
 
-    async def bedrock_route(self, request: Request) -> Response:
-        """``POST /model/{model_id}/invoke``: Amazon Bedrock's image models (``emulator/bedrock.py``)."""
-        body = await request.body()
-        try:
-            params = json.loads(body)
-        except ValueError:
-            params = {}
-        status, content, headers = await bedrock.invoke(
-            request.path_params["model_id"], request.headers, body
-        )
-        self._log(request, status, headers[0][1], params=params if isinstance(params, dict) else {})
-        return RawResponse(status, content, headers, "application/json")
-
-    async def _json_api(
+    async def json_api(
         self, request: Request, answer: Callable[[dict[str, Any]], Awaitable[Reply]], *, google: bool = False
     ) -> Response:
         """A route of an API that takes JSON only: authentication, faults and the body checked the way the
         service does (OpenAI's, or Google's with ``google``), then ``answer`` for the parameters (it raises
-        ``RequestValidationError`` for a request the contract rejects)."""
+        ``RequestValidationError`` for a request the contract rejects). Public: an API shape's emulator
+        module answers its routes through it (``routes(handler)``)."""
         started = time.perf_counter()
         rid = request_id()
         parsed = await parse_body(request)
@@ -363,19 +354,7 @@ def create_app(state: EmulatorState) -> Starlette:
     """The emulator's ASGI app for ``state`` (mountable under any ASGI server or ``httpx.ASGITransport``)."""
     handler = _Handler(state)
     app = Starlette(
-        routes=[
-            Route("/v1/images/{endpoint}", handler.openai_route, methods=["POST"]),
-            Route("/v1/responses", handler.responses_route, methods=["POST"]),
-            Route("/v1/chat/completions", handler.chat_route, methods=["POST"]),
-            Route("/api/v1/chat/completions", handler.chat_route, methods=["POST"]),
-            Route("/{version}/models/{target}", handler.gemini_route, methods=["POST"]),
-            Route("/{version}/publishers/google/models/{target}", handler.gemini_route, methods=["POST"]),
-            Route("/model/{model_id}/invoke", handler.bedrock_route, methods=["POST"]),
-            Route(
-                "/openai/deployments/{deployment}/images/{endpoint}", handler.azure_route, methods=["POST"]
-            ),
-            Route("/private/{org}/{user}/{name}", handler.blob_route, methods=["GET"]),
-        ],
+        routes=_shape_routes(handler),
         middleware=[Middleware(GZipMiddleware, minimum_size=500)],
         exception_handlers={
             404: handler.not_found,
@@ -385,3 +364,13 @@ def create_app(state: EmulatorState) -> Starlette:
     )
     app.state.emulator = state
     return app
+
+
+def _shape_routes(handler: _Handler) -> list[BaseRoute]:
+    """The routes of every registered API shape that names an emulator module (``ApiShape.emulator``):
+    that module's ``routes(handler)``, which points them at this handler's methods or its own."""
+    routes: list[BaseRoute] = []
+    for shape in registry.shapes():
+        if shape.emulator is not None:
+            routes += importlib.import_module(shape.emulator).routes(handler)
+    return routes

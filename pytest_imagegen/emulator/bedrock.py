@@ -18,12 +18,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-from pytest_imagegen.contract.bedrock import BedrockRequest, validate_bedrock_request
+from pytest_imagegen.contract.bedrock.validate import BedrockRequest, validate_bedrock_request
 from pytest_imagegen.emulator.drawing import ImageSpec, render_encoded, seed_of
+from pytest_imagegen.emulator.state import LoggedRequest
+from pytest_imagegen.emulator.transport import RawResponse
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["MODELS", "Answer", "invoke"]
+__all__ = ["MODELS", "Answer", "invoke", "routes"]
 
 #: Model ids the emulator answers (the rest are Bedrock's 404, as for a model not enabled).
 MODELS = frozenset(
@@ -83,3 +88,32 @@ async def invoke(model_id: str, headers: Mapping[str, str], body: bytes) -> Answ
         ("X-Amzn-Bedrock-Invocation-Latency", "2950"),
     ]
     return 200, json.dumps(reply).encode(), reply_headers
+
+
+def routes(handler: Any) -> list[BaseRoute]:
+    """``POST /model/{model_id}/invoke`` (the module ``contract/bedrock/shape.py`` names), logged in the
+    handler's request log like every other route."""
+
+    async def invoke_route(request: Request) -> Response:
+        body = await request.body()
+        try:
+            params = json.loads(body)
+        except ValueError:
+            params = {}
+        status, content, headers = await invoke(request.path_params["model_id"], request.headers, body)
+        handler.state.log(
+            LoggedRequest(
+                method=request.method,
+                path=request.url.path,
+                query=dict(request.query_params),
+                headers=dict(request.headers),
+                params=params if isinstance(params, dict) else {},
+                files=(),
+                status=status,
+                fault=None,
+                request_id=headers[0][1],
+            )
+        )
+        return RawResponse(status, content, headers, "application/json")
+
+    return [Route("/model/{model_id}/invoke", invoke_route, methods=["POST"])]

@@ -24,9 +24,10 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio.to_thread
+from starlette.routing import BaseRoute, Route
 
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.aspect_ratios import aspect_size
@@ -37,7 +38,10 @@ from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.gemini import key_is_valid
 from pytest_imagegen.emulator.state import EmulatorState
 
-__all__ = ["ChatJob", "json_reply", "make_chat_job", "provider_key_error", "stream_frames"]
+if TYPE_CHECKING:
+    from pytest_imagegen.emulator.app import _Handler
+
+__all__ = ["ChatJob", "json_reply", "make_chat_job", "provider_key_error", "routes", "stream_frames"]
 
 #: Request fields that change how the reply is delivered, not what it holds: out of the image seed.
 _DELIVERY_FIELDS: Final = frozenset({"stream", "stream_options", "user", "metadata"})
@@ -161,3 +165,12 @@ async def stream_frames(job: ChatJob) -> AsyncIterator[bytes]:
         yield chunk({"role": "assistant", "content": "", "images": [await _image_entry(job.image)]})
     yield chunk({"role": "assistant", "content": ""}, "stop", usage=_usage(job))
     yield _frame("[DONE]")
+
+
+def routes(handler: _Handler) -> list[BaseRoute]:
+    """Chat completions, as OpenAI serves them and under a gateway's ``/api/v1`` (the module
+    ``contract/chat/shape.py`` names)."""
+    return [
+        Route("/v1/chat/completions", handler.chat_route, methods=["POST"]),
+        Route("/api/v1/chat/completions", handler.chat_route, methods=["POST"]),
+    ]

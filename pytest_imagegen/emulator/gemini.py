@@ -22,9 +22,10 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio.to_thread
+from starlette.routing import BaseRoute, Route
 
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.aspect_ratios import aspect_size
@@ -33,6 +34,9 @@ from pytest_imagegen.emulator.drawing import ImageSpec, OutputFormat, render_enc
 from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.state import EmulatorState
 from pytest_imagegen.errors import DUMMY_API_KEY, RequestValidationError
+
+if TYPE_CHECKING:
+    from pytest_imagegen.emulator.app import _Handler
 
 __all__ = [
     "JSON_MEDIA_TYPE",
@@ -48,6 +52,7 @@ __all__ = [
     "key_is_valid",
     "make_gemini_job",
     "predict_reply",
+    "routes",
     "sse_frames",
     "validation_error",
 ]
@@ -284,3 +289,13 @@ async def predict_reply(job: GeminiJob) -> bytes:
         {"bytesBase64Encoded": await _encoded(spec), "mimeType": job.mime_type} for spec in job.images
     ]
     return json.dumps({"predictions": predictions}, indent=2).encode()
+
+
+def routes(handler: _Handler) -> list[BaseRoute]:
+    """The Gemini API's model methods, ``/{version}/models/{model}:{method}`` (the module
+    ``contract/gemini/shape.py`` names)."""
+    return [
+        Route("/{version}/models/{target}", handler.gemini_route, methods=["POST"]),
+        # Vertex AI's express mode (an API key), where google-genai sends Imagen's ``generate_images``.
+        Route("/{version}/publishers/google/models/{target}", handler.gemini_route, methods=["POST"]),
+    ]

@@ -5,7 +5,8 @@
 defaults (model, size, formats); a ``Job`` holds the plain facts the emulator needs to draw and reply
 (pixel size, resolved background and quality, reply shape). Usage numbers are made up but consistent
 (they grow with prompt length, pixel count, quality, input images and partial images; totals add up), so
-assertions on them behave like against the real service. The routes are ``app.py``'s.
+assertions on them behave like against the real service. ``routes`` names its routes; their handlers are
+``app.py``'s.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 import anyio.to_thread
+from starlette.routing import BaseRoute, Route
 
 from pytest_imagegen.contract import FileInput, validate_request
 from pytest_imagegen.emulator.drawing import (
@@ -35,6 +37,9 @@ from pytest_imagegen.emulator.state import EmulatorState
 from pytest_imagegen.emulator.transport import Upload, sse_frame
 from pytest_imagegen.errors import RequestValidationError
 
+if TYPE_CHECKING:
+    from pytest_imagegen.emulator.app import _Handler
+
 __all__ = [
     "Endpoint",
     "Job",
@@ -46,6 +51,7 @@ __all__ = [
     "partial_event",
     "request_digest",
     "revised_prompt",
+    "routes",
     "stream_frames",
     "usage",
 ]
@@ -325,3 +331,13 @@ async def stream_frames(job: Job, created_at: int) -> AsyncIterator[bytes]:
             yield sse_frame(partial_event(job, base64.b64encode(data).decode(), created_at, number))
         data = await anyio.to_thread.run_sync(encode, image, spec)
         yield sse_frame(completed_event(job, base64.b64encode(data).decode(), created_at))
+
+
+def routes(handler: _Handler) -> list[BaseRoute]:
+    """The Images API's routes: its three operations, Azure's deployment form of two of them, and the
+    signed blob URLs its dall-e replies point at (the module ``contract/images/shape.py`` names)."""
+    return [
+        Route("/v1/images/{endpoint}", handler.openai_route, methods=["POST"]),
+        Route("/openai/deployments/{deployment}/images/{endpoint}", handler.azure_route, methods=["POST"]),
+        Route("/private/{org}/{user}/{name}", handler.blob_route, methods=["GET"]),
+    ]

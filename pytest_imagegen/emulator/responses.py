@@ -23,9 +23,10 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import anyio.to_thread
+from starlette.routing import BaseRoute, Route
 
 from pytest_imagegen.contract import validate_request
 from pytest_imagegen.contract.responses import ImageTool, ResponsesRequest
@@ -41,7 +42,10 @@ from pytest_imagegen.emulator.state import EmulatorState
 from pytest_imagegen.emulator.transport import sse_frame
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["ImageCall", "ResponsesJob", "json_reply", "make_responses_job", "stream_frames"]
+if TYPE_CHECKING:
+    from pytest_imagegen.emulator.app import _Handler
+
+__all__ = ["ImageCall", "ResponsesJob", "json_reply", "make_responses_job", "routes", "stream_frames"]
 
 _DEFAULT_SIZE: Final = "1024x1024"
 _SIZE: Final = re.compile(r"(\d+)x(\d+)")
@@ -387,3 +391,10 @@ def _message_frames(job: ResponsesJob, seq: _Sequence) -> Iterator[bytes]:
     yield seq.frame("response.output_text.done", **where, text=_ANSWER_TEXT)
     yield seq.frame("response.content_part.done", **where, part={**part, "text": _ANSWER_TEXT})
     yield seq.frame("response.output_item.done", output_index=0, item=_message_item(job, status="completed"))
+
+
+def routes(handler: _Handler) -> list[BaseRoute]:
+    """The Responses API's route (the module ``contract/responses/shape.py`` names)."""
+    return [
+        Route("/v1/responses", handler.responses_route, methods=["POST"]),
+    ]

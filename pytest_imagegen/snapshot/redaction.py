@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import SecretLeakError
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.redact import redact_interaction
@@ -53,8 +54,8 @@ def current() -> SnapshotRedaction:
 def rules_for(config: ImagegenConfig) -> RedactionRules:
     """The redaction rules a cassette of ``config`` records with."""
     return RedactionRules(
-        headers=config.redact_headers,
-        query_keys=config.redact_query,
+        headers=(*config.redact_headers, *registry.credential_headers()),
+        query_keys=(*config.redact_query, *registry.credential_query_keys()),
         patterns=tuple(re.compile(p) for p in config.redact_patterns),
         values=config.secret_values,
         redact_user=config.redact_user,

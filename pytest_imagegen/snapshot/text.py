@@ -17,7 +17,8 @@ from typing import Any, Protocol, cast
 from pydantic import BaseModel
 from syrupy.types import PropertyFilter, PropertyMatcher, PropertyPath
 
-from pytest_imagegen.contract.shapes import SHAPES
+from pytest_imagegen.contract import registry
+from pytest_imagegen.contract.shape import ApiShape
 from pytest_imagegen.errors import ImagegenAPIError
 from pytest_imagegen.safety.redact_text import redact_text
 from pytest_imagegen.safety.trim import image_facts
@@ -35,26 +36,20 @@ VOLATILE_KEYS = {
 }
 _REQUEST_ID_KEYS = frozenset({"request_id", "x-request-id"})
 _REQUEST_ID = re.compile(r"\breq_[A-Za-z0-9]{8,}\b")
-# Responses API ids (response, image call, message, reasoning item), chat completion ids (``chatcmpl-``,
-# a gateway's ``gen-``) and Gemini's ``responseId``: new on every recording.
-_RESPONSE_ID_KEYS = frozenset({"id", "item_id", "previous_response_id"})
-_RESPONSE_ID = re.compile(r"(?:resp|ig|msg|rs)_[A-Za-z0-9]{8,}")
-_CHAT_ID = re.compile(r"(chatcmpl|gen)-[A-Za-z0-9-]{8,}")
-#: Keys only a Gemini API (or Imagen) reply has at its top.
-_GEMINI_KEYS = frozenset({"candidates", "predictions", "promptFeedback"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # One entry line of the snapshot text: a path of .name / [index] / ["key"] steps, then ": value".
 _ENTRY = re.compile(r'  ((?:\.?[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\])+): (.*)')
 _SUMMARY_LIMIT = 12
-#: Keys that hold base64 images in some API shape (``b64_json``, ``result``, ``partial_image_b64``): shown
-#: as facts, or as what they are when they are not images (an SVG). Data URL fields (``image_url``, a chat
-#: image's ``url``) and Gemini's ``inlineData.data`` are found by content: those names hold other values
-#: elsewhere (an https image URL, the Images API's ``data`` list).
-_IMAGE_KEYS = frozenset(field[-1] for shape in SHAPES for field in shape.image_fields) - {
-    "image_url",
-    "url",
-    "data",
-}
+#: Names of image fields found by content instead (``_image_keys``): they hold other values elsewhere (an
+#: https image URL, the Images API's ``data`` list).
+_CONTENT_FOUND = frozenset({"image_url", "url", "data"})
+
+
+def _image_keys() -> frozenset[str]:
+    """Keys that hold base64 images in some API shape (``b64_json``, ``result``, ``partial_image_b64``):
+    shown as facts, or as what they are when they are not images (an SVG). Data URL fields (``image_url``,
+    a chat image's ``url``) and Gemini's ``inlineData.data`` are found by content."""
+    return frozenset(f[-1] for shape in registry.shapes() for f in shape.image_fields) - _CONTENT_FOUND
 
 
 def to_json(value: Any) -> Any:
@@ -99,13 +94,10 @@ def _describe(data: Any) -> tuple[str, Any]:
         return f"error reply (HTTP {status})", document
     data = to_json(data)
     if isinstance(data, Mapping):
-        if data.get("object") == "response":
-            return "responses reply", data
-        if data.get("object") == "chat.completion":
-            return "chat reply", data
-        if "error" not in data and _GEMINI_KEYS & data.keys():
-            return "gemini reply", data
-        return ("error reply" if "error" in data else "images reply"), data
+        shape = _claiming(data)
+        if shape is None and "error" in data:
+            return "error reply", data
+        return (shape or registry.default_shape()).reply_heading, data
     if isinstance(data, str | bytes | bytearray) or not isinstance(data, Iterable):
         raise TypeError(
             "imagegen_snapshot takes a reply of an API shape: an ImagesResponse (or a Responses, chat or Gemini "
@@ -114,15 +106,13 @@ def _describe(data: Any) -> tuple[str, Any]:
             "Use syrupy's plain `snapshot` fixture for other values."
         )
     events = [to_json(event) for event in data]
-    kind = "image stream"
-    first = events[0] if events and isinstance(events[0], Mapping) else {}
-    if str(first.get("type", "")).startswith("response."):
-        kind = "responses stream"
-    elif first.get("object") == "chat.completion.chunk":
-        kind = "chat stream"
-    elif _GEMINI_KEYS & first.keys():
-        kind = "gemini stream"
+    kind = (_claiming(events) or registry.default_shape()).stream_heading
     return f"{kind} ({len(events)} event{'s' if len(events) != 1 else ''})", events
+
+
+def _claiming(reply: Any) -> ApiShape[Any] | None:
+    """The API shape that claims a reply (or a list of events) as its own (``ApiShape.is_reply``)."""
+    return next((shape for shape in registry.shapes() if shape.is_reply(reply)), None)
 
 
 # ------------------------------------------------------------------------------------------- rendering
@@ -200,6 +190,8 @@ class _Flattener:
         self, exclude: PropertyFilter | None, include: PropertyFilter | None, matcher: PropertyMatcher | None
     ) -> None:
         self.exclude, self.include, self.matcher = exclude, include, matcher
+        self.shapes = registry.shapes()
+        self.image_keys = _image_keys()
 
     def _keep(self, prop: Any, path: PropertyPath) -> bool:
         if self.exclude is not None and self.exclude(prop=prop, path=path):
@@ -233,20 +225,17 @@ class _Flattener:
         else:
             yield text, _scalar_text(value)
 
-    @staticmethod
-    def _special(key: Any, value: Any) -> str | None:
+    def _special(self, key: Any, value: Any) -> str | None:
         # int, or float where the SDK types a timestamp as one (the Responses API's created_at).
         if key in VOLATILE_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
             return VOLATILE_KEYS[key]
-        if key in _RESPONSE_ID_KEYS and isinstance(value, str) and _RESPONSE_ID.fullmatch(value):
-            return f"<{value.split('_', 1)[0]}_ id>"
-        if key == "id" and isinstance(value, str) and (chat_id := _CHAT_ID.fullmatch(value)):
-            return f"<{chat_id.group(1)}- id>"
-        if key == "responseId" and isinstance(value, str):
-            return "<responseId>"
+        for shape in self.shapes:  # ids each API shape's replies get anew on every call
+            shown = shape.volatile_value(str(key), value)
+            if shown is not None:
+                return shown
         if key in _REQUEST_ID_KEYS and isinstance(value, str):
             return "<request id>"
-        if key in _IMAGE_KEYS and (isinstance(value, str) or is_placeholder(value)):
+        if key in self.image_keys and (isinstance(value, str) or is_placeholder(value)):
             return _image_text(value)
         if isinstance(value, str) and image_payload(value) is not None:  # an image wherever a shape puts it
             return _image_text(value)

@@ -43,7 +43,7 @@ def test_the_committed_index_is_what_todays_rules_compute(path: Path) -> None:
     for i, interaction in enumerate(document.interactions):
         key = index.match_key(match.fingerprint(interaction["request"], DEFAULT_MATCH_ON))
         assert key == trusted.match_keys[i], BUMP.format(path=path, i=i, what="match key")
-        verdict = checks.check_interaction(interaction)
+        verdict = checks.contract_problems(interaction)
         assert verdict == trusted.problems[i], BUMP.format(path=path, i=i, what="contract verdict")
 
 

@@ -20,16 +20,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from pytest_imagegen.contract.shapes import (
-    BEDROCK,
-    CHAT,
-    GEMINI,
-    IMAGES,
-    RESPONSES,
-    SHAPES,
-    declared_images,
-    shape_of,
-)
+from pytest_imagegen.contract.bedrock import BEDROCK
+from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
 from pytest_imagegen.safety import redact, redact_rules
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.trim import (

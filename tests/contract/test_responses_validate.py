@@ -311,8 +311,9 @@ def test_request_rejected(params: dict[str, Any], field: str, code: str) -> None
 
 def test_input_images_are_read_and_a_declared_type_that_lies_is_kept() -> None:
     request = validate_request("responses", with_image(png_data_url("image/jpeg")))
-    (image,) = request.input_images
-    assert (image.path, image.declared, image.format, image.width, image.height) == (
+    (found,) = request.input_images
+    image = found.image
+    assert (found.path, image.declared, image.format, image.width, image.height) == (
         "input[0].content[1].image_url",
         "image/jpeg",
         "png",
@@ -333,8 +334,8 @@ def test_an_earlier_image_passed_back_as_an_item_is_read() -> None:
         "input": [{"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": result}],
         "tools": [{"type": "image_generation"}],
     }
-    (image,) = validate_request("responses", params).input_images
-    assert (image.path, image.format) == ("input[0].result", "png")
+    (found,) = validate_request("responses", params).input_images
+    assert (found.path, found.image.format) == ("input[0].result", "png")
 
 
 def test_a_stored_prompt_may_name_the_model() -> None:

@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.checks import check_interaction
+from pytest_imagegen.cassette.checks import contract_problems
 from pytest_imagegen.contract.inline import split_data_url
 from pytest_imagegen.contract.shapes import CHAT, declared_images
 from pytest_imagegen.emulator import Emulator
@@ -113,7 +113,7 @@ def assert_every_image_trimmed(interactions: list[dict[str, Any]]) -> int:
 
 def assert_contract_clean(interactions: list[dict[str, Any]]) -> None:
     for index, interaction in enumerate(interactions):
-        assert check_interaction(interaction, strict=False) == [], f"interaction {index}"
+        assert contract_problems(interaction, strict=False) == [], f"interaction {index}"
 
 
 def test_json_reply_recorded_trimmed_and_replayed(tape: Tape, emulator: Emulator) -> None:
@@ -236,7 +236,7 @@ def test_an_input_image_is_a_placeholder_and_another_photo_a_miss(tape: Tape, em
 def test_the_verdict_names_the_path_of_a_lying_data_url_and_a_cut_stream(
     tape: Tape, emulator: Emulator
 ) -> None:
-    """``check_interaction`` on doctored chat cassettes: a data URL that says PNG over JPEG bytes, and a
+    """``contract_problems`` on doctored chat cassettes: a data URL that says PNG over JPEG bytes, and a
     stream cut before its ``[DONE]`` and its ``finish_reason``."""
     with tape.open("once"), openai.OpenAI(base_url=emulator.base_url, api_key=KEY, max_retries=0) as client:
         client.chat.completions.create(model=MODEL, messages=MESSAGES, extra_body=IMAGE_OUTPUT)
@@ -251,7 +251,7 @@ def test_the_verdict_names_the_path_of_a_lying_data_url_and_a_cut_stream(
     lying["response"]["body"]["json"]["choices"][0]["message"]["images"][0]["image_url"]["url"][
         "placeholder"
     ]["format"] = "jpeg"
-    assert check_interaction(lying) == [
+    assert contract_problems(lying) == [
         (
             "reply $.choices[0].message.images[0].image_url.url",
             "declares image/png, but the bytes are a jpeg image (image/jpeg)",
@@ -260,12 +260,12 @@ def test_the_verdict_names_the_path_of_a_lying_data_url_and_a_cut_stream(
 
     cut = json.loads(json.dumps(stream))
     cut["response"]["body"]["sse"] = cut["response"]["body"]["sse"][:2]
-    assert check_interaction(cut) == [
+    assert contract_problems(cut) == [
         ("reply $", "choice 0 never got a finish_reason: the stream was cut before its end"),
         ("reply $", "no data: [DONE] at the end: the stream was cut before its end"),
     ]
     no_done = json.loads(json.dumps(stream))
     no_done["response"]["body"]["sse"] = no_done["response"]["body"]["sse"][:-1]
-    assert check_interaction(no_done) == [
+    assert contract_problems(no_done) == [
         ("reply $", "no data: [DONE] at the end: the stream was cut before its end")
     ]

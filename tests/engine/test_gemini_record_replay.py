@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.checks import check_interaction
+from pytest_imagegen.cassette.checks import contract_problems
 from pytest_imagegen.contract.shapes import GEMINI, declared_images
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.wire.payloads import is_placeholder
@@ -102,7 +102,7 @@ def assert_stored_cleanly(interactions: list[dict[str, Any]]) -> int:
     assert "/9j/" not in text
     found = 0
     for index, interaction in enumerate(interactions):
-        assert check_interaction(interaction) == [], f"interaction {index}"
+        assert contract_problems(interaction) == [], f"interaction {index}"
         for side in ("request", "response"):
             body = interaction[side].get("body") or {}
             documents = [body["json"]] if "json" in body else [e["data"] for e in body.get("sse", [])]
@@ -214,12 +214,12 @@ def test_the_verdict_names_the_path_of_bad_base64_and_a_cut_stream(tape: Tape, e
     broken["response"]["body"]["json"]["candidates"][0]["content"]["parts"][1]["inlineData"]["data"] = (
         "not*base64"
     )
-    assert check_interaction(broken) == [
+    assert contract_problems(broken) == [
         ("reply $.candidates[0].content.parts[1].inlineData.data", "not valid base64 ('not*base64')")
     ]
 
     cut = json.loads(json.dumps(stream))
     cut["response"]["body"]["sse"] = cut["response"]["body"]["sse"][:2]
-    (problem,) = check_interaction(cut)
+    (problem,) = contract_problems(cut)
     assert problem[0] == "reply $"
     assert problem[1].startswith("no candidate with a finishReason: the stream was cut before its end")

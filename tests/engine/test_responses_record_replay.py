@@ -23,7 +23,7 @@ from PIL import Image
 
 from pytest_imagegen import CassetteMiss
 from pytest_imagegen.cassette import storage
-from pytest_imagegen.cassette.checks import check_interaction
+from pytest_imagegen.cassette.checks import contract_problems
 from pytest_imagegen.contract.shapes import RESPONSES, declared_images
 from pytest_imagegen.emulator import Emulator
 from pytest_imagegen.safety import trim
@@ -94,7 +94,7 @@ def assert_every_image_trimmed(interactions: list[dict[str, Any]]) -> None:
 
 def assert_contract_clean(interactions: list[dict[str, Any]]) -> None:
     for index, interaction in enumerate(interactions):
-        assert check_interaction(interaction, strict=False) == [], f"interaction {index}"
+        assert contract_problems(interaction, strict=False) == [], f"interaction {index}"
 
 
 def test_json_reply_recorded_trimmed_and_replayed(tape: Tape, emulator: Emulator) -> None:
@@ -300,16 +300,16 @@ def test_payloads_keep_stores_every_image_whole(tape: Tape, emulator: Emulator) 
 
 
 def test_the_engine_s_verdict_names_what_a_doctored_cassette_breaks(tape: Tape, emulator: Emulator) -> None:
-    """``check_interaction`` (the engine's contract hook) on stored Responses interactions."""
+    """``contract_problems`` (the engine's contract hook) on stored Responses interactions."""
     with tape.open("once"), sdk(emulator.base_url) as client:
         client.responses.create(model="gpt-5", input="verdict", tools=[TOOL])
     (interaction,) = stored(tape)
-    assert check_interaction(interaction) == []
+    assert contract_problems(interaction) == []
 
     doctored = json.loads(json.dumps(interaction))
     doctored["response"]["body"]["json"]["output"][0]["result"]["placeholder"]["width"] = 32
     doctored["request"]["body"]["json"]["tools"][0]["quality"] = "ultra"
-    problems = check_interaction(doctored)
+    problems = contract_problems(doctored)
     assert [where for where, _ in problems] == ["request tools[0].quality", "reply $.output[0].result"]
     assert problems[1][1] == "image is 32x64, expected 64x64"
-    assert check_interaction(doctored) == problems, "pure and deterministic: its verdict may be cached"
+    assert contract_problems(doctored) == problems, "pure and deterministic: its verdict may be cached"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -45,7 +45,8 @@ _TASK_PARAMS = {
 
 @dataclass(frozen=True)
 class BedrockRequest:
-    """A validated request: the model, its family, and what the reply must hold."""
+    """A validated request: the model, its family, and what the reply must hold (``endpoint``: the
+    operation, as every shape's request names it)."""
 
     model_id: str
     family: Family
@@ -53,6 +54,8 @@ class BedrockRequest:
     width: int | None = None
     height: int | None = None
     output_format: str | None = None
+    strict: bool = False
+    endpoint: str = "bedrock"
 
 
 def model_id_of(path: str) -> str | None:
@@ -122,13 +125,15 @@ def _stability(model_id: str, body: Mapping[str, Any]) -> BedrockRequest:
     return BedrockRequest(model_id, "stability", 1, output_format=output_format)
 
 
-def validate_bedrock_request(model_id: str, body: Any) -> BedrockRequest:
+def validate_bedrock_request(model_id: str, body: Any, *, strict: bool = False) -> BedrockRequest:
     """The request to ``model_id`` checked (``RequestValidationError`` when Bedrock would refuse it)."""
     if not isinstance(body, Mapping):
         raise _invalid("the body must be a JSON object", "body")
     family = _family(model_id)
     if family == "amazon":
-        return _amazon(model_id, body)
-    if family == "stability":
-        return _stability(model_id, body)
-    return BedrockRequest(model_id, "other", 0)
+        request = _amazon(model_id, body)
+    elif family == "stability":
+        request = _stability(model_id, body)
+    else:
+        request = BedrockRequest(model_id, "other", 0)
+    return replace(request, strict=strict)

@@ -31,23 +31,24 @@ from pytest_imagegen.contract.chat.models import (
     ChatCompletionChunk,
     ChatErrorResponse,
 )
+from pytest_imagegen.contract.chat.shape import CHAT
 from pytest_imagegen.contract.chat.validate import ChatRequest
 from pytest_imagegen.contract.inline import inline_image_problems, split_data_url
 from pytest_imagegen.contract.problems import (
     MISSING_STREAM,
     UNASKED_STREAM,
     Problems,
-    check_envelope,
     check_parts,
     reply_head,
     schema_problems,
 )
+from pytest_imagegen.contract.shape import SSE_DONE
 
 __all__ = ["DONE", "check_chat_error_reply", "check_chat_reply", "is_chat_reply"]
 
 
 #: The data of the SSE event that ends a chat completions stream.
-DONE: Final = "[DONE]"
+DONE: Final = SSE_DONE
 _API: Final = "chat completions API"
 
 
@@ -84,7 +85,7 @@ def check_chat_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check an error reply: ``{"error": {"message": ...}}`` (OpenAI's four keys or a gateway's
     ``message`` / ``code`` / ``metadata``)."""
     __tracebackhide__ = True
-    check_envelope(ChatErrorResponse, body, strict, context="error reply to POST /chat/completions", api=_API)
+    CHAT.check_error_reply(body, strict=strict)
 
 
 def _context(request: ChatRequest | None) -> str:

@@ -35,11 +35,11 @@ from pytest_imagegen.contract.gemini.models import (
     GoogleErrorResponse,
     PredictResponse,
 )
+from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.gemini.validate import GeminiRequest, field_of
 from pytest_imagegen.contract.inline import inline_image_problems, normal_mime
 from pytest_imagegen.contract.problems import (
     Problems,
-    check_envelope,
     check_parts,
     reply_head,
     schema_problems,
@@ -82,7 +82,7 @@ def check_gemini_reply(request: GeminiRequest | None, reply: Any, *, strict: boo
 def check_gemini_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check Google's error envelope: ``{"error": {"code", "message", "status", "details"}}``."""
     __tracebackhide__ = True
-    check_envelope(GoogleErrorResponse, body, strict, context="error reply of the Gemini API", api=_API)
+    GEMINI.check_error_reply(body, strict=strict)
 
 
 def _context(request: GeminiRequest | None) -> str:

@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 
 from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import CAPABILITIES, GENERIC, ModelCapability, capability_for
+from pytest_imagegen.contract.gemini.shape import parse_path
 from pytest_imagegen.contract.inline import (
     InlineInput,
     check_aspect_ratio,
@@ -44,7 +45,6 @@ __all__ = [
     "GeminiInputImage",
     "GeminiRequest",
     "field_of",
-    "parse_path",
     "validate_gemini_request",
 ]
 
@@ -55,7 +55,6 @@ MODALITIES: Final = ("TEXT", "IMAGE", "AUDIO")
 #: Imagen's ``sampleCount`` when the request leaves it out ("The default is 4").
 DEFAULT_SAMPLE_COUNT: Final = 4
 _OUTPUT_MIMES: Final = ("image/png", "image/jpeg")
-_PATH: Final = re.compile(r"/models/([^/:]+):([A-Za-z]+)/?$")
 _SNAKE: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -94,12 +93,6 @@ class GeminiRequest:
         """Whether the request asked for images: Imagen always; Gemini with ``IMAGE`` in
         ``responseModalities`` (left out, the model decides: nothing is asked)."""
         return self.method == "predict" or "IMAGE" in self.modalities
-
-
-def parse_path(path: str) -> tuple[str, str] | None:
-    """``(model, method)`` of a ``.../models/{model}:{method}`` path, else None."""
-    match = _PATH.search(path)
-    return (match.group(1), match.group(2)) if match else None
 
 
 def field_of(mapping: Mapping[str, Any], name: str) -> tuple[str, Any]:

@@ -1,7 +1,8 @@
 """The Images API's options, each checked against the model's capability row, and the rules between them.
 
-``check_options`` runs them for ``validate_images_request``; ``check_option`` checks one for another shape
-that takes the same options (the Responses API's image tool). Every rule is read from the row
+``check_options`` runs them for ``validate_images_request``; ``check_option`` checks one, and
+``check_format_rules`` the rules between them and ``output_format``, for another shape that takes the same
+options (the Responses API's image tool). Every rule is read from the row
 (``contract/capabilities.py``), never from the model's name.
 """
 
@@ -23,7 +24,14 @@ from pytest_imagegen.contract.capabilities import (
 from pytest_imagegen.contract.uploads import UploadedFile
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["COMPLEXITIES", "FRAME_COUNT_RANGE", "OUTPUT_COMPRESSION_RANGE", "check_option", "check_options"]
+__all__ = [
+    "COMPLEXITIES",
+    "FRAME_COUNT_RANGE",
+    "OUTPUT_COMPRESSION_RANGE",
+    "check_format_rules",
+    "check_option",
+    "check_options",
+]
 
 #: Model-independent API limits (reference §1.1, §1.2, PY-NEW).
 OUTPUT_COMPRESSION_RANGE: Final = (0, 100)
@@ -198,16 +206,7 @@ def check_options(
 
 
 def _check_cross_field(ctx: _Context, uploads: tuple[UploadedFile, ...], *, json_edit: bool) -> None:
-    cap, given = ctx.cap, ctx.given
-    fmt = given.get("output_format", cap.default_output_format if supports(cap, "output_format") else None)
-    if given.get("background") == "transparent" and fmt is not None and fmt not in cap.transparent_formats:
-        raise RequestValidationError(
-            f"Invalid value: 'transparent'. A transparent background needs output_format "
-            f"{messages.quote_list(cap.transparent_formats, conjunction='or')}, "
-            f"but output_format is '{fmt}'.",
-            field="background",
-            code="invalid_value",
-        )
+    given = ctx.given
     has_mask = any(f.part == "mask" for f in uploads) or (json_edit and "mask" in given)
     present = {
         "stream": bool(given.get("stream")),
@@ -215,26 +214,57 @@ def _check_cross_field(ctx: _Context, uploads: tuple[UploadedFile, ...], *, json
         "mask": has_mask,
         "output_compression": "output_compression" in given,
     }
+    check_format_rules(ctx.cap, given, present, n=int(given.get("n", 1)))
+    if has_mask and any(f.part == "markup" for f in uploads):
+        raise RequestValidationError(
+            "Invalid 'markup': cannot be combined with 'mask'.", field="markup", code="invalid_value"
+        )
+
+
+def check_format_rules(
+    cap: ModelCapability,
+    given: Mapping[str, Any],
+    present: Mapping[str, bool],
+    *,
+    prefix: str = "",
+    labels: Mapping[str, str] | None = None,
+    n: int | None = None,
+) -> None:
+    """The rules between ``output_format`` (given, else the model's default) and the other options, for
+    every shape that takes the GPT image options (the Images API, the Responses API's image tool): a
+    transparent background needs a format that has one, a format forbids some options and owns others
+    (``OUTPUT_FORMAT_RULES``), and may cap ``n``. ``present`` says whether an option the format forbids is
+    in use (``stream``: true, a mask: sent), else its name in ``given`` does; an error names the option
+    ``prefix`` + its name (``labels`` renames one: the tool's mask is ``input_image_mask``)."""
+    fmt = given.get("output_format", cap.default_output_format if supports(cap, "output_format") else None)
+
+    def label(name: str) -> str:
+        return prefix + (labels or {}).get(name, name)
+
+    if given.get("background") == "transparent" and fmt is not None and fmt not in cap.transparent_formats:
+        raise RequestValidationError(
+            f"Invalid value: 'transparent'. A transparent background needs output_format "
+            f"{messages.quote_list(cap.transparent_formats, conjunction='or')}, "
+            f"but output_format is '{fmt}'.",
+            field=label("background"),
+            code="invalid_value",
+        )
     rule = OUTPUT_FORMAT_RULES.get(fmt or "")
     if rule is not None:
         for name in rule.forbids:
             if present.get(name, name in given):
                 raise RequestValidationError(
-                    f"Invalid '{name}': not supported with output_format '{fmt}'.",
-                    field=name,
+                    f"Invalid '{label(name)}': not supported with output_format '{fmt}'.",
+                    field=label(name),
                     code="invalid_value",
                 )
-        if rule.n_max is not None and int(given.get("n", 1)) > rule.n_max:
-            raise messages.above_max("n", rule.n_max, int(given["n"]))
+        if rule.n_max is not None and n is not None and n > rule.n_max:
+            raise messages.above_max("n", rule.n_max, n)
     for other, other_rule in OUTPUT_FORMAT_RULES.items():
         for name in other_rule.owns:
             if other != fmt and name in given and cap.output_formats != ():
                 raise RequestValidationError(
-                    f"Invalid '{name}': only supported with output_format '{other}'.",
-                    field=name,
+                    f"Invalid '{label(name)}': only supported with output_format '{other}'.",
+                    field=label(name),
                     code="invalid_value",
                 )
-    if has_mask and any(f.part == "markup" for f in uploads):
-        raise RequestValidationError(
-            "Invalid 'markup': cannot be combined with 'mask'.", field="markup", code="invalid_value"
-        )

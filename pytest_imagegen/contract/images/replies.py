@@ -12,16 +12,16 @@ from typing import Any, Final
 
 from pytest_imagegen.contract.images.reply_models import (
     STREAM_EVENT_MODELS,
-    ErrorResponse,
     ImagesResponse,
     StreamEvent,
 )
+from pytest_imagegen.contract.images.shape import IMAGES
 from pytest_imagegen.contract.images.validate import ValidatedRequest
 from pytest_imagegen.contract.problems import (
     MISSING_STREAM,
     UNASKED_STREAM,
+    PartialImages,
     Problems,
-    check_envelope,
     check_parts,
     concrete_size,
     image_problems,
@@ -81,7 +81,8 @@ def parse_stream_event(mapping: Any, *, strict: bool = False) -> StreamEvent:
 
 def check_error_reply(body: Any, *, strict: bool = False) -> None:
     """Check an error envelope ``{"error": {message, type, param, code}}`` (all four keys present)."""
-    check_envelope(ErrorResponse, body, strict, context="error reply")
+    __tracebackhide__ = True
+    IMAGES.check_error_reply(body, strict=strict)
 
 
 # --- check_images_reply --------------------------------------------------------------------------
@@ -208,8 +209,7 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
         else request.capability.partial_images_max
     )
     completed = 0
-    partials_in_image = 0
-    last_index: int | None = None
+    partials = PartialImages(partial_limit)
     for i, event in enumerate(events):
         if not isinstance(event, Mapping):
             continue
@@ -227,29 +227,14 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
                 problems.append(
                     (path, "partial image event after the completed event (completed must be last)")
                 )
-            partials_in_image += 1
-            if partials_in_image > partial_limit:
-                problems.append(
-                    (path, f"partial image number {partials_in_image}, but partial_images={partial_limit}")
-                )
-            index = event.get("partial_image_index")
-            if isinstance(index, int) and not isinstance(index, bool):
-                if last_index is None and index != 0:
-                    problems.append(
-                        (f"{path}.partial_image_index", f"{index}, but the first partial image is 0")
-                    )
-                elif last_index is not None and index <= last_index:
-                    problems.append(
-                        (f"{path}.partial_image_index", f"{index}, not after the previous index {last_index}")
-                    )
-                last_index = index
+            problems += partials.add(event, path)
         elif kind == completed_type:
             completed += 1
             if completed > max_completed:
                 problems.append(
                     (path, f"completed event number {completed}, but the request asked n={request.n}")
                 )
-            partials_in_image, last_index = 0, None
+            partials = PartialImages(partial_limit)
         else:
             continue
         problems += _echo_problems(request, event, path)

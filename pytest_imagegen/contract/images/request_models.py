@@ -9,7 +9,7 @@ turns them into errors. ``ImageRefParam`` is the exception: SPEC forbids extra k
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
 from pydantic_core import PydanticCustomError
@@ -149,17 +149,3 @@ def _fields_of_type(kind: type) -> frozenset[str]:
 #: Fields a multipart form sends as text but the API reads as integers / booleans.
 INT_FIELDS: Final = _fields_of_type(int)
 BOOL_FIELDS: Final = _fields_of_type(bool)
-
-
-def expected_type_name(model: type[BaseModel], name: str) -> str:
-    """How the API's ``invalid_type`` message names a field's type ("an integer", "a string", ...)."""
-    info = model.model_fields.get(name)
-    annotation: Any = info.annotation if info is not None else None
-    for kind, words in ((bool, "a boolean"), (int, "an integer"), (str, "a string")):
-        if annotation in (kind, kind | None):
-            return words
-    if annotation is not None and "tuple" in str(annotation):
-        return "a file"
-    if annotation is not None and "list" in str(annotation):
-        return "an array"
-    return "an object"

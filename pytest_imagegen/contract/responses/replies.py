@@ -25,6 +25,7 @@ from typing import Any, Final
 from pytest_imagegen.contract.problems import (
     MISSING_STREAM,
     UNASKED_STREAM,
+    PartialImages,
     Problems,
     check_parts,
     concrete_size,
@@ -195,10 +196,9 @@ def _previous_id_problems(request: ResponsesRequest, body: Mapping[str, Any], pa
 class _Item:
     """What the stream said so far about one image_generation_call."""
 
-    def __init__(self, output_index: int) -> None:
+    def __init__(self, output_index: int, tool: ImageTool | None = None) -> None:
         self.output_index = output_index
-        self.partials = 0
-        self.last_index: int | None = None
+        self.partials = PartialImages(tool.partial_images if tool is not None else None, "the tool asked ")
         self.completed_at: int | None = None  # event number of its image_generation_call.completed / done
 
 
@@ -281,7 +281,7 @@ def _item_event(
         if item_id in items:
             problems.append((f"{path}.item.id", f"{item_id!r} was already added"))
             return 0
-        items[item_id] = _Item(output_index if isinstance(output_index, int) else -1)
+        items[item_id] = _Item(output_index if isinstance(output_index, int) else -1, tool)
         problems += schema_problems(ImageGenerationCall, item, f"{path}.item", strict)[1]
         return 1
     known = items.get(item_id)
@@ -309,7 +309,7 @@ def _call_event(
                 f"{item_id!r}: no response.output_item.added announced this image_generation_call",
             )
         )
-        item = _Item(-1)
+        item = _Item(-1, tool)
     output_index = event.get("output_index")
     if item.output_index >= 0 and isinstance(output_index, int) and output_index != item.output_index:
         problems.append(
@@ -329,21 +329,7 @@ def _call_event(
         problems.append(
             (path, f"partial image after the image_generation_call completed ($[{item.completed_at}])")
         )
-    item.partials += 1
-    limit = tool.partial_images if tool is not None else None
-    if limit is not None and item.partials > limit:
-        problems.append(
-            (path, f"partial image number {item.partials}, but the tool asked partial_images={limit}")
-        )
-    index = event.get("partial_image_index")
-    if isinstance(index, int) and not isinstance(index, bool):
-        if item.last_index is None and index != 0:
-            problems.append((f"{path}.partial_image_index", f"{index}, but the first partial image is 0"))
-        elif item.last_index is not None and index <= item.last_index:
-            problems.append(
-                (f"{path}.partial_image_index", f"{index}, not after the previous index {item.last_index}")
-            )
-        item.last_index = index
+    problems += item.partials.add(event, path)
     if tool is not None:
         problems += _echo_problems(tool, event, path)
     problems += _image_checks(tool, event, path, "partial_image_b64")

@@ -15,38 +15,33 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from PIL import Image
-
 from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import (
     CAPABILITIES,
     DEFAULT_TOOL_MODEL,
-    OUTPUT_FORMAT_RULES,
     RESPONSES_MODELS,
     ModelCapability,
     capability_for,
     responses_model_known,
     supports,
 )
-from pytest_imagegen.contract.images.options import check_option
+from pytest_imagegen.contract.images.options import check_format_rules, check_option
+from pytest_imagegen.contract.inline import InlineInput, image_facts, split_data_url
 from pytest_imagegen.contract.responses.models import (
     ImageGenerationTool,
     InputImage,
     ResponsesCreateRequest,
 )
-from pytest_imagegen.contract.uploads import sniff_format
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["ImageTool", "InputImageFacts", "ResponsesRequest", "validate_responses_request"]
 
 _SIZE: Final = re.compile(r"(\d+)x(\d+)")
-_DATA_URL: Final = re.compile(r"data:([^;,]*)((?:;[^;,]*)*),", re.IGNORECASE)
 #: Input image formats the models read (vision input; gif: its first frame).
 _INPUT_FORMATS: Final = ("png", "jpeg", "gif", "webp")
 #: Options whose rules live in the capability table (read through ``check_option``), in tool order.
@@ -96,16 +91,8 @@ class ImageTool:
         return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-@dataclass(frozen=True)
-class InputImageFacts:
-    """An image the request sends inline: where, what its data URL declared, what its bytes are."""
-
-    path: str
-    declared: str | None
-    format: str | None
-    width: int | None
-    height: int | None
-    mode: str | None
+#: An image the request sends inline (a data URL, or an earlier image passed back as an item).
+InputImageFacts = InlineInput
 
 
 @dataclass(frozen=True)
@@ -235,14 +222,6 @@ def _check_mask(label: str, mask: Mapping[str, Any]) -> None:
 
 
 def _check_tool_cross_field(prefix: str, cap: ModelCapability, given: Mapping[str, Any]) -> None:
-    fmt = given.get("output_format", cap.default_output_format if supports(cap, "output_format") else None)
-    if given.get("background") == "transparent" and fmt is not None and fmt not in cap.transparent_formats:
-        raise RequestValidationError(
-            f"Invalid value: 'transparent'. A transparent background needs output_format "
-            f"{messages.quote_list(cap.transparent_formats, conjunction='or')}, but output_format is '{fmt}'.",
-            field=f"{prefix}.background",
-            code="invalid_value",
-        )
     present = {
         "partial_images": bool(given.get("partial_images")),
         "mask": "input_image_mask" in given,
@@ -251,24 +230,7 @@ def _check_tool_cross_field(prefix: str, cap: ModelCapability, given: Mapping[st
         # "no streaming" is about the Images API's image stream, not the request's stream here.
         "stream": False,
     }
-    rule = OUTPUT_FORMAT_RULES.get(fmt or "")
-    if rule is not None:
-        for name in rule.forbids:
-            if present.get(name, name in given):
-                label = "input_image_mask" if name == "mask" else name
-                raise RequestValidationError(
-                    f"Invalid '{prefix}.{label}': not supported with output_format '{fmt}'.",
-                    field=f"{prefix}.{label}",
-                    code="invalid_value",
-                )
-    for other, other_rule in OUTPUT_FORMAT_RULES.items():
-        for name in other_rule.owns:
-            if other != fmt and name in given and cap.output_formats != ():
-                raise RequestValidationError(
-                    f"Invalid '{prefix}.{name}': only supported with output_format '{other}'.",
-                    field=f"{prefix}.{name}",
-                    code="invalid_value",
-                )
+    check_format_rules(cap, given, present, prefix=f"{prefix}.", labels={"mask": "input_image_mask"})
 
 
 # --- input images ------------------------------------------------------------------------------------
@@ -314,15 +276,15 @@ def _unsupported_image(label: str) -> RequestValidationError:
 
 
 def _data_url_image(label: str, url: str) -> InputImageFacts:
-    match = _DATA_URL.match(url)
-    if match is None or ";base64" not in match.group(2).lower():
+    split = split_data_url(url)
+    if split is None:
         raise RequestValidationError(
             f"Invalid '{label}'. Expected a base64-encoded data URL with an image MIME type "
             "(e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got a value that is not one.",
             field=label,
             code="invalid_value",
         )
-    declared = match.group(1).lower() or None
+    declared = split[0].lower() or None
     if declared is None or not declared.startswith("image/"):
         raise RequestValidationError(
             f"Invalid '{label}'. Expected a base64-encoded data URL with an image MIME type "
@@ -331,24 +293,18 @@ def _data_url_image(label: str, url: str) -> InputImageFacts:
             field=label,
             code="invalid_value",
         )
-    facts = _base64_image(label, url[match.end() :])
-    return InputImageFacts(label, declared, facts.format, facts.width, facts.height, facts.mode)
+    return _base64_image(label, split[1], declared)
 
 
-def _base64_image(label: str, text: str) -> InputImageFacts:
+def _base64_image(label: str, text: str, declared: str | None = None) -> InputImageFacts:
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise _unsupported_image(label) from None
-    fmt = sniff_format(raw)
-    if fmt not in _INPUT_FORMATS:
+    facts = image_facts(raw, declared)  # the header only, not the pixels
+    if facts.format not in _INPUT_FORMATS:
         raise _unsupported_image(label)
-    try:
-        with Image.open(io.BytesIO(raw)) as img:  # the header only, not the pixels
-            width, height, mode = img.width, img.height, img.mode
-    except Exception:  # Pillow raises several types for a broken file
-        raise _unsupported_image(label) from None
-    return InputImageFacts(label, None, fmt, width, height, mode)
+    return InputImageFacts(label, facts)
 
 
 # --- tool_choice -------------------------------------------------------------------------------------
