@@ -172,9 +172,6 @@ class ImagegenCassette:
         """Whether every interaction was played at least once."""
         return len(self.play_counts) == len(self.data)
 
-    def __len__(self) -> int:
-        return len(self.data)
-
     @property
     def interactions(self) -> list[dict[str, Any]]:
         """The stored interactions (redacted, trimmed) in order, as plain dicts."""
@@ -440,9 +437,6 @@ class ImagegenCassette:
             check=self._check_leaks,
             cache_dir=self.cache_dir,
         )
-
-    def _save(self) -> None:  # the name the session and the benchmarks call
-        self.save()
 
     def _merge(self, ours: list[storage.Stored], on_disk: list[storage.Stored]) -> list[storage.Stored]:
         """Keep what another process recorded into the same file since we loaded it."""

@@ -137,7 +137,7 @@ def open_cassette(
     finally:
         stubs.deactivate(cassette)
         try:
-            cassette._save()
+            cassette.save()
         except BaseException:
             cassette.write_refused = True
             raise
