@@ -24,9 +24,17 @@ if TYPE_CHECKING:
         CassetteExpired,
         CassetteMiss,
         ImagegenAPIError,
+        ImageMismatchError,
         RequestValidationError,
         SchemaAssertionError,
         SecretLeakError,
+    )
+    from pytest_imagegen.visual import (
+        GeneratedImage,
+        assert_image_facts,
+        assert_image_matches,
+        image_difference,
+        imagegen_images,
     )
 
 __all__ = [
@@ -34,6 +42,8 @@ __all__ = [
     "CassetteError",
     "CassetteExpired",
     "CassetteMiss",
+    "GeneratedImage",
+    "ImageMismatchError",
     "ImagegenAPIError",
     "ImagegenCassette",
     "ImagegenClient",
@@ -41,8 +51,12 @@ __all__ = [
     "RequestValidationError",
     "SchemaAssertionError",
     "SecretLeakError",
+    "assert_image_facts",
+    "assert_image_matches",
     "assert_valid_reply",
     "check_reply",
+    "image_difference",
+    "imagegen_images",
     "validate_request",
 ]
 
@@ -56,10 +70,21 @@ _WHERE = {
     "validate_request": "pytest_imagegen.contract",
     **dict.fromkeys(
         (
+            "GeneratedImage",
+            "assert_image_facts",
+            "assert_image_matches",
+            "image_difference",
+            "imagegen_images",
+        ),
+        "pytest_imagegen.visual",
+    ),
+    **dict.fromkeys(
+        (
             "CassetteError",
             "CassetteExpired",
             "CassetteMiss",
             "ImagegenAPIError",
+            "ImageMismatchError",
             "RequestValidationError",
             "SchemaAssertionError",
             "SecretLeakError",

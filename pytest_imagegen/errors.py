@@ -20,9 +20,12 @@ from pytest_imagegen.safety.credentials import mask_text
 
 __all__ = [
     "DUMMY_API_KEY",
+    "EMULATOR_NO_ROUTE_HEADER",
     "CassetteError",
     "CassetteExpired",
     "CassetteMiss",
+    "EmulatorCannotAnswer",
+    "ImageMismatchError",
     "ImagegenAPIError",
     "ImagegenError",
     "RecordingNeedsKeyError",
@@ -166,15 +169,27 @@ class CassetteExpired(ImagegenError):
     """A cassette is older than ``imagegen_max_age`` and ``on_expiry`` is ``fail``: nothing was replayed."""
 
     def __init__(
-        self, path: str, age: str, test_id: str | None, outcome: dict[str, Any] | None = None
+        self,
+        path: str,
+        age: str,
+        test_id: str | None,
+        outcome: dict[str, Any] | None = None,
+        *,
+        key: str = "OPENAI_API_KEY",
+        emulator: bool = False,
     ) -> None:
         self.path = path
         self.outcome = outcome or {}
         where = f" (used by {test_id})" if test_id else ""
+        command = f"pytest '{test_id or '<test>'}' --imagegen-record=rewrite"
+        # ``key``: the variable of the cassette's own service (GEMINI_API_KEY for the Gemini API...);
+        # ``emulator``: it was recorded from the bundled emulator, which needs none.
+        how = f"{command}, with {key} set"
+        if emulator:
+            how += "; it was recorded from the bundled emulator: add --imagegen-base-url=emulator to record it there"
         super().__init__(
-            f"cassette {path}{where} has expired: {age}. Record it again (pytest '{test_id or '<test>'}' "
-            "--imagegen-record=rewrite, with OPENAI_API_KEY set), check it against the live service with "
-            "--imagegen-drift, or raise imagegen_max_age."
+            f"cassette {path}{where} has expired: {age}. Record it again ({how}), check it against the "
+            "live service with --imagegen-drift, or raise imagegen_max_age."
         )
 
 
@@ -194,6 +209,28 @@ class RecordingNeedsKeyError(ImagegenError):
             "GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
             "or AWS_PROFILE, for Amazon Bedrock) is not set; nothing was sent. Set it, or "
             "record from the bundled emulator with --imagegen-base-url=emulator."
+        )
+
+
+#: The header the bundled emulator marks a reply with when it has no route for the request (its 404
+#: ``Invalid URL``): a recording from the emulator refuses such a request (``EmulatorCannotAnswer``).
+EMULATOR_NO_ROUTE_HEADER = "x-imagegen-emulator-no-route"
+
+
+class EmulatorCannotAnswer(ImagegenError):
+    """Recording from the bundled emulator, a request went to a host or an operation it does not serve:
+    nothing was recorded."""
+
+    def __init__(self, method: str, url: str, host: str, test_id: str | None) -> None:
+        self.url = url
+        self.host = host
+        where = f" in {test_id}" if test_id else ""
+        super().__init__(
+            f"recording from the bundled emulator{where}: it cannot answer {method} {url} (host {host}); "
+            "nothing was recorded. The emulator serves the Images API, the Responses API, chat completions "
+            "and the Gemini API (under any path prefix), nothing else. Record this test from the real "
+            "service (without --imagegen-base-url=emulator), or make this request outside the test's "
+            "cassette."
         )
 
 
@@ -219,3 +256,23 @@ class SecretLeakError(ImagegenError):
             "redact_patterns) or remove the value from the request."
         )
         super().__init__("\n".join(lines))
+
+
+class ImageMismatchError(AssertionError):
+    """An image does not look like its reference (``assert_image_matches``), or there is no reference.
+
+    ``expected``, ``actual`` and ``diff`` are the PNGs written for a reviewer (None when not written),
+    ``difference`` how far apart the images are (0 to 1).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: Any = None,
+        actual: Any = None,
+        diff: Any = None,
+        difference: float | None = None,
+    ) -> None:
+        self.expected, self.actual, self.diff, self.difference = expected, actual, diff, difference
+        super().__init__(mask_text(message))

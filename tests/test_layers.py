@@ -39,8 +39,9 @@ SOURCE = Path(__file__).resolve().parent.parent / PACKAGE
 #: - ``config`` imports nothing of ours, but it holds paths (``os``, ``pathlib``), so it is not pure and
 #:   sits above the pure layers, which may not import it.
 #: - ``cassette`` (the engine) uses all of the above; ``client``, ``emulator`` and ``snapshot`` are peers
-#:   over them; ``assertions`` (over ``client``) and ``cli`` (over ``cassette``) are peers; ``plugin``
-#:   wires pytest to all of it.
+#:   over them; ``assertions`` (over ``client``), ``cli`` (over ``cassette``) and ``visual`` (the image
+#:   assertions: over ``safety``'s facts and previews, it reads whatever reply a test holds, and writes
+#:   diff PNGs, so it is no pure layer) are peers; ``plugin`` wires pytest to all of it.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("wire",),
     ("safety",),
@@ -49,7 +50,7 @@ LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("config",),
     ("cassette",),
     ("client", "emulator", "snapshot"),
-    ("assertions", "cli"),
+    ("assertions", "cli", "visual"),
     ("plugin",),
     ("__init__",),
 )

@@ -128,6 +128,7 @@ class ImagegenCassette:
         self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
         self._rendered: dict[int, Rendered] = {}
         self.recorded_count = 0
+        self.missed_count = 0  # requests it could not answer (the session's report lists the cassette)
         self._recorded_keys: list[str] = []
         # Entries of loaded interactions by content (``metadata.content_key``), made on the first record.
         self._loaded_entries: dict[str, dict[str, Any]] | None = None
@@ -198,6 +199,8 @@ class ImagegenCassette:
             outcome["undated"] = True
         if self._abandoned and self.recorded_count:
             outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
+        if self.missed_count:
+            outcome["missed"] = self.missed_count
         return outcome
 
     def abandon(self) -> None:
@@ -478,6 +481,7 @@ class ImagegenCassette:
 
     def miss(self, request: RecordedRequest) -> CassetteMiss:
         """The error for a request this cassette cannot answer, with the nearest recorded request."""
+        self.missed_count += 1
         return miss_error(
             request,
             [req.record for req, _ in self.data],

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
 from pytest_imagegen.cassette.core import ImagegenCassette, stored_entry
+from pytest_imagegen.cassette.miss import miss_error
 from pytest_imagegen.cassette.requests import LiveReply, LiveRequest, RecordedRequest, request_line
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
@@ -94,10 +95,23 @@ class DriftCassette(ImagegenCassette):
         return RecordedRequest(record, index.match_key(match.fingerprint(record, self.config.match_on)))
 
     def _drift_miss(self, request: RecordedRequest) -> CassetteMiss:
-        miss = self.miss(request)
+        # Not the replay miss's hint: the record mode here is the drift check's bookkeeping, not the user's.
+        miss = miss_error(
+            request,
+            [req.record for req, _ in self.data],
+            exhausted=len(self._index.get(request.fingerprint, [])),
+            path=str(self.file_path),
+            config=self.config,
+            rewound=self.rewound,
+            test_id=self.test_id,
+            secrets=self.secrets,
+            record_hint=False,
+        )
+        target = self.test_id or "<your test>"
         note = (
-            "\n  The drift check (--imagegen-drift) sends only requests the cassette holds; record this "
-            "one first (without --imagegen-drift)."
+            "\n  The drift check (--imagegen-drift) sends only requests the cassette holds, and records "
+            f"nothing; record this one first, without --imagegen-drift: pytest '{target}' "
+            "--imagegen-record=rewrite"
         )
         return CassetteMiss(
             str(miss) + note,

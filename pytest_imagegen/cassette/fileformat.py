@@ -44,8 +44,9 @@ INDEX_SEPARATOR = ',\n "index": '
 
 # One space per level: a cassette nests six levels deep, and two spaces made a third of a small file.
 _INDENT = " "
-# A one-line form up to this long, nested at most three deep (a placeholder with its facts), reads at a glance.
-_INLINE_WIDTH = 200
+# A one-line form up to this long, nested at most three deep (a placeholder with its facts and preview, a
+# data URL's prefix included), reads at a glance.
+_INLINE_WIDTH = 256
 
 
 def _depth(value: Any) -> int:

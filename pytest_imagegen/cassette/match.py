@@ -13,7 +13,9 @@ What the fingerprint leaves out, and why:
 - credential query keys: they are redacted to fixed markers before matching anyway; and ``api-version``,
   which picks the wire version of an Azure deployment, not what is asked;
 - multipart boundaries and file names: parts are compared by name and value, files by a digest of the
-  original bytes (kept in the cassette even when the upload itself is trimmed to a placeholder).
+  original bytes (kept in the cassette even when the upload itself is trimmed to a placeholder);
+- an image placeholder's ``preview`` (``safety/preview.py``): the sha256 beside it already tells images
+  apart, and a cassette recorded before previews, or with another Pillow, still matches.
 """
 
 from __future__ import annotations
@@ -58,12 +60,20 @@ def _canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# A placeholder's preview in canonical JSON: its keys are sorted, so ``sha256`` always follows it.
+_PREVIEW = re.compile(r'"preview":"[A-Za-z0-9+/]*",(?="sha256":"[0-9a-f]{64}")')
+
+
+def _without_previews(text: str) -> str:
+    return _PREVIEW.sub("", text) if '"preview":"' in text else text
+
+
 def body_key(body: Mapping[str, Any]) -> Hashable:
     """A hashable form of a parsed body that ignores key order, whitespace and multipart boundaries."""
     if not body:
         return ()
     if "json" in body:
-        return ("json", _canonical_json(body["json"]))
+        return ("json", _without_previews(_canonical_json(body["json"])))
     if "multipart" in body:
         fields: list[tuple[str, str]] = []
         files: list[tuple[str, str]] = []

@@ -11,9 +11,12 @@ an ``httpx.Client``), so for the duration of a test that uses a cassette:
   needs none; of the two Google names, only while neither holds a key). The dummy never leaves the
   machine: a recording that would send it to a real service, in a header or in the query (the Gemini
   API's ``?key=``), stops with ``RecordingNeedsKeyError`` before anything is sent (``stubs.py``);
-- when recording from the bundled emulator, ``OPENAI_BASE_URL`` and ``AZURE_OPENAI_ENDPOINT`` point at
-  it, the keys are the dummy whatever the environment holds, and requests to any other host (clients
-  built before the test, or with a base URL of their own) are sent to it instead;
+- when recording from the bundled emulator, the keys are the dummy whatever the environment holds, and
+  requests to any host but a loopback one are sent to the emulator (``stubs._outgoing``) while the
+  cassette keeps the URL the client asked for: ``OPENAI_BASE_URL`` is left as it is (an SDK left to its
+  default asks ``https://api.openai.com/v1``, and that is what the cassette shows, as for a plain httpx
+  client); only a missing ``AZURE_OPENAI_ENDPOINT`` points at the emulator, as an Azure client cannot be
+  built without one;
 - when recording from a service given with ``--imagegen-base-url``, ``OPENAI_BASE_URL`` points at it.
 
 Everything is restored when the test ends.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
+from pytest_imagegen.cassette.miss import key_variable
 from pytest_imagegen.cassette.network import blocked_network
 from pytest_imagegen.cassette.paths import cassette_path
 from pytest_imagegen.config import ImagegenConfig
@@ -75,8 +79,12 @@ def client_environment(
         url = emulator_url()
         # A real key has no business with a local emulator: it gets the dummy too.
         changes.update(dict.fromkeys(registry.key_variables(), DUMMY_API_KEY))
-        changes["OPENAI_BASE_URL"] = url
-        changes["AZURE_OPENAI_ENDPOINT"] = url.removesuffix("/v1")
+        # OPENAI_BASE_URL is not pointed at the emulator: the stubs send every request for another host
+        # there, and the cassette stores the URL the application asked for, not 127.0.0.1 (issue 24).
+        if env.get("OPENAI_BASE_URL") == "emulator":  # the option's own variable: not a URL a client takes
+            changes["OPENAI_BASE_URL"] = DEFAULT_BASE_URL
+        if not env.get("AZURE_OPENAI_ENDPOINT"):
+            changes["AZURE_OPENAI_ENDPOINT"] = url.removesuffix("/v1")
         cassette.redirect_to = url
     elif not cassette.write_protected and base_url:
         changes["OPENAI_BASE_URL"] = base_url
@@ -162,8 +170,14 @@ def _mind_age(cassette: ImagegenCassette, *, cache_dir: Path | None) -> Imagegen
         return cassette
     if config.on_expiry == "fail":
         cassette.expiry = expiry
+        uris = [str(req.record.get("uri", "")) for req, _ in cassette.data]
         raise CassetteExpired(
-            str(cassette.file_path), expiry.describe(), cassette.test_id, cassette.outcome()
+            str(cassette.file_path),
+            expiry.describe(),
+            cassette.test_id,
+            cassette.outcome(),
+            key=key_variable(uris[0]) if uris else "OPENAI_API_KEY",
+            emulator=cassette.meta.get("service") == "emulator",
         )
     if config.on_expiry == "rerecord":
         cassette = ImagegenCassette.load(
@@ -191,5 +205,7 @@ def service_for(cassette: ImagegenCassette, *, emulator_url: Callable[[], str]) 
     if cassette.write_protected:  # a request it lacks is a miss: nothing goes out
         return (DEFAULT_BASE_URL if base_url in (None, "emulator") else str(base_url)), key
     if base_url == "emulator":
-        return emulator_url(), key
+        # The service's own URL, sent to the emulator by the stubs: recorded and replayed alike.
+        emulator_url()  # started now, so the stubs have somewhere to send it
+        return DEFAULT_BASE_URL, key
     return str(base_url or DEFAULT_BASE_URL), key

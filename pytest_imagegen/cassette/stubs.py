@@ -26,7 +26,12 @@ import anyio
 
 from pytest_imagegen.cassette import libraries
 from pytest_imagegen.cassette.requests import LiveReply
-from pytest_imagegen.errors import DUMMY_API_KEY, RecordingNeedsKeyError
+from pytest_imagegen.errors import (
+    DUMMY_API_KEY,
+    EMULATOR_NO_ROUTE_HEADER,
+    EmulatorCannotAnswer,
+    RecordingNeedsKeyError,
+)
 
 if TYPE_CHECKING:
     from pytest_imagegen.cassette.core import ImagegenCassette
@@ -231,8 +236,10 @@ def _outgoing(module: ModuleType, cassette: ImagegenCassette, real_request: Any)
     """Check, and maybe redirect, a request that is about to be recorded from a live service.
 
     While recording from the bundled emulator, a request to any other host goes to the emulator (the
-    stored URI keeps the host the client asked for). A request carrying the dummy key (set when no key
-    is) is never sent to anything but a loopback service.
+    stored URI keeps the host the client asked for, ``https://api.openai.com/v1/...`` for an SDK left to
+    its default, so a cassette shows the URL the application asked for); one the emulator has no route
+    for is refused after its reply (``EmulatorCannotAnswer``), never recorded. A request carrying the
+    dummy key (set when no key is) is never sent to anything but a loopback service.
     """
     url = real_request.url
     if cassette.redirect_to is not None and url.host not in _LOOPBACK:
@@ -269,6 +276,16 @@ def deactivate(cassette: ImagegenCassette) -> None:
         _ACTIVE.remove(cassette)
 
 
+def _unanswered(cassette: ImagegenCassette, response: Any) -> bool:
+    """Whether the bundled emulator, recorded from, answered that it has no route for the request (its
+    marked 404): such a reply is not the service's, so it is refused rather than recorded."""
+    return cassette.redirect_to is not None and EMULATOR_NO_ROUTE_HEADER in response.headers
+
+
+def _cannot_answer(cassette: ImagegenCassette, real_request: Any, asked: Any) -> EmulatorCannotAnswer:
+    return EmulatorCannotAnswer(real_request.method, str(asked), asked.host, cassette.test_id)
+
+
 def _answer(
     module: ModuleType, cassette: ImagegenCassette, real_request: Any, body: bytes, *, is_async: bool
 ) -> tuple[Any, LiveRequest | None]:
@@ -299,11 +316,15 @@ def _sync_stub(module: ModuleType) -> Callable[..., Any]:
             return original(transport, real_request)
         cassette = _ACTIVE[-1]
         body = real_request.read()  # cached by httpx for most bodies; a streamed one is kept as bytes
+        asked = real_request.url  # before _outgoing may redirect it to the emulator
         replayed, request = _answer(module, cassette, real_request, body, is_async=False)
         if request is None:
             return replayed
         started = time.perf_counter()
         real_response = original(transport, real_request)
+        if _unanswered(cassette, real_response):
+            real_response.close()
+            raise _cannot_answer(cassette, real_request, asked)
         return _teed(module, _Recorder(cassette, request, real_response, started), is_async=False)
 
     return handle_request
@@ -318,11 +339,15 @@ def _async_stub(module: ModuleType) -> Callable[..., Any]:
             return await original(transport, real_request)
         cassette = _ACTIVE[-1]
         body = await real_request.aread()
+        asked = real_request.url  # before _outgoing may redirect it to the emulator
         replayed, request = _answer(module, cassette, real_request, body, is_async=True)
         if request is None:
             return replayed
         started = time.perf_counter()
         real_response = await original(transport, real_request)
+        if _unanswered(cassette, real_response):
+            await real_response.aclose()
+            raise _cannot_answer(cassette, real_request, asked)
         return _teed(module, _Recorder(cassette, request, real_response, started), is_async=True)
 
     return handle_async_request

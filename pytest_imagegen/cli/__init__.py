@@ -8,6 +8,7 @@
     imagegen-cassettes prune --orphans PATH...   delete cassette files no test used (--dry-run lists them)
     imagegen-cassettes diff OLD NEW     what changed between two cassettes (or folders), for a reviewer
     imagegen-cassettes diff --git REV [PATH...]  the same, against the cassettes committed at REV
+    imagegen-cassettes report [PATH...] -o report.html   one self-contained HTML page with the pictures
 
 PATH is a cassette file or a directory searched recursively for ``*.json`` / ``*.yaml`` / ``*.yml`` (hidden
 directories and ``__pycache__`` skipped). Exit status: 0 clean, 1 a problem was found (or a file could not
@@ -315,13 +316,18 @@ def _prune(args: argparse.Namespace, files: list[Path]) -> int:
 
 def _diff(args: argparse.Namespace, files: list[Path]) -> int:
     """Exit status as diff(1)'s: 0 nothing changed (beyond volatile values), 1 changes, 2 trouble."""
-    from pytest_imagegen.cli.diff import diff_cassettes, report
-    from pytest_imagegen.cli.review import GitError, folder_pairs, git_pairs, load_side
+    from pytest_imagegen.cli.diff import CassetteDiff, diff_cassettes, report
+    from pytest_imagegen.cli.review import GitError, folder_pairs, git_pairs, git_unchanged, load_side
 
     out = _Output(0)
+    same: list[CassetteDiff] = []  # cassettes git says did not change: counted as the folder mode does
     try:
         if args.git is not None:
             pairs = list(git_pairs(args.git, args.paths or [Path(".")], Path.cwd()))
+            same = [
+                CassetteDiff(n, "same")
+                for n in git_unchanged(args.git, args.paths or [Path(".")], Path.cwd())
+            ]
         else:
             if len(args.paths) != 2:
                 args.parser.error("give two cassettes or folders (OLD NEW), or --git REV [PATH...]")
@@ -354,7 +360,7 @@ def _diff(args: argparse.Namespace, files: list[Path]) -> int:
         except Exception as exc:  # no cassette may make the command print a traceback
             failed += 1
             out(f"{name}: not compared: {_why(exc)}")
-    for line in report(diffs, volatile=args.volatile):
+    for line in report([*diffs, *same], volatile=args.volatile):
         out(line)
     if failed:
         return 2
@@ -451,6 +457,9 @@ def _parser() -> argparse.ArgumentParser:
         "--volatile", action="store_true", help="also list volatile changes (ids, counts, pixels)"
     )
     diff.set_defaults(run=_diff, parser=diff, own_files=True)
+    from pytest_imagegen.cli.report_command import add_report_parser
+
+    add_report_parser(commands, _prune_cache_dir)
     return parser
 
 
@@ -460,6 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub: argparse.ArgumentParser = args.parser
     if getattr(args, "own_files", False):  # diff pairs files itself
         return int(args.run(args, []))
+    if not args.paths:  # only report has a default
+        args.paths = list(args.default_paths)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         sub.error(f"no such file or directory: {', '.join(missing)}")

@@ -203,3 +203,10 @@ class Stats:
                     f"{key:<{width}}  {g.interactions:>12}  {g.images:>6}  {human_bytes(g.image_bytes):>11}"
                     f"  {human_bytes(g.saved)}"
                 )
+        if self.by_path:
+            yield ""
+            yield (
+                "image bytes: the images' own size; saved: the base64 text the placeholders replace (4/3 of "
+                "an image's bytes, and every repeat of an image a stream sends again) less the placeholders' "
+                "size, so it can exceed image bytes"
+            )

@@ -128,6 +128,24 @@ def git_pairs(rev: str, paths: Sequence[Path], cwd: Path) -> Iterator[tuple[str,
         yield os.path.relpath(path, cwd.resolve()), old, new
 
 
+def git_unchanged(rev: str, paths: Sequence[Path], cwd: Path) -> list[str]:
+    """The cassettes under ``paths`` that are the same at ``rev`` and in the working tree (``git_pairs``
+    leaves them out), named as ``git_pairs`` names the others: so the summary counts them as unchanged,
+    as the folder mode does."""
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
+    specs = ["--", *(str(p) for p in paths)]
+    changed = set(_git(["diff", "--name-only", "--no-renames", rev, *specs], cwd).splitlines())
+    committed = _git(["ls-tree", "-r", "--name-only", "--full-name", rev, *specs], cwd).splitlines()
+    found = []
+    for name in sorted(set(committed) - changed):
+        if not name.endswith(SUFFIXES):
+            continue
+        text = _read(top / name)
+        if text is not None and _looks_like_cassette(text):
+            found.append(os.path.relpath(top / name, cwd.resolve()))
+    return found
+
+
 def _show(rev: str, name: str, top: Path) -> str | None:
     done = subprocess.run(["git", "show", f"{rev}:{name}"], cwd=top, capture_output=True, check=False)
     if done.returncode != 0:

@@ -131,12 +131,17 @@ class ModelCapability:
     response_formats: tuple[str, ...] | None = ()
     default_response_format: str | None = None
     backgrounds: tuple[str, ...] | None = ("transparent", "opaque", "auto")
-    #: Output formats that can carry transparency (``background=transparent`` needs one). The docs say
-    #: png or webp; gif (PY-NEW) can carry transparency and nothing says it cannot here: lenient, allowed.
+    #: Output formats that can carry transparency (``background=transparent`` needs one). The official
+    #: schema says png or webp; gif (the openai SDK's ``output_format``) can carry transparency and the
+    #: SDK's docs do not forbid it: lenient, allowed (strict: png or webp, ``images/official.py``).
     transparent_formats: tuple[str, ...] = ("png", "webp", "gif")
-    # PY-NEW adds gif and svg without naming a model restriction: lenient, every GPT image row takes them.
+    # The official schema lists png, jpeg, webp; the openai SDK (``openai/types/image_generate_params.py``,
+    # ``image_edit_params.py``) adds gif and svg without naming a model restriction: lenient, every GPT
+    # image row takes them (strict: the official three, ``images/official.py``).
     output_formats: tuple[str, ...] | None = ("png", "jpeg", "webp", "gif", "svg")
     default_output_format: str | None = "png"
+    #: ``output_compression`` with png: the official schema's description says jpeg or webp only; what the
+    #: service does with it is not stated: lenient, accepted (strict: refused, ``images/official.py``).
     output_compression: bool = True
     moderations: tuple[str, ...] | None = ("low", "auto")
     stream: bool = True
@@ -147,6 +152,9 @@ class ModelCapability:
         )
     )
     input_fidelities: tuple[str, ...] | None = ("high", "low")
+    #: ``input_fidelity`` values under ``strict=True`` where the official schema differs from the lenient
+    #: column above (``contract/images/official.py``); ``None``: the same.
+    input_fidelities_official: tuple[str, ...] | None = None
     #: ``markup`` (a PNG overlay steering an edit) is GPT Image 2.5 only.
     markup: bool = False
     #: Whether the Responses API's ``image_generation`` tool takes the model (its ``model`` option; the
@@ -265,8 +273,10 @@ CAPABILITIES: Final[Mapping[str, ModelCapability]] = _rows(
     _DALL_E_2,
     _DALL_E_3,
     replace(_GPT, id="gpt-image-1"),
-    # input_fidelity on gpt-image-1-mini is DISPUTED (SPEC: unsupported; PY-NEW: "low" only). Lenient: "low".
-    replace(_GPT, id="gpt-image-1-mini", input_fidelities=("low",)),
+    # input_fidelity on gpt-image-1-mini is DISPUTED: the official schema's InputFidelity says "unsupported for
+    # gpt-image-1-mini"; the openai SDK's ImageEditParams.input_fidelity docs let it take "low". Lenient:
+    # "low"; strict (and the emulator): unsupported.
+    replace(_GPT, id="gpt-image-1-mini", input_fidelities=("low",), input_fidelities_official=()),
     _GPT,
     # input_fidelity on gpt-image-2 is DISPUTED (SPEC: supported; PY-NEW: "omit it"). Lenient: accepted.
     _GPT_2,

@@ -41,6 +41,7 @@ from pytest_imagegen.emulator.error_replies import ErrorReply
 from pytest_imagegen.emulator.headers import service_headers
 from pytest_imagegen.emulator.identity import request_id
 from pytest_imagegen.emulator.images import Endpoint, make_job
+from pytest_imagegen.emulator.prefix import ASKED_PATH, PathPrefix
 from pytest_imagegen.emulator.state import EmulatorState, Fault, FileDigest, LoggedRequest
 from pytest_imagegen.emulator.transport import (
     ConnectionAbort,
@@ -310,7 +311,7 @@ class _Handler:
         self.state.log(
             LoggedRequest(
                 method=request.method,
-                path=request.url.path,
+                path=request.scope.get(ASKED_PATH, request.url.path),
                 query=dict(request.query_params),
                 headers=dict(request.headers),
                 params=dict(params or {}),
@@ -353,9 +354,11 @@ class _Handler:
 def create_app(state: EmulatorState) -> Starlette:
     """The emulator's ASGI app for ``state`` (mountable under any ASGI server or ``httpx.ASGITransport``)."""
     handler = _Handler(state)
+    routes = _shape_routes(handler)
     app = Starlette(
-        routes=_shape_routes(handler),
-        middleware=[Middleware(GZipMiddleware, minimum_size=500)],
+        routes=routes,
+        # PathPrefix: every operation under any path prefix (a gateway's /openai/v1, emulator/prefix.py).
+        middleware=[Middleware(GZipMiddleware, minimum_size=500), Middleware(PathPrefix, routes=routes)],
         exception_handlers={
             404: handler.not_found,
             405: handler.not_found,

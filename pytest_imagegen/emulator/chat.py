@@ -100,7 +100,8 @@ def _prompt_text(chat_messages: Any) -> str:
 
 def make_chat_job(params: Mapping[str, Any], state: EmulatorState) -> ChatJob:
     """Validate a request and resolve what to produce; ``RequestValidationError`` for an invalid one."""
-    request = validate_request("chat", dict(params))
+    # As strict as the service: a model the table does not know is refused.
+    request = validate_request("chat", dict(params), strict=True)
     identity = json.dumps(
         {k: v for k, v in params.items() if k not in _DELIVERY_FIELDS}, sort_keys=True, default=str
     )
@@ -137,12 +138,13 @@ def _head(job: ChatJob, kind: str) -> dict[str, Any]:
 
 async def json_reply(job: ChatJob) -> bytes:
     """The chat completion as one JSON body."""
-    message: dict[str, Any] = {"role": "assistant", "content": job.text}
+    # ``refusal`` and the choice's ``logprobs`` are required (official ``CreateChatCompletionResponse``).
+    message: dict[str, Any] = {"role": "assistant", "content": job.text, "refusal": None}
     if job.image is not None:
         message["images"] = [await _image_entry(job.image)]
     body = {
         **_head(job, "chat.completion"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
         "usage": _usage(job),
     }
     return json.dumps(body, indent=2).encode()

@@ -10,6 +10,8 @@ import json
 import math
 from typing import Any
 
+from pytest_imagegen.errors import EMULATOR_NO_ROUTE_HEADER
+
 __all__ = [
     "ErrorReply",
     "bad_json",
@@ -117,4 +119,6 @@ def bad_json() -> ErrorReply:
 
 
 def invalid_url(method: str, path: str) -> ErrorReply:
-    return ErrorReply.of(404, f"Invalid URL ({method} {path})")
+    """The service's 404 for a path it does not serve, marked (``EMULATOR_NO_ROUTE_HEADER``) as a request
+    the emulator cannot answer: a recording from the emulator refuses it instead of storing this reply."""
+    return ErrorReply.of(404, f"Invalid URL ({method} {path})", headers=[(EMULATOR_NO_ROUTE_HEADER, "1")])

@@ -188,7 +188,8 @@ class GeminiJob:
 
 def make_gemini_job(path: str, params: Mapping[str, Any]) -> GeminiJob:
     """Validate a request and resolve what to produce; ``RequestValidationError`` for an invalid one."""
-    request = validate_request("gemini", dict(params), path=path)
+    # As strict as the service: a model the table does not know is refused.
+    request = validate_request("gemini", dict(params), path=path, strict=True)
     model = request.model or "gemini"
     identity = json.dumps(
         {k: v for k, v in params.items() if k not in _DELIVERY_FIELDS}, sort_keys=True, default=str

@@ -157,7 +157,11 @@ def make_job(
     files_input: dict[str, FileInput | list[FileInput]] = {
         part: [*uploads] for part, uploads in upload_lists.items()
     }
-    validated = validate_request(endpoint, dict(params), files_input if files is not None else None)
+    # As strict as the service: unknown models and fields, and the official schema's rules where the
+    # contract is lenient (``contract/images/official.py``), are refused.
+    validated = validate_request(
+        endpoint, dict(params), files_input if files is not None else None, strict=True
+    )
     resolved: Mapping[str, Any] = validated.params
 
     size = validated.size if validated.size and validated.size != "auto" else _DEFAULT_SIZE

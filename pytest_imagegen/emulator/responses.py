@@ -95,7 +95,8 @@ class ResponsesJob:
 
 def make_responses_job(params: Mapping[str, Any], state: EmulatorState) -> ResponsesJob:
     """Validate a request and resolve what to produce; ``RequestValidationError`` for an invalid one."""
-    request = validate_request("responses", dict(params))
+    # As strict as the service: unknown models and fields are refused (``validate_request``'s ``strict``).
+    request = validate_request("responses", dict(params), strict=True)
     previous_image: ImageSpec | None = None
     if request.previous_response_id is not None:
         known, previous_image = state.previous_response(request.previous_response_id)
@@ -222,7 +223,7 @@ def _usage(job: ResponsesJob) -> dict[str, Any]:
     output_tokens = 24 if job.call is not None else 12
     return {
         "input_tokens": input_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": output_tokens,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": input_tokens + output_tokens,
@@ -252,16 +253,25 @@ _CALL_ECHOES: Final = ("action", "background", "output_format", "quality", "revi
 
 
 def _call_item(call: ImageCall, *, status: str, result: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": call.item_id, "type": "image_generation_call", "status": status}
+    # ``result`` is required, null until the image exists (the official ``ImageGenToolCall``).
+    item: dict[str, Any] = {
+        "id": call.item_id,
+        "type": "image_generation_call",
+        "status": status,
+        "result": result,
+    }
     if status == "completed":
-        item.update({name: getattr(call, name) for name in _CALL_ECHOES}, result=result)
+        item.update({name: getattr(call, name) for name in _CALL_ECHOES})
     return item
 
 
+def _text_part(text: str) -> dict[str, Any]:
+    """An ``output_text`` content part (the official ``OutputTextContent`` requires ``logprobs``)."""
+    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+
+
 def _message_item(job: ResponsesJob, *, status: str) -> dict[str, Any]:
-    content = (
-        [{"type": "output_text", "annotations": [], "text": _ANSWER_TEXT}] if status == "completed" else []
-    )
+    content = [_text_part(_ANSWER_TEXT)] if status == "completed" else []
     return {
         "id": job.message_id,
         "type": "message",
@@ -291,21 +301,29 @@ def _echoed_tools(job: ResponsesJob) -> list[Any]:
 def response_object(job: ResponsesJob, *, status: str, output: list[Any]) -> dict[str, Any]:
     """The response object (JSON reply, and the ``response`` of lifecycle events)."""
     request = job.request
+    params = request.params
+    # Every field the official ``Response`` component requires is there, the request's value echoed or
+    # the service's default (temperature and top_p: 1).
     body: dict[str, Any] = {
         "id": job.response_id,
         "object": "response",
         "created_at": job.created_at,
         "status": status,
         "error": None,
+        "incomplete_details": None,
+        "instructions": params.get("instructions"),
+        "metadata": params.get("metadata") or {},
         "model": request.model or "gpt-5",
         "output": output,
-        "parallel_tool_calls": True,
+        "parallel_tool_calls": params.get("parallel_tool_calls", True),
         "previous_response_id": request.previous_response_id,
-        "store": True,
+        "store": params.get("store", True),
+        "temperature": params.get("temperature", 1.0),
         "tool_choice": request.tool_choice or "auto",
         "tools": _echoed_tools(job),
-        "usage": None,
+        "top_p": params.get("top_p", 1.0),
     }
+    # ``usage`` is an object when present (the official ``Response``): left out until there is one.
     if status == "completed":
         body["usage"] = _usage(job)
         if job.call is not None:
@@ -381,14 +399,14 @@ async def stream_frames(job: ResponsesJob, state: EmulatorState) -> AsyncIterato
 
 def _message_frames(job: ResponsesJob, seq: _Sequence) -> Iterator[bytes]:
     item_id = job.message_id
-    part = {"type": "output_text", "annotations": [], "text": ""}
+    part = _text_part("")
     where = {"item_id": item_id, "output_index": 0, "content_index": 0}
     yield seq.frame(
         "response.output_item.added", output_index=0, item=_message_item(job, status="in_progress")
     )
     yield seq.frame("response.content_part.added", **where, part=part)
-    yield seq.frame("response.output_text.delta", **where, delta=_ANSWER_TEXT)
-    yield seq.frame("response.output_text.done", **where, text=_ANSWER_TEXT)
+    yield seq.frame("response.output_text.delta", **where, delta=_ANSWER_TEXT, logprobs=[])
+    yield seq.frame("response.output_text.done", **where, text=_ANSWER_TEXT, logprobs=[])
     yield seq.frame("response.content_part.done", **where, part={**part, "text": _ANSWER_TEXT})
     yield seq.frame("response.output_item.done", output_index=0, item=_message_item(job, status="completed"))
 

@@ -188,7 +188,10 @@ async def transformed_events(
     number = 0
     async for frame in frames:
         data = next((line[6:] for line in frame.split(b"\n") if line.startswith(b"data: ")), None)
-        document = json.loads(data) if data is not None else None
+        try:
+            document = json.loads(data) if data is not None else None
+        except ValueError:  # not JSON: chat's closing ``data: [DONE]``
+            document = None
         if not isinstance(document, dict):
             yield frame
             continue

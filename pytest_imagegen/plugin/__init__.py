@@ -112,6 +112,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the run when a session that collected the whole suite leaves orphan cassettes or "
         "never-played interactions. ini: imagegen_strict_unused.",
     )
+    group.addoption(
+        "--imagegen-report",
+        dest="imagegen_report",
+        default=None,
+        metavar="PATH",
+        help="write one self-contained HTML page showing the cassettes this session used: per interaction "
+        "the prompt, parameters, status and images (previews), and what the session did with each cassette.",
+    )
     parser.addini("imagegen_record_mode", "default record mode (none, once, new_episodes, all)", default=None)
     parser.addini("imagegen_cassette_dir", "where cassettes live, relative to the rootdir", default=None)
     parser.addini(

@@ -20,6 +20,7 @@ from pytest_imagegen.cassette.network import NetworkBlockedError
 from pytest_imagegen.errors import (
     CassetteError,
     CassetteMiss,
+    EmulatorCannotAnswer,
     RecordingNeedsKeyError,
     SchemaAssertionError,
     SecretLeakError,
@@ -33,6 +34,7 @@ PLUGIN_ERRORS: tuple[type[BaseException], ...] = (
     SecretLeakError,
     SchemaAssertionError,
     RecordingNeedsKeyError,
+    EmulatorCannotAnswer,
     NetworkBlockedError,
 )
 _SHOWN_FRAMES = 3

@@ -252,6 +252,11 @@ def session_verdict(
         verdict.cassette_lines = expiry_lines(outcomes, rootdir)
         return verdict
     lines = summary_lines(outcomes)
+    if lines:
+        from pytest_imagegen.cli.totals import replay_line
+
+        played = replay_line(outcomes)  # interactions, images, bytes on disk and sent, usage
+        lines[1:1] = [f"  {played}"] if played else []
     lines += expiry_lines(outcomes, rootdir)
     if partial is None:
         from pytest_imagegen.cassette.orphans import find_orphans
@@ -266,13 +271,14 @@ def session_verdict(
                 f"{len(verdict.orphans)} orphan cassette(s) and {count} never-played interaction(s) "
                 "(--imagegen-strict-unused)"
             )
+            # The folders this run looked in, as the commands take them (not a placeholder to fill in).
+            where = scopes or [Path(str(p)).parent for p in [*verdict.orphans, *unplayed]]
+            folders = " ".join(sorted({_display(str(folder), rootdir) for folder in where}))
             remedies = []
             if verdict.orphans:
-                remedies.append("delete orphans with `imagegen-cassettes prune --orphans CASSETTE_DIR`")
+                remedies.append(f"delete orphans with `imagegen-cassettes prune --orphans {folders}`")
             if count:
-                remedies.append(
-                    "remove never-played interactions with `imagegen-cassettes prune CASSETTE_DIR`"
-                )
+                remedies.append(f"remove never-played interactions with `imagegen-cassettes prune {folders}`")
             lines.append(
                 f"imagegen: failing the run: {verdict.failure}. To clean up, {' and '.join(remedies)} "
                 "(--dry-run lists what would go)."

@@ -6,6 +6,7 @@ reads, the orphans found, and the exit status (``lifecycle.py`` decides; nothing
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ class CassetteReporter:
         self.incomplete: set[str] = set()
         self.partial: list[str] = []
         self.verdict: Any = None
+        self.report_line: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed or report.skipped:
@@ -97,6 +99,7 @@ class CassetteReporter:
         partial = "it was a drift check" if drift else self._partial_reason(session, exitstatus)
         scopes = self._scopes() if partial is None else []
         if not (self.outcomes or self.unopened or any(scope.is_dir() for scope in scopes)):
+            self._write_report([])
             return  # no test used a cassette and there are none to judge: nothing to say or keep
         from pytest_imagegen.plugin.lifecycle import session_verdict
 
@@ -114,6 +117,11 @@ class CassetteReporter:
         if verdict.failure is not None and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if drift:
+            from pytest_imagegen.cassette.driftrecords import write_drift_records
+
+            write_drift_records(cache_dir(self.config), self.outcomes, datetime.now(UTC))
+        self._write_report(verdict.orphans)
+        if drift:
             return
         if verdict.unused_judged:
             from pytest_imagegen.cassette.orphans import ORPHAN_FILE, write_orphans
@@ -128,13 +136,31 @@ class CassetteReporter:
             if records:
                 write_records(cache_dir(self.config), records)
 
+    def _write_report(self, orphans: Sequence[Path]) -> None:
+        """``--imagegen-report``: the session's HTML report (``cli/report.py``), with its line for the summary."""
+        target = self.config.getoption("imagegen_report")
+        if target:
+            from pytest_imagegen.cli.report_command import write_session_report
+
+            self.report_line = write_session_report(
+                self.config.invocation_params.dir / str(target),
+                self.outcomes,
+                unused=orphans,
+                rootdir=self.config.rootpath,
+                cache_dir=cache_dir(self.config),
+            )
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         verdict = self.verdict
+        report = [self.report_line] if self.report_line else []
         if verdict is None:
+            if report:
+                terminalreporter.section("imagegen cassettes")
+                terminalreporter.write_line(report[0])
             return
         for title, lines in (
             ("imagegen drift", verdict.drift_lines),
-            ("imagegen cassettes", verdict.cassette_lines),
+            ("imagegen cassettes", [*verdict.cassette_lines, *report]),
         ):
             if lines:
                 terminalreporter.section(title)

@@ -1,10 +1,11 @@
 """Base64 images in BODY dicts <-> small placeholders, and the synthetic images that stand in for them.
 
 On record, every image payload becomes ``{"placeholder": FACTS}``: format, width, height, mode, the sha256
-and byte length of the original. On replay ``expand_body`` puts back the base64 of a synthesized image with
-the same format, size and mode: solid colour, compressed as far as the format allows, deterministic, made
-once per (format, size, mode, frames) and cached. So a cassette stores a few hundred bytes per image, and a
-client still decodes a real image of the recorded shape.
+and byte length of the original, and a ``preview`` of its pixels in about 25 characters (``preview.py``).
+On replay ``expand_body`` puts back the base64 of a synthesized image with the same format, size and mode,
+drawn from the preview (a blurred version of the original), or solid grey for a placeholder without one
+(recorded before previews, or an animation); deterministic, made once per facts and cached. So a cassette
+stores a few hundred bytes per image, and a client still decodes a real image of the recorded shape.
 
 Where images are found: in JSON and SSE event data (requests and replies), every string whose content is a
 base64 image or an image data URL, whatever key holds it, so every API shape is covered by one walk (the
@@ -33,6 +34,7 @@ from typing import Any
 
 from PIL import Image
 
+from pytest_imagegen.safety.preview import preview_file, preview_of
 from pytest_imagegen.wire.bodies import Body
 from pytest_imagegen.wire.payloads import (
     SPLICE_MARK,
@@ -115,11 +117,14 @@ def _save_options(fmt: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def _synthesize(fmt: str, width: int, height: int, mode: str, frames: int) -> bytes:
+def _synthesize(fmt: str, width: int, height: int, mode: str, frames: int, preview: str = "") -> bytes:
     if fmt not in _PIL_FORMAT:
         raise ValueError(f"cannot synthesize a {fmt!r} image (known: {', '.join(_PIL_FORMAT)})")
     if width < 1 or height < 1 or frames < 1 or width * height * frames > _MAX_PIXELS:
         raise ValueError(f"cannot synthesize a {width}x{height} image of {frames} frame(s)")
+    drawn = preview_file(preview, fmt, width, height, mode) if preview and frames == 1 else None
+    if drawn is not None:
+        return drawn
     images = []
     for frame in range(frames):
         img = Image.new(mode, (width, height), _fill(mode, frame))
@@ -146,24 +151,27 @@ def _synthesize(fmt: str, width: int, height: int, mode: str, frames: int) -> by
 
 
 def placeholder_image(facts: Mapping[str, Any]) -> bytes:
-    """A valid image with the format, width, height, mode (and frame count) of ``facts``; cached."""
+    """A valid image with the format, width, height, mode (and frame count) of ``facts``, drawn from its
+    preview when it has one; cached."""
     return _synthesize(*_image_key(facts))
 
 
-def _image_key(facts: Mapping[str, Any]) -> tuple[str, int, int, str, int]:
-    """What a placeholder image is made from: format, width, height, mode, frames."""
+def _image_key(facts: Mapping[str, Any]) -> tuple[str, int, int, str, int, str]:
+    """What a placeholder image is made from: format, width, height, mode, frames, preview."""
     format_, width, height, mode = (
         str(facts["format"]),
         int(facts["width"]),
         int(facts["height"]),
         str(facts["mode"]),
     )
-    return format_, width, height, mode, int(facts.get("frames", 1))
+    preview = facts.get("preview")
+    preview = preview if isinstance(preview, str) else ""
+    return format_, width, height, mode, int(facts.get("frames", 1)), preview
 
 
 @functools.lru_cache(maxsize=64)
-def _synthesize_b64(fmt: str, width: int, height: int, mode: str, frames: int) -> str:
-    return base64.b64encode(_synthesize(fmt, width, height, mode, frames)).decode("ascii")
+def _synthesize_b64(fmt: str, width: int, height: int, mode: str, frames: int, preview: str) -> str:
+    return base64.b64encode(_synthesize(fmt, width, height, mode, frames, preview)).decode("ascii")
 
 
 def _placeholder_b64(facts: Mapping[str, Any]) -> str:
@@ -173,7 +181,14 @@ def _placeholder_b64(facts: Mapping[str, Any]) -> str:
 # -------------------------------------------------------------------------------------------------- trimming
 
 
-def _facts_from_b64(text: str) -> dict[str, Any] | None:
+def _with_preview(facts: dict[str, Any], raw: bytes, previews: bool) -> dict[str, Any]:
+    preview = preview_of(raw) if previews else None
+    if preview is not None:
+        facts["preview"] = preview
+    return facts
+
+
+def _facts_from_b64(text: str, previews: bool) -> dict[str, Any] | None:
     """Facts of a base64 image string, or None when it is not one (cheap magic check first)."""
     head = b64decode_strict(text[:24]) if len(text) >= 24 else b64decode_strict(text)
     if head is None or sniff_image_format(head) is None:
@@ -182,12 +197,12 @@ def _facts_from_b64(text: str) -> dict[str, Any] | None:
     if raw is None:
         return None
     try:
-        return image_facts(raw)
+        return _with_preview(image_facts(raw), raw, previews)
     except ValueError:
         return None
 
 
-def _payload_facts(text: str) -> dict[str, Any] | None:
+def _payload_facts(text: str, previews: bool) -> dict[str, Any] | None:
     """Facts of a base64 image or image data URL (a data URL's exact prefix kept), else None."""
     found = decoded_image_payload(text)  # a head check first: most strings stop there
     if found is None:
@@ -200,7 +215,7 @@ def _payload_facts(text: str) -> dict[str, Any] | None:
     if prefix:
         # Kept verbatim, so what the data URL declared stays visible next to what the bytes are.
         facts["prefix"] = prefix
-    return facts
+    return _with_preview(facts, raw, previews)
 
 
 class _Trimmer:
@@ -208,8 +223,9 @@ class _Trimmer:
     puts it, becomes a placeholder; an image met again in the same body (a stream repeats its final image
     in ``response.output_item.done`` and ``response.completed``) becomes a reference to the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, previews: bool) -> None:
         self.seen: set[str] = set()
+        self.previews = previews
 
     def placeholder(self, facts: dict[str, Any]) -> dict[str, Any]:
         sha = str(facts["sha256"])
@@ -223,7 +239,7 @@ class _Trimmer:
 
     def json(self, value: Any) -> Any:
         if isinstance(value, str):
-            facts = _payload_facts(value)
+            facts = _payload_facts(value, self.previews)
             return value if facts is None else self.placeholder(facts)
         if isinstance(value, dict):
             if is_placeholder(value):  # already trimmed (scrub runs this again): keep, and remember it
@@ -239,9 +255,9 @@ class _Trimmer:
         return value
 
 
-def _trim_file(file: Mapping[str, Any]) -> dict[str, Any]:
+def _trim_file(file: Mapping[str, Any], previews: bool) -> dict[str, Any]:
     if "base64" in file and isinstance(file["base64"], str):
-        facts = _facts_from_b64(file["base64"])
+        facts = _facts_from_b64(file["base64"], previews)
         if facts is not None:
             return {"placeholder": facts}
     return dict(file)
@@ -257,8 +273,11 @@ def may_hold_images(raw: bytes) -> bool:
     return any(head in raw for head in _RAW_HEADS)
 
 
-def trim_body(body: Body, *, keep: bool = False) -> Body:
+def trim_body(body: Body, *, keep: bool = False, previews: bool = False) -> Body:
     """A copy of ``body`` with every base64 image replaced by a placeholder (``keep=True``: unchanged copy).
+
+    ``previews=True`` adds each image's preview to its placeholder (decoding its pixels: what a recording
+    stores); without it only the header is read (enough to match a request: matching ignores previews).
 
     In JSON documents and SSE event data, request and reply alike, any string that is a base64 image
     (``b64_json``, ``result``, ``partial_image_b64``, ...) or an image data URL (``input_image.image_url``;
@@ -270,29 +289,29 @@ def trim_body(body: Body, *, keep: bool = False) -> Body:
     if keep:
         return _copy_dict(body)
     if "json" in body:
-        return {"json": _Trimmer().json(body["json"])}
+        return {"json": _Trimmer(previews).json(body["json"])}
     if "sse" in body:
-        trimmer = _Trimmer()
+        trimmer = _Trimmer(previews)
         return {"sse": [{**ev, "data": trimmer.json(ev.get("data"))} for ev in body["sse"]]}
     if "multipart" in body:
         parts = []
         for part in body["multipart"]:
             new = dict(part)
             if "file" in part:
-                new["file"] = _trim_file(part["file"])
+                new["file"] = _trim_file(part["file"], previews)
             parts.append(new)
         return {"multipart": parts}
     if "image" in body:
-        return {"image": _trim_file(body["image"])}
+        return {"image": _trim_file(body["image"], previews)}
     return _copy_dict(body)
 
 
 def trim_interaction(interaction: Mapping[str, Any], *, keep: bool = False) -> dict[str, Any]:
-    """A copy of the interaction with its request and response bodies trimmed."""
+    """A copy of the interaction with its request and response bodies trimmed, previews included."""
     out = _copy_dict(interaction)
     for side in ("request", "response"):
         if isinstance(out.get(side), dict) and "body" in out[side]:
-            out[side]["body"] = trim_body(out[side]["body"], keep=keep)
+            out[side]["body"] = trim_body(out[side]["body"], keep=keep, previews=True)
     return out
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from pytest_imagegen.safety.preview import preview_of
 from pytest_imagegen.safety.trim import (
     expand_body,
     file_digest,
@@ -247,7 +248,10 @@ def test_trim_image_body_and_interaction(make_image: MakeImage) -> None:
     before = copy.deepcopy(interaction)
     trimmed = trim_interaction(interaction)
     assert interaction == before
-    assert trimmed["response"]["body"] == {"image": {"placeholder": image_facts(png)}}
+    # A recording's trim keeps a preview of the pixels too (safety/preview.py).
+    assert trimmed["response"]["body"] == {
+        "image": {"placeholder": {**image_facts(png), "preview": preview_of(png)}}
+    }
     assert trimmed["request"] == interaction["request"]
     assert trim_interaction(interaction, keep=True) == interaction
     assert trimmed_bytes(interaction) == 0  # nothing trimmed yet

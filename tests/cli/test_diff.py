@@ -191,11 +191,33 @@ def test_git_compares_each_cassette_with_its_committed_version(
         "  deleted: it held 2 interaction(s)",
         run.out.splitlines()[-1],
     ]
-    assert run.out.splitlines()[-1].startswith("1 cassette(s) changed, 1 added, 1 removed, 0 unchanged")
+    # The cassettes git did not list are counted as unchanged, as the folder mode counts them.
+    unchanged = len(list(cassettes.rglob("*.json"))) - 2  # (none here: the folder mode test counts some)
+    assert run.out.splitlines()[-1].startswith(
+        f"1 cassette(s) changed, 1 added, 1 removed, {unchanged} unchanged"
+    )
     # Limited to a path, from a subfolder.
     monkeypatch.chdir(cassettes / "tests")
     run = cli("diff", "--git", "HEAD", "test_app/test_images.json")
     assert run.out.splitlines()[0] == "test_app/test_images.json"
+
+
+def test_git_and_folder_modes_count_unchanged_cassettes_alike(
+    recorded_dir: Path, cassettes: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(cassettes.parent, "init", "-q")
+    git(cassettes.parent, "add", "-A")
+    git(cassettes.parent, "commit", "-qm", "recorded")
+    monkeypatch.chdir(cassettes.parent)
+    folder = cli("diff", recorded_dir, cassettes)
+    against_git = cli("diff", "--git", "HEAD", cassettes.name)
+
+    assert (folder.code, against_git.code) == (0, 0)
+    assert (
+        against_git.out.strip()
+        == folder.out.strip()
+        == "0 cassette(s) changed, 0 added, 0 removed, 2 unchanged"
+    )
 
 
 def test_git_trouble_is_exit_status_two(

@@ -61,12 +61,13 @@ async def test_generate_dall_e_2_url_and_b64(api: Api, emulator: Emulator) -> No
 
 
 async def test_none_goes_as_json_null_like_the_sdk(api: Api, emulator: Emulator) -> None:
-    await api.call("generate", "a cat", model="dall-e-2", size="256x256", user=None)
+    # ``n`` is nullable in the official schema (``user`` is not, and the emulator refuses a null there).
+    await api.call("generate", "a cat", model="dall-e-2", size="256x256", n=None)
     assert emulator.requests[0].params == {
         "prompt": "a cat",
         "model": "dall-e-2",
         "size": "256x256",
-        "user": None,
+        "n": None,
     }
 
 

@@ -79,10 +79,6 @@ SHAPES = {
             "background": "transparent",
         },
     ),
-    "gen-gpt-image-2-gif": Shape(
-        "generations",
-        {"model": "gpt-image-2", "prompt": "a", "size": "64x64", "output_format": "gif", "frame_count": 3},
-    ),
     "gen-gpt-image-2-stream": Shape(
         "generations",
         {"model": "gpt-image-2", "prompt": "a", "size": "64x64", "stream": True, "partial_images": 3},
@@ -114,7 +110,9 @@ SHAPES = {
         {"image": [("a.png", png_bytes(64, 64), "image/png")]},
     ),
     "edit-json-refs": Shape(
-        "edits", {"model": "gpt-image-2", "prompt": "a", "size": "64x64", "images": [{"image_url": DATA_URL}]}
+        # The JSON edit body lists four sizes, no free-form ones (the emulator follows the official schema).
+        "edits",
+        {"model": "gpt-image-2", "prompt": "a", "size": "1024x1024", "images": [{"image_url": DATA_URL}]},
     ),
     "edit-dall-e-2-b64": Shape(
         "edits",

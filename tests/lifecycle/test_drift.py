@@ -251,7 +251,14 @@ def test_a_request_the_cassette_lacks_is_a_miss(project: pytest.Pytester, servic
     project.makepyfile(test_app=MARKED + SUITE.replace('prompt="a red fox"', 'prompt="a grey fox"'))
     result = drift(project, service)
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*sends only requests the cassette holds*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*sends only requests the cassette holds, and records nothing; record this one first, without --imagegen-drift: pytest 'test_app.py::*' --imagegen-record=rewrite"
+        ]
+    )
+    # Not the replay miss's hint: the drift check's own record mode is no business of the user's.
+    assert "record mode is" not in result.stdout.str()
+    assert "new_episodes" not in result.stdout.str()
 
 
 def test_drift_under_xdist_is_merged_across_workers(project: pytest.Pytester, service: Emulator) -> None:

@@ -83,7 +83,7 @@ def test_strict_unused_fails_the_run(project: pytest.Pytester, workers: list[str
             f"  never played: {TWO} #1 POST /v1/images/generations",
             "imagegen: failing the run: 1 orphan cassette(s) and 1 never-played interaction(s) "
             "(--imagegen-strict-unused). To clean up, delete orphans with `imagegen-cassettes prune --orphans "
-            "CASSETTE_DIR` and remove never-played interactions with `imagegen-cassettes prune CASSETTE_DIR` "
+            "cassettes` and remove never-played interactions with `imagegen-cassettes prune cassettes` "
             "(--dry-run lists what would go).",
         ]
     )

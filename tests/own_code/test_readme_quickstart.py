@@ -36,7 +36,14 @@ def quick_start() -> tuple[list[str], list[str]]:
 
 def test_the_install_line_names_an_extra_with_everything_the_quick_start_uses() -> None:
     _, commands = quick_start()
-    install = next(c for c in commands if c.startswith("pip install"))
+    # From a clone (-e '.[all]') and from a package index ('pytest-imagegen[all]'): the same extra.
+    installs = [c for c in commands if c.startswith("pip install")]
+    assert [re.sub(r"\[\w+\]", "[X]", c) for c in installs] == [
+        "pip install -e '.[X]'",
+        "pip install 'pytest-imagegen[X]'",
+    ]
+    install = installs[-1]
+    assert re.search(r"\[(\w+)\]", installs[0]).group(1) == re.search(r"\[(\w+)\]", install).group(1)  # type: ignore[union-attr]
     extra = re.fullmatch(r"pip install 'pytest-imagegen\[(\w+)\]'", install)
     assert extra, install
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]

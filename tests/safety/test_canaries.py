@@ -164,7 +164,8 @@ def test_dall_e_urls_gzipped_and_a_signed_download(imagegen_openai, imagegen_cas
     with httpx2.Client(base_url=str(imagegen_openai.base_url), headers=plain_headers(imagegen_openai)) as client:
         edit = client.post(
             "images/edits",
-            json={"model": "gpt-image-2", "prompt": "from a signed url", "size": "64x64", "images": [{"image_url": urls[1]}]},
+            # A JSON edit takes the four sizes the official schema lists, no free-form one.
+            json={"model": "gpt-image-2", "prompt": "from a signed url", "size": "1024x1024", "images": [{"image_url": urls[1]}]},
         )
     assert edit.status_code == 200
 
@@ -257,7 +258,13 @@ def test_no_canary_reaches_disk_and_every_call_replays(
         monkeypatch.setenv(name, value)
     canary_emulator.inject_fault("rate_limit")
 
-    recorded = run(pytester, "--imagegen-record=once", f"--imagegen-base-url={canary_emulator.base_url}")
+    # Both runs also write the HTML report (issue 25): it is searched with everything else.
+    recorded = run(
+        pytester,
+        "--imagegen-record=once",
+        f"--imagegen-base-url={canary_emulator.base_url}",
+        "--imagegen-report=recorded-report.html",
+    )
 
     recorded.assert_outcomes(passed=N_TESTS)
     log = list(canary_emulator.requests)
@@ -269,16 +276,18 @@ def test_no_canary_reaches_disk_and_every_call_replays(
 
     secrets = {**CANARIES, **_signed_url_secrets(log)}
     assert len(secrets) > len(CANARIES), "the run fetched no signed URL"
+    assert (pytester.path / "recorded-report.html").stat().st_size > 0
     assert find_secrets(pytester.path, secrets) == []
     assert API_KEY not in recorded.stdout.str()
 
     for name in environment:
         monkeypatch.delenv(name)
     canary_emulator.reset()
-    replayed = run(pytester)
+    replayed = run(pytester, "--imagegen-report=replayed-report.html")
 
     replayed.assert_outcomes(passed=N_TESTS)
     replayed.stdout.fnmatch_lines([f"*{N_TESTS} cassette(s): {N_TESTS} replayed, 0 recorded*"])
+    assert (pytester.path / "replayed-report.html").stat().st_size > 0
     assert canary_emulator.requests == [], "replay reached the service"
     assert {path: path.read_bytes() for path in cassettes} == texts, "replay rewrote a cassette"
     assert find_secrets(pytester.path, secrets) == []

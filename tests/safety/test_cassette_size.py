@@ -4,7 +4,7 @@ Calls are recorded from the emulator with the default ``payloads="placeholder"``
 generation, a streamed one with two partial images, an edit with two 1024x1024 noisy uploads, and the
 same three through the Responses API's image tool (a JSON reply, a stream, an edit turn with a data URL
 input image), a chat completion with image output (JSON and streamed) and a Gemini ``generateContent``
-reply. The Images API cassettes must stay within 2, 4 and 3 KB (the Responses ones: 2.5, 6 and 3.5 KB;
+reply. The Images API cassettes must stay within 1.8, 4 and 3 KB (the Responses ones: 2.625, 6.25 and 3.5 KB;
 chat 2.5 and 5 KB, Gemini 2.5 KB), the generation's over 1000x smaller than with ``payloads="keep"``; replayed with the network blocked, every image must decode with Pillow to the
 format, size and mode of the image the client received while recording. Bytes on disk are asserted
 (they barely move between runs); time is not.

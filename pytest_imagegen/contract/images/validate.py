@@ -28,6 +28,7 @@ from pytest_imagegen.contract.capabilities import (
     resolve_model,
     supports,
 )
+from pytest_imagegen.contract.images.official import check_nulls, check_official_options
 from pytest_imagegen.contract.images.options import check_options
 from pytest_imagegen.contract.images.request_models import (
     BOOL_FIELDS,
@@ -113,19 +114,24 @@ def validate_images_request(
     """``validate_request`` for the Images API: ``endpoint`` is ``generations``, ``edits`` or
     ``variations``; ``params`` the JSON body or the multipart text fields (an explicit ``None`` means "not
     given", as the SDK sends JSON nulls); ``files`` maps a part name (``image``, ``image[]``, ``mask``) to
-    one file or a list. With ``strict=True`` unknown models and unknown fields are errors too."""
+    one file or a list. With ``strict=True`` unknown models and unknown fields are errors too, and the
+    official schema's rules where it is stricter than the lenient reading (``official.py``)."""
     if endpoint not in ENDPOINTS:
         raise RequestValidationError(
             f"Invalid URL (POST /v1/images/{endpoint})", field=None, code=None, status=404
         )
     ep: Endpoint = endpoint  # mypy narrows str to the Literal through the membership test above
+    # Lenient: an explicit null means "not given", as the openai SDK sends JSON nulls for None (its
+    # ``NotGiven`` aside); strict: not where the official schema allows none (``official.py``).
     given = {k: v for k, v in params.items() if v is not None}
     json_edit = ep == "edits" and files is None and "images" in given
     multipart = ep != "generations" and not json_edit
     if files and not multipart:
         raise messages.unknown_parameter(next(iter(files)))
+    if strict:
+        check_nulls(params, json_edit=json_edit)
     uploads = read_uploads(files) if multipart else ()
-    given = _coerce_form(given) if multipart else _coerce_json(given)
+    given = _coerce_form(given, strict=strict) if multipart else _coerce_json(given)
 
     request_model = _request_model(ep, json_edit)
     _check_types(request_model, given, uploads if multipart else None)
@@ -140,9 +146,12 @@ def validate_images_request(
     # rules between fields read only the endpoint's own fields.
     known = {k: v for k, v in given.items() if k in request_model.model_fields}
     check_options(ep, cap, known, uploads, json_edit=json_edit)
+    if strict:
+        check_official_options(cap, known, json_edit=json_edit)
 
     refs: tuple[ImageRefParam, ...] = ()
-    # SPEC's JSON edit body lists no free-form sizes; lenient, the model's row decides as for multipart.
+    # SPEC's JSON edit body lists no free-form sizes; lenient, the model's row decides as for multipart
+    # (strict: the four sizes it lists, ``official.py``).
     if json_edit:
         refs = tuple(ImageRefParam.model_validate(r) for r in given["images"])
         _check_ref_count(cap, len(refs))
@@ -178,15 +187,17 @@ def validate_images_request(
 # --- coercion and wire types ---------------------------------------------------------------------
 
 
-def _coerce_form(given: dict[str, Any]) -> dict[str, Any]:
+def _coerce_form(given: dict[str, Any], *, strict: bool = False) -> dict[str, Any]:
     """Multipart text as the server reads it: integer and boolean fields parsed, ``svg[model]``
-    style bracketed names folded into objects."""
+    style bracketed names folded into objects. Booleans: lenient, ``TRUE`` or `` true `` are read too;
+    strict, only the ``true`` / ``false`` the openai SDK sends (``contract/images/official.py``)."""
     out: dict[str, Any] = {}
     for key, value in given.items():
+        text = value if strict or not isinstance(value, str) else value.strip().lower()
         if isinstance(value, str) and key in INT_FIELDS and _INT_TEXT.fullmatch(value):
             value = int(value)
-        elif isinstance(value, str) and key in BOOL_FIELDS and value.strip().lower() in ("true", "false"):
-            value = value.strip().lower() == "true"
+        elif isinstance(value, str) and key in BOOL_FIELDS and text in ("true", "false"):
+            value = text == "true"
         if "[" in key and key.endswith("]") and not key.endswith("[]") and _fold(out, key, value):
             continue
         out[key] = value

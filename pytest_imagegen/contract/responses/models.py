@@ -71,6 +71,45 @@ class ResponsesCreateRequest(ContractModel):
     safety_identifier: str | None = None
 
 
+#: The fields of a ``POST /v1/responses`` body: the properties of the official ``CreateResponse`` component
+#: (its ``allOf`` parts merged; openai-openapi 2.3.0, as vendored in ``tests/conformance/openai_schema.json``,
+#: whose test keeps the two lists equal). ``validate_request(strict=True)`` refuses any other field.
+CREATE_RESPONSE_FIELDS: Final = frozenset(
+    {
+        "background",
+        "context_management",
+        "conversation",
+        "include",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "max_tool_calls",
+        "metadata",
+        "model",
+        "moderation",
+        "parallel_tool_calls",
+        "previous_response_id",
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning",
+        "safety_identifier",
+        "service_tier",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "text",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "truncation",
+        "user",
+    }
+)
+
 # --- reply -------------------------------------------------------------------------------------------
 
 # Lenient: JSON numbers (the SDK types Response.created_at as float, real replies send integers).

@@ -8,7 +8,9 @@ reads, so a new model is still one row), and the rules between options; every ``
 ``data:`` URL must hold an image (its declared type and real format are both kept, a mismatch is not an
 error: the SDK and docs are silent, lenient); ``tool_choice`` must name a tool that is there.
 
-What the request does not use (other tools, reasoning, text options, metadata) passes untouched.
+What the request does not use (other tools, reasoning, text options, metadata) passes untouched. With
+``strict=True``: a field the official ``CreateResponse`` does not define, an unknown mainline or image model,
+an unknown tool option, and the official schema's rules on the tool's options (``images/official.py``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from pytest_imagegen.contract.capabilities import (
     responses_model_known,
     supports,
 )
+from pytest_imagegen.contract.images.official import check_official_options
 from pytest_imagegen.contract.images.options import check_format_rules, check_option
 from pytest_imagegen.contract.inline import InlineInput, image_facts, split_data_url
 from pytest_imagegen.contract.responses.models import (
+    CREATE_RESPONSE_FIELDS,
     ImageGenerationTool,
     InputImage,
     ResponsesCreateRequest,
@@ -130,6 +134,10 @@ class ResponsesRequest:
 def validate_responses_request(params: Mapping[str, Any], *, strict: bool = False) -> ResponsesRequest:
     """Check a Responses API request body; see the module docstring for what is checked."""
     given = messages.check_types(ResponsesCreateRequest, params)
+    if strict:
+        for name in params:
+            if name not in CREATE_RESPONSE_FIELDS:
+                raise messages.unknown_parameter(name)
 
     model = given.get("model")
     _check_model(model, given, strict=strict)
@@ -197,6 +205,8 @@ def _image_tool(index: int, raw: Mapping[str, Any], *, strict: bool) -> ImageToo
     if "input_image_mask" in given:
         _check_mask(f"{prefix}.input_image_mask", given["input_image_mask"])
     _check_tool_cross_field(prefix, cap, given)
+    if strict:
+        check_official_options(cap, given, prefix=f"{prefix}.")
     fmt = given.get("output_format", cap.default_output_format if supports(cap, "output_format") else None)
     return ImageTool(
         index=index,
