@@ -84,6 +84,9 @@ PLANS: dict[str, Plan] = {
     "imagegen-cassettes prune --orphans --dry-run cassettes/": Plan("project"),
     "imagegen-cassettes prune --orphans cassettes/": Plan("project"),
     "imagegen-cassettes prune cassettes/": Plan("project"),
+    # The HTML report (README "Seeing the images"), once in the tooling block, once in its own.
+    "imagegen-cassettes report cassettes/ -o report.html": Plan("repo"),
+    "pytest --imagegen-report=report.html": Plan("project"),
     "python -m pytest_imagegen.emulator --port 8000": Plan(
         "repo", why="started on a free port (8000 may be taken); the curl below goes to it"
     ),
