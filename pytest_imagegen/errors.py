@@ -28,6 +28,7 @@ __all__ = [
     "ImageMismatchError",
     "ImagegenAPIError",
     "ImagegenError",
+    "IndistinguishableRequestsError",
     "RecordingNeedsKeyError",
     "RequestValidationError",
     "SchemaAssertionError",
@@ -163,6 +164,43 @@ class CassetteMiss(ImagegenError):
         self.nearest = None if nearest is None else mask_text(nearest, literals)
         self.differences = [mask_text(d, literals) for d in differences]
         super().__init__(mask_text(message, literals))
+
+
+class IndistinguishableRequestsError(CassetteError):
+    """Two requests of one test were sent differently, but redaction stores them alike: recording them
+    into one cassette would let each replay the other's reply. Nothing is written for the test.
+
+    ``first`` and ``second`` name the two requests (which one of the test, which interaction);
+    ``differences`` are the paths where they differed (never the values: redaction removed them there);
+    ``stored`` is the one form both would be stored in.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        first: str,
+        second: str,
+        stored: str,
+        differences: Sequence[str],
+        test_id: str | None = None,
+    ) -> None:
+        self.first, self.second, self.stored = first, second, stored
+        self.differences = list(differences)
+        where = f" in {test_id}" if test_id else ""
+        differ = ", ".join(self.differences) or "what redaction removed"
+        problem = (
+            f"two requests{where} were sent differently but would be stored alike, so each could replay "
+            f"the other's reply:\n  {first}\n  {second}\n  both stored as: {stored}\n"
+            f"  they differ only in {differ}, which redaction removes (a secret, or a value named like one)"
+        )
+        hint = (
+            "Nothing was written for this test. Make the requests differ in something that is not redacted, "
+            "send them from separate tests (one cassette each), or, if the value is no secret, stop "
+            "redacting it (rename the field, leave it out of secret_values / redact_patterns, or "
+            "redact_user=False)."
+        )
+        super().__init__(path, problem, hint=hint)
 
 
 class CassetteExpired(ImagegenError):

@@ -70,10 +70,13 @@ class Change:
 
 
 def _secret_shaped(text: str) -> bool:
+    from pytest_imagegen.safety.hidden import holds_encoded_text, may_hide
     from pytest_imagegen.safety.redact_rules import DEFAULT_LEAK_PATTERNS, MARKERS
 
     if any(marker in text for marker in MARKERS):
         text = "".join(text.split("REDACTED"))  # a redacted value is safe to show as it is
+    if may_hide(text) and holds_encoded_text(text):
+        return True  # base64 of a text (where a key hides, issue 20): not a piece of it either
     return any(pattern.search(text) for pattern in DEFAULT_LEAK_PATTERNS)
 
 
@@ -93,9 +96,9 @@ def shown(value: Any, limit: int = _VALUE_LIMIT) -> str:
 def _field_shown(value: Any, key: str | None) -> str:
     """``shown``, also hiding text held by a field named like a credential (``api_key``, ``token``)."""
     if key is not None and isinstance(value, str) and len(value.strip()) >= 8:
-        from pytest_imagegen.safety.redact_rules import SECRET_FIELD_NAME
+        from pytest_imagegen.safety.redact_rules import is_secret_field_name
 
-        if SECRET_FIELD_NAME.search(key):
+        if is_secret_field_name(key):
             return "<value of a secret-named field hidden>"
     return shown(value)
 

@@ -1,26 +1,14 @@
-"""The cassette: an indexed lookup, parsed bodies, safe persistence, and the record modes' table.
+"""The cassette: the interactions of one file, an indexed lookup, parsed bodies, safe persistence.
 
-What a cassette does with a request it can answer, one it cannot, and what it writes when the test
-ends is the small table in ``modes.py`` (the README's "Record modes"); this class keeps the books: the
-interactions in order, which were loaded and which played, and what was recorded. What it does, and
-why:
-
-- patching: the plugin's own stubs (``stubs.py`` for httpx and httpx2, ``libraries/`` for urllib3,
-  requests, botocore and aiohttp) are installed once and serve whichever cassette is active.
-- lookup: a dict from request match key to interaction indexes answers in one lookup, whatever the
-  cassette size, and identical requests play back in recorded order. Before that, a request
-  byte-identical to a recorded one is found by its raw key alone (``index.py``), with no parsing,
-  redaction or canonical fingerprint at all.
-- match keys and contract verdicts come from the index the recorder wrote at the end of the file when
-  it is current, so a fresh checkout replays without computing either.
-- loading and saving: an unreadable cassette is a ``CassetteError`` naming the file and line, never
-  treated as empty and never overwritten. Writes are atomic, locked, merged with what another worker
-  wrote, and refused (``SecretLeakError``) if the leak scan finds a secret.
-- Requests and responses are stored parsed (JSON as data, SSE as events, multipart as parts), redacted
-  and trimmed before they are kept in memory, so what is matched is exactly what is on disk.
-
-Beside it: a request as the cassette holds it (``requests.py``), a reply rendered for replay
-(``rendering.py``), and the error for a request it cannot answer (``miss.py``).
+What it does with a request it can answer, one it cannot, and what it writes when the test ends is its
+record mode's row of the table in ``modes.py``; this class keeps the books (the interactions in order,
+which were loaded and which played, what was recorded). The stubs (``stubs.py``, ``libraries/``) serve
+the active cassette. Lookup is one dict access from a request's match key (or, for a request
+byte-identical to a recorded one, its raw key: ``index.py``) to interaction indexes, identical requests
+in recorded order; keys and verdicts come from the file's index when it is current. An unreadable file
+is a ``CassetteError``, never overwritten; writes are atomic, locked, merged with what other workers
+wrote, and refused (``SecretLeakError``) on a leak. Requests and replies are kept parsed, redacted and
+trimmed, exactly as on disk. Beside it: ``requests.py``, ``rendering.py``, ``miss.py``.
 """
 
 from __future__ import annotations
@@ -34,6 +22,7 @@ from typing import Any
 
 from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.age import Expiry
+from pytest_imagegen.cassette.identity import Claims, raw_key_allowed, sent_form
 from pytest_imagegen.cassette.miss import miss_error
 from pytest_imagegen.cassette.rendering import Rendered, render_reply
 from pytest_imagegen.cassette.requests import (
@@ -98,7 +87,6 @@ class ImagegenCassette:
         cache_dir: Path | None = None,
     ) -> None:
         self.config = config
-        # (request, response) pairs in order: those loaded from the file first, then those recorded now.
         self.data: list[tuple[RecordedRequest, dict[str, Any]]] = []
         self.play_counts: Counter[int] = Counter()
         self.rewound = False  # the file existed when the cassette was opened
@@ -110,8 +98,10 @@ class ImagegenCassette:
         # Recording from the bundled emulator: where requests to other hosts are sent instead.
         self.redirect_to: str | None = None
         self.meta: dict[str, Any] = {}
-        # Reply ids recorded in this run -> the stable ids stored for them (safety/normalize.py).
+        # Reply ids (and loopback origins, signed-URL times) of this run -> what is stored: normalize.py.
         self.ids: dict[str, str] = {}
+        self.urls: dict[str, str] = {}
+        self._claims = Claims(self)  # two requests sent differently but stored alike stop (identity.py)
         self.digest: str | None = None  # of the file as loaded
         self.write_refused = False  # the save at the end of the test raised (a leak, a bad file)
         self.rules = redact_rules.RedactionRules(
@@ -151,7 +141,6 @@ class ImagegenCassette:
 
     @property
     def path(self) -> str:
-        """The file the cassette is read from and written to."""
         return str(self.file_path)
 
     @property
@@ -159,18 +148,15 @@ class ImagegenCassette:
         return str(self.config.record_mode)
 
     @property
-    def write_protected(self) -> bool:
-        """Whether a request the cassette cannot answer is a ``CassetteMiss`` (nothing goes out)."""
+    def write_protected(self) -> bool:  # a request the cassette cannot answer is a CassetteMiss
         return not self.policy.records
 
     @property
     def play_count(self) -> int:
-        """How many replies were played back."""
         return sum(self.play_counts.values())
 
     @property
     def all_played(self) -> bool:
-        """Whether every interaction was played at least once."""
         return len(self.play_counts) == len(self.data)
 
     @property
@@ -218,8 +204,10 @@ class ImagegenCassette:
     ) -> LiveRequest:
         """A live request with its match key, computed on the redacted and trimmed method, URI and body.
 
-        Headers are never matched, so they are left for ``record`` to clean.
+        The one function that makes what is stored and matched, at record and replay time alike. Headers
+        are never matched, so they are left for ``record`` to clean.
         """
+        __tracebackhide__ = True
         if raw_key is None:
             raw_key, framing = self.raw_key(method, url, headers, raw)
         else:
@@ -232,12 +220,14 @@ class ImagegenCassette:
             {"method": method.upper(), "uri": url, "body": body},
             self.rules,
             credentials=headers.multi_items(),
+            literals=self.secrets,
         )
         self.secrets.update(found)
-        cleaned["body"] = trim.trim_body(cleaned["body"], keep=self.config.payloads == "keep")
+        redacted = cleaned["body"]  # what a recording stores, trimmed with previews
+        cleaned["body"] = trim.trim_body(redacted, keep=self.config.payloads == "keep")
         cleaned = normalize.normalize_request(cleaned)
         key = index.match_key(match.fingerprint(cleaned, self.config.match_on))
-        return LiveRequest(cleaned, key, headers, body, raw_key)
+        return LiveRequest(cleaned, key, headers, body, raw_key, url=url, redacted_body=redacted)
 
     def _seed(self, stored_request: Mapping[str, Any]) -> str:
         """Replacement ids derive from what was asked, as stored (ids it carries already replaced), and
@@ -248,19 +238,32 @@ class ImagegenCassette:
         self._recorded_keys.append(key)
         return seed
 
-    def _clean(self, interaction: dict[str, Any]) -> dict[str, Any]:
-        # Secrets found earlier (a key in a header) are removed from this pair too, wherever they appear.
-        cleaned, found = redact.redact_interaction(interaction, self.rules, literals=self.secrets)
+    def _clean(self, request: LiveRequest, headers: Headers, response: dict[str, Any]) -> dict[str, Any]:
+        """The stored form of a live interaction: the request's method, URI and body as ``make_request``
+        made them (what a replay computes), its headers and the reply redacted here with every secret the
+        run has seen (a key in a header is removed from both), then trimmed and normalized."""
+        sides = {"request": {"headers": headers}, "response": response}
+        cleaned, found = redact.redact_interaction(sides, self.rules, literals=self.secrets)
         self.secrets.update(found)
+        method, uri, body = request.record["method"], request.record["uri"], request.redacted_body
+        cleaned["request"] = {
+            "method": method,
+            "uri": uri,
+            "headers": cleaned["request"]["headers"],
+            "body": body,
+        }
         keep = self.config.payloads == "keep"
         trimmed = trim.trim_interaction(cleaned, keep=keep)
+        timing = self.config.replay_timing == "recorded"
         return normalize.normalize_interaction(
-            trimmed, seed=self._seed, keep_offsets=self.config.replay_timing == "recorded", ids=self.ids
+            trimmed, seed=self._seed, keep_offsets=timing, ids=self.ids, urls=self.urls
         )
 
     def record(self, request: LiveRequest, reply: LiveReply) -> None:
         """Store a real response to ``request`` (called once its body has been read in full)."""
+        __tracebackhide__ = True
         stored, response = self.stored_form(request, reply)
+        self._claims.claim(len(self.data), stored, request, recorded=True)
         self.append(stored, response)
         self.recorded_count += 1
         # Kept even when it breaks the contract (it is what the service said), but the caller is told.
@@ -283,18 +286,14 @@ class ImagegenCassette:
             "headers": bodies.stored_headers(headers, "response"),
             "body": body,
         }
-        # Clean the pair together: a secret seen in one (a key in a header) is removed from both.
         headers_kept = bodies.stored_headers(lower_headers(request.headers.multi_items()), "request")
-        raw_request = {  # in reading order: method, uri, headers, body
-            "method": request.record["method"],
-            "uri": request.record["uri"],
-            "headers": headers_kept,
-            "body": request.raw_body,
-        }
-        interaction = self._clean({"request": raw_request, "response": response})
+        interaction = self._clean(request, headers_kept, response)
         # The key of what is stored (normalized like every live request is before matching).
         key = index.match_key(match.fingerprint(interaction["request"], self.config.match_on))
-        stored = RecordedRequest(interaction["request"], key, request.raw_key)
+        # No raw key over bytes that carried a secret: it would be a test against a dictionary.
+        unredacted = sent_form(request, keep=self.config.payloads == "keep")
+        raw_key = request.raw_key if raw_key_allowed(request.record, unredacted) else None
+        stored = RecordedRequest(interaction["request"], key, raw_key)
         stored.meta = self._entry_for(request, interaction)
         return stored, interaction["response"]
 
@@ -383,6 +382,7 @@ class ImagegenCassette:
     def play_raw(self, raw_key: str) -> int | None:
         """Index of the next unplayed interaction matching a request whose raw key is ``raw_key``, marked
         as played; None when the raw key is unknown (the caller then takes the full path)."""
+        __tracebackhide__ = True
         if not self._raw_lookup:
             return None
         position = self._by_raw.get(raw_key)
@@ -390,11 +390,19 @@ class ImagegenCassette:
             return None
         # The same request as a recorded one: it plays what the full match would (identical requests in
         # recorded order), so it is looked up among that recorded request's matches.
-        return self._play_first_unplayed(self.data[position][0].fingerprint)
+        played = self._play_first_unplayed(self.data[position][0].fingerprint)
+        if played is not None:  # a raw key is stored only for a request redaction left as it was
+            self._claims.claim(played, self.data[played][0], None, recorded=False)
+        return played
 
     def play_index(self, request: RecordedRequest) -> int | None:
         """Index of the next unplayed interaction matching ``request``, marked as played; or None."""
-        return self._play_first_unplayed(request.fingerprint)
+        __tracebackhide__ = True
+        played = self._play_first_unplayed(request.fingerprint)
+        if played is not None:
+            live = request if isinstance(request, LiveRequest) else None
+            self._claims.claim(played, self.data[played][0], live, recorded=False)
+        return played
 
     def read(self) -> None:
         """Read the file, if there is one (a file that cannot be used is a ``CassetteError``)."""
@@ -423,12 +431,8 @@ class ImagegenCassette:
         """Write what the record mode keeps (``modes.to_save``), unless the test ``abandon``ed it."""
         if self._abandoned:
             return
-        keep = modes.to_save(
-            self.policy,
-            self.data[: self._n_loaded],
-            self.data[self._n_loaded :],
-            lambda item: item[0].fingerprint,
-        )
+        n = self._n_loaded
+        keep = modes.to_save(self.policy, self.data[:n], self.data[n:], lambda item: item[0].fingerprint)
         if keep is None:
             return
         storage.save_cassette(

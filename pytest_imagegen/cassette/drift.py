@@ -32,6 +32,7 @@ from pytest_imagegen.cassette.requests import LiveReply, LiveRequest, RecordedRe
 from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
 from pytest_imagegen.safety import normalize
+from pytest_imagegen.safety.credentials import mask_text
 
 __all__ = ["DRIFT_MODES", "DriftCassette", "DriftMode", "drifted"]
 
@@ -87,9 +88,9 @@ class DriftCassette(ImagegenCassette):
         them: a conversation's next turn names the live reply it continues (``previous_response_id``),
         which the cassette holds under its stable id. (The live request itself is left as it is: the
         recording that may replace it derives its ids from it, as the first recording did.)"""
-        if not self.ids:
+        if not (self.ids or self.urls):
             return request
-        record = normalize.normalize_request(request.record, self.ids)
+        record = normalize.normalize_request(request.record, self.ids, self.urls)
         if record == request.record:
             return request
         return RecordedRequest(record, index.match_key(match.fingerprint(record, self.config.match_on)))
@@ -135,7 +136,8 @@ class DriftCassette(ImagegenCassette):
             {
                 "index": position,
                 "request": request_line(self.data[position][0].record),
-                "changes": [[c.grade, c.path, c.what] for c in changes],
+                # The report is printed (and kept in CI logs): the run's secrets are masked in it.
+                "changes": [[c.grade, c.path, mask_text(c.what, self.secrets)] for c in changes],
             }
         )
         if self.update and drifted(changes):

@@ -42,7 +42,7 @@ __all__ = ["RULES_VERSION", "TrustedIndex", "build_index", "match_key", "raw_key
 
 #: What raw keys, match keys and contract verdicts mean. Bump it (and re-stamp the example cassettes) when
 #: a change to matching, the contract or trimming makes an index computed before it wrong.
-RULES_VERSION: Final = 1
+RULES_VERSION: Final = 2
 _KEY_LENGTH = 16  # hex digits: 64 bits, no accidental collision among any cassette's requests
 
 Problems = list[list[str]]

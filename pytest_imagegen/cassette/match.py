@@ -12,8 +12,9 @@ What the fingerprint leaves out, and why:
   under a gateway's ``/openai/v1``, an ``/api/v1`` proxy or an Azure deployment path;
 - credential query keys: they are redacted to fixed markers before matching anyway; and ``api-version``,
   which picks the wire version of an Azure deployment, not what is asked;
-- multipart boundaries and file names: parts are compared by name and value, files by a digest of the
-  original bytes (kept in the cassette even when the upload itself is trimmed to a placeholder);
+- multipart boundaries: parts are compared by name and value, files by their name, file name, content
+  type and a digest of the original bytes (kept in the cassette even when the upload itself is trimmed
+  to a placeholder): the same bytes sent as ``mask.png`` or as ``image/jpeg`` are another request;
 - an image placeholder's ``preview`` (``safety/preview.py``): the sha256 beside it already tells images
   apart, and a cassette recorded before previews, or with another Pillow, still matches.
 """
@@ -76,10 +77,11 @@ def body_key(body: Mapping[str, Any]) -> Hashable:
         return ("json", _without_previews(_canonical_json(body["json"])))
     if "multipart" in body:
         fields: list[tuple[str, str]] = []
-        files: list[tuple[str, str]] = []
+        files: list[tuple[str, str, str, str]] = []
         for part in body["multipart"]:
             if "file" in part:
-                files.append((part["name"], file_digest(part)))
+                kind = (str(part.get("filename") or ""), str(part.get("content_type") or ""))
+                files.append((part["name"], *kind, file_digest(part)))
             else:
                 fields.append((part["name"], part.get("value", "")))
         # Field order carries no meaning; file order does (the mask applies to the first image).
@@ -172,12 +174,15 @@ def _json_diff(path: str, sent: Any, recorded: Any, out: list[str]) -> None:
         out.append(f"{path}: sent {_short(sent)}, recorded {_short(recorded)}")
 
 
-def _multipart_view(parts: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+def _multipart_view(
+    parts: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, str], list[tuple[str, str, str, str]]]:
     fields: dict[str, str] = {}
-    files: list[tuple[str, str, str]] = []
+    files: list[tuple[str, str, str, str]] = []
     for part in parts:
         if "file" in part:
-            files.append((part["name"], part.get("filename") or "", file_digest(part)))
+            kind = str(part.get("content_type") or "")
+            files.append((part["name"], part.get("filename") or "", file_digest(part), kind))
         else:
             fields[part["name"]] = part.get("value", "")
     return fields, files
@@ -196,10 +201,10 @@ def _multipart_diff(
             out.append(f"file #{i} ({b[0]}): recorded {b[1]!r} sha256 {b[2][:12]}, not sent")
         elif b is None and a is not None:
             out.append(f"file #{i} ({a[0]}): sent {a[1]!r} sha256 {a[2][:12]}, not in the recording")
-        elif a is not None and b is not None and (a[0], a[2]) != (b[0], b[2]):
+        elif a is not None and b is not None and a != b:
             out.append(
-                f"file #{i}: sent {a[0]} {a[1]!r} sha256 {a[2][:12]}, "
-                f"recorded {b[0]} {b[1]!r} sha256 {b[2][:12]}"
+                f"file #{i}: sent {a[0]} {a[1]!r} {a[3] or '(no type)'} sha256 {a[2][:12]}, "
+                f"recorded {b[0]} {b[1]!r} {b[3] or '(no type)'} sha256 {b[2][:12]}"
             )
 
 
@@ -260,7 +265,7 @@ def summarize(request: Request, limit: int = 300) -> str:
         shown = _canonical_json(body["json"])
     elif "multipart" in body:
         fields, files = _multipart_view(body["multipart"])
-        shown = _canonical_json(fields) + "".join(f" +{n}={f or '?'}[{d[:8]}]" for n, f, d in files)
+        shown = _canonical_json(fields) + "".join(f" +{n}={f or '?'}[{d[:8]}]" for n, f, d, _ in files)
     elif "string" in body:
         shown = repr(body["string"])
     else:

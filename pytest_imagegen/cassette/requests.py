@@ -74,9 +74,11 @@ class RecordedRequest:
 
 
 class LiveRequest(RecordedRequest):
-    """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs."""
+    """A request being sent: its cleaned method/URI/body (``record``) plus what recording needs: its
+    headers, its URL and parsed body as sent (unredacted: kept in memory only, never shown by ``repr``),
+    and its body redacted but not yet trimmed (``redacted_body``: a recording trims it with previews)."""
 
-    __slots__ = ("headers", "raw_body")
+    __slots__ = ("headers", "raw_body", "redacted_body", "url")
 
     def __init__(
         self,
@@ -85,10 +87,14 @@ class LiveRequest(RecordedRequest):
         headers: HeadersLike,
         raw_body: dict[str, Any],
         raw_key: str | None,
+        url: str | None = None,
+        redacted_body: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(record, fingerprint, raw_key)
         self.headers = headers
         self.raw_body = raw_body
+        self.url = record["uri"] if url is None else url
+        self.redacted_body = (record.get("body") or {}) if redacted_body is None else redacted_body
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,9 +104,10 @@ class LiveReply:
 
     status: int
     reason: str
-    header_items: Iterable[tuple[str, str]]
-    chunks: Sequence[bytes]
-    chunk_offsets_ms: Sequence[float] = ()
+    # Not in its repr: a traceback that prints it must not print the live headers and body.
+    header_items: Iterable[tuple[str, str]] = dataclasses.field(repr=False)
+    chunks: Sequence[bytes] = dataclasses.field(repr=False)
+    chunk_offsets_ms: Sequence[float] = dataclasses.field(default=(), repr=False)
 
 
 def lower_headers(items: Iterable[tuple[str, str]]) -> Headers:

@@ -174,6 +174,7 @@ class _Recorder:
         self.offsets.append((time.perf_counter() - self.started) * 1000.0)
 
     def finish(self) -> None:
+        __tracebackhide__ = True  # its locals hold the live reply's headers (cookies, organization)
         if self.done:
             return
         self.done = True
@@ -217,6 +218,9 @@ def _replay_response(module: ModuleType, cassette: ImagegenCassette, index: int,
 def _lookup(
     cassette: ImagegenCassette, real_request: Any, body: bytes
 ) -> tuple[LiveRequest | None, int | None]:
+    # Hidden from tracebacks, as every frame here that holds the live request (its headers carry the
+    # key): ``pytest --tb=long -l`` would print them.
+    __tracebackhide__ = True
     method, url, headers = real_request.method, str(real_request.url), real_request.headers
     raw_key, _ = cassette.raw_key(method, url, headers, body)
     index = cassette.play_raw(raw_key)
@@ -241,6 +245,7 @@ def _outgoing(module: ModuleType, cassette: ImagegenCassette, real_request: Any)
     for is refused after its reply (``EmulatorCannotAnswer``), never recorded. A request carrying the
     dummy key (set when no key is) is never sent to anything but a loopback service.
     """
+    __tracebackhide__ = True
     url = real_request.url
     if cassette.redirect_to is not None and url.host not in _LOOPBACK:
         target = module.URL(cassette.redirect_to)
@@ -291,6 +296,7 @@ def _answer(
 ) -> tuple[Any, LiveRequest | None]:
     """``(replayed response, None)``, or ``(None, request)`` when the request goes out to be recorded
     (after ``_outgoing`` has checked it may)."""
+    __tracebackhide__ = True
     request, index = _lookup(cassette, real_request, body)
     if index is not None:
         return _replay_response(module, cassette, index, is_async=is_async), None

@@ -38,6 +38,7 @@ from pytest_imagegen.cli.verify import verify_file
 from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.credentials import mask_text
+from pytest_imagegen.safety.redact import redact_interaction
 from pytest_imagegen.safety.redact_rules import RedactionRules
 
 __all__ = ["PROGRESS_MIN_FILES", "find_cassettes", "main"]
@@ -241,8 +242,10 @@ def _show(args: argparse.Namespace, files: list[Path]) -> int:
         out(f"{path}: {len(interactions)} interaction(s), {human_bytes(path.stat().st_size)}{kind}")
         for index, interaction in enumerate(interactions):
             try:
-                for line in describe_interaction(index, interaction):
-                    out("  " + line)
+                # A cassette not scrubbed yet may hold a key: shown as diff shows it, redacted and masked.
+                cleaned = redact_interaction(interaction)[0]
+                for line in describe_interaction(index, cleaned):
+                    out("  " + mask_text(line))
             except Exception as exc:  # one bad interaction must not stop the listing
                 failed += 1
                 out(f"  #{index}  {_why(exc)}")

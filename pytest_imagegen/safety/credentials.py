@@ -4,7 +4,9 @@ One table (``CREDENTIAL_SHAPES``) serves three readers, so they cannot drift apa
 
 - redaction (``redact.py``) removes every match, wherever it is;
 - the leak scan (``leaks.py``) refuses a write that still holds one;
-- error messages (``mask_text``) show each one masked: a short prefix, its length and a short hash.
+- error messages (``mask_text``) show each one masked: a short prefix, its length and a short hash keyed
+  with a random key of this process (so a message tells two values apart, and a log that keeps it is no
+  test against a dictionary: the key never leaves the process).
 
 A shape is a known prefix followed by a long run of the credential's alphabet (``sk-`` keys, ``org-`` and
 ``proj_`` ids of real length, JWTs, cloud keys), never a word: ``sk-learn``, ``org-2024`` and "the
@@ -15,13 +17,16 @@ Where a shape has a group named ``secret``, only that group is the secret (``Bea
 otherwise the whole match is. Every shape skips the redaction markers (``…REDACTED…``), so redacted text
 matches none of them.
 
-Pure: ``re`` and ``hashlib`` only (error messages import this module, and must stay cheap).
+Pure: ``re``, ``hashlib``, ``hmac`` and ``secrets`` only (error messages import this module, and must
+stay cheap).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 from collections.abc import Iterable
 
 __all__ = [
@@ -103,20 +108,27 @@ def secret_span(match: re.Match[str]) -> tuple[int, int]:
     return match.span()
 
 
+# Made fresh in every process and never written: a digest keyed with it cannot be recomputed elsewhere.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
 def digest(value: str, length: int = 8) -> str:
     """A short hex digest of ``value``: tells two secrets apart without saying what either is.
 
-    Eight hex digits (32 bits) of sha256: too few to recover a credential-shaped value, enough that two
-    different values in one cassette practically never share one.
+    Eight hex digits of an HMAC-SHA256 keyed with a random key of this process: the same value gives the
+    same digest within one run, so two values in a message can be told apart; outside the process no
+    one can compute it, so a message kept in a CI log is no test against a dictionary (issue 20).
     """
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+    mac = hmac.new(_PROCESS_KEY, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return mac.hexdigest()[:length]
 
 
 def mask(value: str) -> str:
     """``sk-p…(51 chars, #1a2b3c4d)``: a secret as a message may show it.
 
     The prefix is at most a quarter of the value (at most 4 characters), so it tells the kind of
-    credential, never enough to guess it; length and hash tell two values apart.
+    credential, never enough to guess it; length and hash (keyed per process: ``digest``) tell two
+    values apart.
     """
     shown = value[: min(4, len(value) // 4)]
     return f"{shown}…({len(value)} chars, #{digest(value)})"

@@ -12,10 +12,13 @@ URIs, JSON keys and values, SSE fields, multipart fields and file names) and loo
   Google API keys (``AIza…``), Azure keys (32 hex) next to a key-like name, in text or as the value of a
   field named like a key.
 
-Non-image base64 (an uploaded text file, an unknown binary body) is decoded and searched for the literal
-secrets; of an image (``b64_json``, and any base64 image or image data URL wherever an API shape puts
-one: a Responses ``result``, ``partial_image_b64``, ``input_image.image_url``) only the text blocks inside
-it are searched (PNG text chunks, EXIF, XMP, comments: ``image_text.py``), never the pixels. Each finding names the interaction, the field, and the kind of
+A secret is looked for in every form it may take on disk: in any encoding of its characters
+(percent-encoded in part or in full, HTML character references, ``\\u002d`` escapes, zero-width
+characters inside, hex: ``literals.py``), and hidden (``hidden.py``): every image slot that holds no
+image and every other run of base64 (standard or URL-safe) is decoded, gzip inflated, UTF-16 read, and
+what comes out searched again. Of an image (``b64_json``, and any base64 image or image data URL wherever
+an API shape puts one) only the text blocks inside it are searched (PNG text chunks, EXIF, XMP, comments:
+``image_text.py``), never the pixels. Each finding names the interaction, the field, and the kind of
 secret, never the secret itself, so the error that reports it can be printed safely: a field path that
 holds a secret (a key used as a JSON key or header name) is shown masked (``credentials.mask``).
 """
@@ -23,12 +26,12 @@ holds a secret (a key used as a JSON key or header name) is shown masked (``cred
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from pytest_imagegen.safety import hidden
 from pytest_imagegen.safety.credentials import mask
-from pytest_imagegen.safety.image_text import metadata_texts
+from pytest_imagegen.safety.literals import Literals, decoded, literals_for
 from pytest_imagegen.safety.redact_rules import (
     DEFAULT_LEAK_PATTERNS,
     LEAK_DESCRIPTIONS,
@@ -36,7 +39,7 @@ from pytest_imagegen.safety.redact_rules import (
     REDACTED,
     is_secret_field_name,
 )
-from pytest_imagegen.wire.payloads import b64decode_strict, image_payload, is_placeholder, sniff_image_format
+from pytest_imagegen.wire.payloads import b64decode_strict, image_payload, is_placeholder
 
 __all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]
 
@@ -68,10 +71,14 @@ KeyText = Callable[[str], str]
 def _leaves(
     value: Any, path: str, key_text: KeyText, key: str | None = None
 ) -> Iterator[tuple[str, str, str | None]]:
-    """(path, text, name of the field holding it) for every string in a stored interaction; each key
-    enters the path through ``key_text`` (which masks a key that is itself a secret)."""
+    """(path, text, name of the field holding it) for every string in a stored interaction and every text
+    hidden in one (``hidden.py``); each key enters the path through ``key_text`` (which masks a key that
+    is itself a secret)."""
     if isinstance(value, str):
         yield path, value, key
+        if hidden.may_hide(value):
+            for what, text in hidden.in_text(value):
+                yield f"{path} ({what})", text, None
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _leaves(item, f"{path}[{i}]", key_text, key)
@@ -82,36 +89,32 @@ def _leaves(
             sub = f"{path}.{key_text(str(k))}" if path else key_text(str(k))
             yield sub + " (key)", str(k), None
             if k in ("base64", "b64_json") and isinstance(item, str):
-                yield from _binary_leaf(item, sub)
+                yield from _binary_leaf(item, sub, key_text)
             elif isinstance(item, str) and (found := image_payload(item)) is not None:
                 # A base64 image or image data URL in another shape's place: its text blocks, not pixels.
-                yield from _binary_leaf(found[1], sub)
+                yield from _binary_leaf(found[1], sub, key_text)
             else:
                 yield from _leaves(item, sub, key_text, str(k))
 
 
-def _binary_leaf(text: str, path: str) -> Iterator[tuple[str, str, str | None]]:
+def _binary_leaf(text: str, path: str, key_text: KeyText) -> Iterator[tuple[str, str, str | None]]:
     raw = b64decode_strict(text)
     if raw is None:
-        yield path, text, None  # not base64 at all: search it as text
-    elif sniff_image_format(raw) is not None:
-        # An image (kept with payloads="keep"): its pixels are not text, its metadata blocks are.
-        for kind, block in metadata_texts(raw):
-            yield f"{path} (image {kind})", block, None
-    else:
-        yield f"{path} (decoded)", raw.decode("latin-1"), None
+        yield from _leaves(text, path, key_text)  # not base64 at all: searched as text
+        return
+    for what, found in hidden.in_bytes(raw):
+        # "(image tEXt)" for an image's text block; "(decoded)", and how when not plain, for the rest.
+        label = what if what.startswith("image ") else f"decoded, {what}" if what else "decoded"
+        yield f"{path} ({label})", found, None
 
 
-def _literal_regex(secrets: Iterable[str]) -> re.Pattern[str] | None:
+def _literals(secrets: Iterable[str]) -> Literals:
     usable = {
         s
         for s in secrets
         if len(s) >= MIN_SECRET_LENGTH and s not in MARKERS and not any(s in m for m in MARKERS)
     }
-    variants = {v for s in usable for v in (s, urllib.parse.quote(s, safe=""), urllib.parse.quote_plus(s))}
-    if not variants:
-        return None
-    return re.compile("|".join(map(re.escape, sorted(variants, key=lambda v: (-len(v), v)))))
+    return literals_for(usable)
 
 
 def scan_for_leaks(
@@ -121,12 +124,12 @@ def scan_for_leaks(
     patterns: Iterable[re.Pattern[str]] = DEFAULT_PATTERNS,
 ) -> list[Finding]:
     """Every place a secret would reach disk, as ``(interaction index, field path, what it is)``."""
-    literal = _literal_regex(secrets)
+    literal = _literals(secrets)
     compiled = tuple(patterns)
     descriptions = _describe(compiled)
 
     def holds_secret(text: str) -> bool:
-        if literal is not None and literal.search(text):
+        if literal and literal.search(text):
             return True
         return any(REDACTED not in _hit(m) for p in compiled for m in p.finditer(text))
 
@@ -136,10 +139,11 @@ def scan_for_leaks(
     findings: dict[Finding, None] = {}  # ordered and deduplicated
     for index, interaction in enumerate(interactions):
         for path, text, field_name in _leaves(interaction, "", key_text):
-            if literal is not None and literal.search(text):
+            if literal and literal.search(text):
                 findings[(index, path, "a secret value used in this run")] = None
+            plain = decoded(text)  # a shape written in character references, escapes, ...
             for pattern, description in zip(compiled, descriptions, strict=True):
-                for m in pattern.finditer(text):
+                for m in (*pattern.finditer(text), *(pattern.finditer(plain) if plain != text else ())):
                     # A user pattern that matches a marker is matching redacted text, not a secret.
                     if REDACTED in _hit(m):
                         continue

@@ -4,7 +4,7 @@ A reviewer reading a re-recorded cassette's diff should see what the service cha
 every call. Each rule keeps what replay needs (the status, the content type, the reply's meaning, values a
 client parses still shaped as it expects) and fixes what differs between two recordings of the same call:
 
-- the port of a loopback host in every URL (the request URI, URLs inside bodies and headers): the
+- the port of a loopback host in the request URI and in every URL of a reply and of headers: the
   emulator listens on a random port; a real service's port is kept;
 - request headers that name the client build (``user-agent``), ``x-stainless-retry-count: 0`` (kept
   when it is not 0: it marks a retry), and reply headers that count or time
@@ -23,6 +23,13 @@ client parses still shaped as it expects) and fixes what differs between two rec
 - the start and expiry times (``st``, ``se``) of signed URLs (their signature is redacted anyway);
 - stream timing (``offset_ms`` of each SSE event), unless the recording asked to keep it
   (``replay_timing="recorded"``, which replays with the recorded pacing).
+
+A request body is matched on, so it keeps its meaning: ``"created": 1`` and ``2``, ``http://localhost:8001``
+and ``:9002`` in a prompt stay apart. Only what the service itself handed out and the client sends back
+is replaced in it, exactly as the reply that handed it out was (a conversation's ``previous_response_id``,
+a loopback URL or signed-URL time of an earlier reply, the service's own loopback address): a replayed
+client receives the replaced value and sends it back, so the recording must hold the same. The maps
+(``ids``, ``urls``) live in memory for one recording; nothing else of a request body changes.
 
 Pure: a stored interaction in, a new one out. The input is not changed.
 """
@@ -61,43 +68,89 @@ def normalize_uri(uri: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
-def _text(value: str) -> str:
+def _text(value: str, seen: dict[str, str] | None = None) -> str:
+    """``value`` without loopback ports and signed-URL times; each piece replaced is noted in ``seen``
+    (original -> replacement), so a request that sends it back can be given the same replacement."""
     if "://" in value:
-        value = _LOOPBACK_URL.sub(r"\1", value)
+        value = _LOOPBACK_URL.sub(lambda m: _noted(m.group(0), m.group(1), seen), value)
     if "=" in value and ("st=" in value or "se=" in value):
-        value = _SAS_TIME.sub(lambda m: m.group(1) + _FIXED_SAS_TIME, value)
+        value = _SAS_TIME.sub(lambda m: _noted(m.group(0), m.group(1) + _FIXED_SAS_TIME, seen), value)
     return value
 
 
-def _json(value: Any) -> Any:
+def _noted(original: str, replacement: str, seen: dict[str, str] | None) -> str:
+    if seen is not None and original != replacement:
+        seen[original] = replacement
+    return replacement
+
+
+def _mapped(value: Any, urls: Mapping[str, str]) -> Any:
+    """``value`` (request JSON) with every piece of text a reply had replaced (``urls``) replaced alike."""
     if isinstance(value, str):
-        return _text(value)
+        for original, replacement in urls.items():
+            if original in value:
+                value = value.replace(original, replacement)
+        return value
     if isinstance(value, list):
-        return [_json(item) for item in value]
+        return [_mapped(item, urls) for item in value]
+    if isinstance(value, dict):
+        if "placeholder" in value and len(value) == 1:
+            return value
+        return {key: _mapped(item, urls) for key, item in value.items()}
+    return value
+
+
+def _request_body(body: Mapping[str, Any], urls: Mapping[str, str]) -> dict[str, Any]:
+    if not urls:
+        return dict(body)
+    if "json" in body:
+        return {"json": _mapped(body["json"], urls)}
+    if "string" in body:
+        return {"string": _mapped(str(body["string"]), urls)}
+    if "multipart" in body:
+        return {
+            "multipart": [
+                {**part, "value": _mapped(part["value"], urls)}
+                if isinstance(part.get("value"), str)
+                else part
+                for part in body["multipart"]
+            ]
+        }
+    return dict(body)
+
+
+def _json(value: Any, seen: dict[str, str] | None) -> Any:
+    if isinstance(value, str):
+        return _text(value, seen)
+    if isinstance(value, list):
+        return [_json(item, seen) for item in value]
     if isinstance(value, dict):
         if "placeholder" in value and len(value) == 1:
             return value
         return {
-            key: FIXED_TIME if key in _TIME_KEYS and type(item) is int else _json(item)
+            key: FIXED_TIME if key in _TIME_KEYS and type(item) is int else _json(item, seen)
             for key, item in value.items()
         }
     return value
 
 
-def _body(body: Mapping[str, Any], *, keep_offsets: bool) -> dict[str, Any]:
+def _body(
+    body: Mapping[str, Any], *, keep_offsets: bool, seen: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A reply's body without its volatile values (never a request's: see the module docstring)."""
     if "json" in body:
-        return {"json": _json(body["json"])}
+        return {"json": _json(body["json"], seen)}
     if "sse" in body:
         events = []
         for event in body["sse"]:
             new = dict(event)
-            new["data"] = _json(event.get("data"))
+            new["data"] = _json(event.get("data"), seen)
             if not keep_offsets:
                 new.pop("offset_ms", None)
             events.append(new)
         return {"sse": events}
     if "string" in body:
-        return {"string": _text(str(body["string"]))}
+        return {"string": _text(str(body["string"]), seen)}
     return dict(body)
 
 
@@ -105,7 +158,9 @@ def _request_id(seed: str) -> str:
     return "req_" + hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
-def _response_headers(headers: Mapping[str, list[str]], seed: str) -> dict[str, list[str]]:
+def _response_headers(
+    headers: Mapping[str, list[str]], seed: str, seen: dict[str, str] | None = None
+) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     limits = {
         name.removeprefix("x-ratelimit-limit-"): values
@@ -126,7 +181,7 @@ def _response_headers(headers: Mapping[str, list[str]], seed: str) -> dict[str, 
             if not values:
                 continue
         else:
-            values = [_text(v) for v in values]
+            values = [_text(v, seen) for v in values]
         out[name] = list(values)
     return out
 
@@ -174,12 +229,16 @@ def _cookies(values: list[str]) -> list[str]:
     return [_EXPIRES.sub("", v) for v in kept]
 
 
-def normalize_request(request: Mapping[str, Any], ids: Mapping[str, str] | None = None) -> dict[str, Any]:
+def normalize_request(
+    request: Mapping[str, Any], ids: Mapping[str, str] | None = None, urls: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """A stored (or live, cleaned) request without volatile values: replay normalizes each live request
-    the same way before matching it, so the two compare equal. ``ids`` maps reply ids seen while
-    recording to their replacements (see ``normalize_interaction``)."""
+    the same way before matching it, so the two compare equal. The body keeps its meaning (see the
+    module docstring): only ``ids`` (reply ids seen while recording -> their replacements) and ``urls``
+    (pieces of reply text replaced while recording -> their replacements) are applied to it."""
     out = dict(request)
-    out["uri"] = normalize_uri(str(request["uri"]))
+    uri = str(request["uri"])
+    out["uri"] = normalize_uri(uri)
     if "headers" in request:
         headers = request.get("headers") or {}
         out["headers"] = {
@@ -188,10 +247,16 @@ def normalize_request(request: Mapping[str, Any], ids: Mapping[str, str] | None 
             if n not in _DROPPED_REQUEST and not (n == "x-stainless-retry-count" and vs == ["0"])
         }
     if isinstance(request.get("body"), dict):
-        out["body"] = _body(request["body"], keep_offsets=False)
-        if ids:
-            out["body"] = _body_ids(out["body"], dict(ids), None)
+        body = _request_body(request["body"], urls or {})
+        out["body"] = _body_ids(body, dict(ids), None) if ids else body
     return out
+
+
+def _own_origin(uri: str, urls: dict[str, str]) -> None:
+    """Note the loopback origin a request was sent to (the service's own address, a random port)."""
+    found = _LOOPBACK_URL.match(uri)
+    if found is not None:
+        urls[found.group(0)] = found.group(1)
 
 
 def normalize_interaction(
@@ -200,17 +265,23 @@ def normalize_interaction(
     seed: str | Callable[[dict[str, Any]], str],
     keep_offsets: bool = False,
     ids: dict[str, str] | None = None,
+    urls: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``interaction`` (stored form) without its volatile values; replacement ids are derived from
     ``seed`` (or what it returns for the normalized request), which the caller makes the same in every
-    recording of the same call. ``ids`` is the
-    cassette's map of reply ids to their replacements: ids in the request are looked up in it, ids in
-    the reply are added to it."""
+    recording of the same call. ``ids`` is the cassette's map of reply ids to their replacements: ids in
+    the request are looked up in it, ids in the reply are added to it. ``urls`` is the same for pieces of
+    text (loopback origins, signed-URL times): those of the request's own URI and of the reply are added,
+    and the request is given the replacements of earlier replies."""
     ids = {} if ids is None else ids
-    request, response = normalize_request(interaction["request"], ids), dict(interaction["response"])
+    urls = {} if urls is None else urls
+    _own_origin(str(interaction["request"]["uri"]), urls)
+    request = normalize_request(interaction["request"], ids, urls)
+    response = dict(interaction["response"])
     if callable(seed):
         seed = seed(request)
-    response["headers"] = _response_headers(response.get("headers") or {}, seed)
+    response["headers"] = _response_headers(response.get("headers") or {}, seed, urls)
     if isinstance(response.get("body"), dict):
-        response["body"] = _body_ids(_body(response["body"], keep_offsets=keep_offsets), ids, seed)
+        body = _body(response["body"], keep_offsets=keep_offsets, seen=urls)
+        response["body"] = _body_ids(body, ids, seed)
     return {**interaction, "request": request, "response": response}

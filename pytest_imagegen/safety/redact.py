@@ -1,79 +1,75 @@
 """Secrets out of interactions: headers, URLs (request and inside bodies), bodies, user-supplied values.
 
-Every secret is replaced by a marker (``REDACTED``, ``sk-REDACTED``, ``org-REDACTED``, ``proj_REDACTED``,
-``user-REDACTED``, ``REDACTED-SIG``), and redaction is idempotent: redacting a redacted interaction
-changes nothing.
+Every secret is replaced by a fixed marker (``REDACTED``, ``sk-REDACTED``, ``org-REDACTED``,
+``proj_REDACTED``, ``user-REDACTED``, ``REDACTED-SIG``), and redaction is idempotent: redacting a
+redacted interaction changes nothing.
 
-Markers are fixed (so a re-recorded cassette diffs only where the service really changed), except in
-what a request is matched on. There a secret that belongs to the request (a credential-shaped value the
-test pasted into a prompt, a credential-named field) becomes its marker plus a short digest of the value
-(``sk-REDACTED-1a2b3c4d``): two requests that differed only there must not match each other's replies,
-and the same request still redacts to the same text on every run. Secrets that belong to the run keep
-fixed markers everywhere: its key, organization, project and cookies (a replay has a dummy key, or
-none), the user's configured values, and what comes back from the service (URLs of images, their
-signatures, the ``org-``/``user-`` ids in their paths: a replayed client sends back the redacted URL it
-was given, and must find it).
+Markers carry nothing of what they replace, not even a short digest: a digest of a secret is a test an
+attacker runs offline against a dictionary (a low-entropy password, a ``user`` id, a configured value
+falls in seconds), and no salt helps when whoever replays must compute the same digest. So two requests
+that differ only in a secret are stored alike. Within one cassette the recorder sees both and refuses
+to store them (``cassette/identity.py``); a replay cannot tell them apart, and a request whose bytes
+carried a secret gets no raw key in the index, for the same reason.
+
+A request is redacted by one function, ``redact_request``, when it is recorded and when it is replayed,
+so the stored form and the form a replay computes are the same by construction.
 
 What counts as a secret, and why:
 
 - Request headers ``authorization``, ``proxy-authorization``, ``api-key``, ``x-api-key``, ``cookie``,
-  ``openai-organization``, ``openai-project`` and any header whose name says key, token, secret, auth,
-  password, credential, session, cookie, signature or hmac; response headers ``openai-organization``,
-  ``openai-project``, ``set-cookie`` and the same name rule, except names known to hold no secret
-  (``www-authenticate``, ``x-ratelimit-*-tokens``, ``access-control-*``, ``signature-input``).
-  ``Authorization`` keeps its scheme word (``Bearer sk-REDACTED``).
+  ``openai-organization``, ``openai-project``, any header named in the one list of credential names
+  (``redact_rules.CREDENTIAL_NAMES``) and any header whose name says key, token, secret, auth,
+  password, credential, session, cookie, signature or hmac (headers are never matched, so the wider
+  rule costs nothing); response headers ``openai-organization``, ``openai-project``, ``set-cookie`` and
+  the same name rules, except names known to hold no secret (``www-authenticate``,
+  ``x-ratelimit-*-tokens``, ``access-control-*``, ``signature-input``). ``Authorization`` keeps its
+  scheme word (``Bearer sk-REDACTED``); a Basic credential's user name and password are secrets too.
 - ``set-cookie`` keeps the cookie name and attributes and loses only the value: a replayed client still
   receives the cookie it got live (cookie-jar behaviour stays the same), a reader sees which cookies the
   service set, and the value is the only part that identifies a client. Several cookies folded into
   one value (``a=1; Path=/, session=...``) are each treated so. ``cookie`` does the same.
-- Query parameters, in URLs with or without a scheme, with a broken port, or HTML-escaped (``&amp;``):
-  credentials (``api-key``, ``api_key``, ``key``, ``code`` (Azure Functions), ``token``,
-  ``access_token``, ``sig``, ``signature``, AWS/GCS signature and credential parameters, and any key that
-  says token, secret, password, signature or credential) and the SAS identity parameters
-  ``skoid``/``sktid``/``skdutid``/``sduoid`` (the object and tenant GUIDs of the signing account). The
-  remaining SAS parameters (``st``, ``se``, ``sp``, ``sv``, ``sr``, ...) are the policy the signature
-  covers (times, permissions, versions): they grant nothing without ``sig`` and tell a reader what kind
-  of URL it was and when it expired, so they stay.
+- Query parameters named in the one list (whole names: ``key``, ``token``, ``sig``, ``api_key``,
+  ``x_amz_signature``, the SAS signer ids ``skoid``/``sktid``/``skdutid``/``sduoid``; ``code``, Azure
+  Functions' key, in a query only), in URLs with or without a scheme, with a broken port, HTML-escaped
+  (``&amp;``, ``&#38;``), JSON-escaped (``\u0026``), after ``;``, and inside a percent-encoded URL in
+  another URL's query. ``max_tokens`` and ``pageToken`` are not credentials. The remaining SAS
+  parameters (``st``, ``se``, ``sp``, ``sv``, ``sr``, ...) are the policy the signature covers (times,
+  permissions, versions): they grant nothing without ``sig`` and stay.
 - URL paths: ``org-…`` and ``user-…`` segments that look like ids (dall-e blob paths); userinfo.
-- Fields named like credentials (``api_key``, ``apiKey``, ``token``, ``secret``, ``password``,
-  ``signature``, ``hmac``, ...) anywhere in JSON, SSE data and multipart fields: every string under
-  them. Counts named like ``max_tokens`` are not credentials and stay.
-- Body text: credential shapes (``credentials.py``: ``sk-…`` keys, masked key echoes, ``org-…``/``proj_…`` ids
-  of real length, bearer tokens, JWTs, cloud keys such as ``AIza…``, ``sig=`` values), and what the
-  service's own messages name (``Incorrect API key provided: …``, ``organization org-…``). Ordinary words
-  that share a prefix (``sk-learn``, ``org-2024``) are not secrets and stay.
-- Literal values: every value taken out of a header or query parameter above, and the user's own
-  ``RedactionRules.values``, are also replaced wherever else they appear (a key echoed in a body, an
-  organization name in a message), when at least ``MIN_LITERAL_LENGTH`` long (shorter ones would hit
-  ordinary text).
+- Fields named in the one list anywhere in JSON, SSE data and multipart fields: every string under them.
+- Free text (``redact_text.py``): credential shapes (``credentials.py``), the run's own secrets in any
+  encoding (``literals.py``), and in replies what the service's own messages name (``Incorrect API key
+  provided: …``, ``organization org-…``). Words that share a prefix (``sk-learn``, ``org-2024``) or a
+  name (``key=Cmaj7`` in a prompt) are not secrets and stay.
+- Literal values: every value taken out of a header, query parameter or credential-named field above,
+  and the user's own ``RedactionRules.values``, are also replaced wherever else they appear, when at
+  least ``MIN_LITERAL_LENGTH`` long (shorter ones would hit ordinary text).
 - Image metadata: text blocks inside images (PNG text chunks, EXIF, XMP, comments) that hold anything
   the rules above would remove are dropped from the image (see ``_redact_image``).
 
 Image payloads (``b64_json`` values, any other base64 image or image data URL such as a Responses
 ``result`` or ``input_image.image_url``, base64 file parts and bodies) are not searched as text: they
-are binary (only the text blocks inside them are, see above), and the leak scan (``leaks.py``) checks
-non-image base64 for literal secrets before anything is written.
+are binary (only the text blocks inside them are, see above), and the leak scan (``leaks.py``) decodes
+every image slot that holds no image and every other base64 before anything is written.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_imagegen.safety import image_text
 from pytest_imagegen.safety.credentials import MIN_LITERAL_LENGTH
+from pytest_imagegen.safety.literals import literals_for
 from pytest_imagegen.safety.redact_rules import (
     DEFAULT_RULES,
     REDACTED,
     USER_FIELDS,
-    Mark,
     RedactionRules,
-    distinct_marker,
-    fixed_marker,
     is_marker_text,
     is_secret_field_name,
     is_secret_header,
@@ -81,6 +77,7 @@ from pytest_imagegen.safety.redact_rules import (
 )
 from pytest_imagegen.safety.redact_text import URL_IN_TEXT, Redactor, redact_header_value, redact_url
 from pytest_imagegen.wire.bodies import Body
+from pytest_imagegen.wire.json_text import Number, Pairs, dumps_pairs, loads_pairs
 from pytest_imagegen.wire.payloads import decoded_image_payload, image_payload, is_placeholder
 
 __all__ = ["credential_values", "redact_interaction", "redact_request"]
@@ -88,19 +85,23 @@ __all__ = ["credential_values", "redact_interaction", "redact_request"]
 
 @dataclass(frozen=True)
 class _Walk:
-    """How one side of an interaction is redacted: its text function and the marker it uses."""
+    """How one side of an interaction is redacted: its text function, and whether it is a reply."""
 
     redactor: Redactor
-    mark: Mark
+    reply: bool
     redact_user: bool
 
     def text(self, value: str) -> str:
-        return self.redactor.text(value, self.mark)
+        return self.redactor.text(value, reply=self.reply)
 
     def secret(self, value: Any) -> Any:
         """Everything under a credential-named field: each string replaced, structure kept."""
         if isinstance(value, str):
-            return value if (not value or is_marker_text(value)) else self.mark(REDACTED, value)
+            if is_marker_text(value):
+                return self.text(value)  # a marker: only the digest of an earlier version goes
+            return value if not value else REDACTED
+        if isinstance(value, Pairs):
+            return Pairs((key, self.secret(item)) for key, item in value)
         if isinstance(value, list):
             return [self.secret(item) for item in value]
         if isinstance(value, dict) and not is_placeholder(value):
@@ -136,25 +137,53 @@ def _redact_image(text: str, holds_secret: Callable[[str], bool]) -> str:
 
 
 def _walk_json(value: Any, walk: _Walk) -> Any:
+    if isinstance(value, Number):  # a number of JSON text read as written (json_text.loads_pairs)
+        return value
     if isinstance(value, str):
         return walk.image(value) if _is_image(value) else walk.text(value)
+    if isinstance(value, Pairs):
+        return Pairs(_walk_members(value, walk))
     if isinstance(value, list):
         return [_walk_json(item, walk) for item in value]
     if isinstance(value, dict):
         if is_placeholder(value):
             return value
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if isinstance(item, str) and (key == "b64_json" or _is_image(item)):
-                out[key] = walk.image(item)  # an image payload: binary, not text
-            elif walk.redact_user and key in USER_FIELDS and isinstance(item, str):
-                out[key] = item if is_marker_text(item) else REDACTED
-            elif isinstance(key, str) and is_secret_field_name(key):
-                out[key] = walk.secret(item)
-            else:
-                out[key] = _walk_json(item, walk)
-        return out
+        return dict(_walk_members(value.items(), walk))
     return value
+
+
+def _walk_members(members: Iterable[tuple[Any, Any]], walk: _Walk) -> list[tuple[Any, Any]]:
+    out = []
+    for key, item in members:
+        if isinstance(item, str) and (key == "b64_json" or _is_image(item)):
+            out.append((key, walk.image(item)))  # an image payload: binary, not text
+        elif walk.redact_user and key in USER_FIELDS and isinstance(item, str):
+            out.append((key, item if is_marker_text(item) else REDACTED))
+        elif isinstance(key, str) and is_secret_field_name(key):
+            out.append((key, walk.secret(item)))
+        else:
+            out.append((key, _walk_json(item, walk)))
+    return out
+
+
+def _json_text(text: str) -> Any:
+    """The JSON a text body holds, every member kept (``json_text.Pairs``), or None when it holds none."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return loads_pairs(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _walk_string(text: str, walk: _Walk) -> str:
+    """A text body: JSON that is no plain value (a repeated key: ``json_text.py``) is walked member by
+    member, as a JSON body is; any other text is free text."""
+    document = _json_text(text)
+    if document is None:
+        return walk.text(text)
+    walked = _walk_json(document, walk)
+    return text if walked == document else dumps_pairs(walked)
 
 
 def _walk_file(file: Any, walk: _Walk) -> Any:
@@ -195,7 +224,7 @@ def _walk_body(body: Body, walk: _Walk) -> Body:
             parts.append(new)
         return {"multipart": parts}
     if "string" in body:
-        return {"string": walk.text(str(body["string"]))}
+        return {"string": _walk_string(str(body["string"]), walk)}
     if "image" in body:
         return {"image": _walk_file(body["image"], walk)}
     return {key: (dict(value) if isinstance(value, dict) else value) for key, value in body.items()}
@@ -223,6 +252,9 @@ def _headers(
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
+    elif isinstance(value, Pairs):
+        for _, item in value:
+            yield from _strings(item)
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
@@ -237,10 +269,10 @@ def _strings(value: Any) -> Iterable[str]:
 
 def _field_values(value: Any, *, users: bool) -> Iterable[str]:
     """Values of credential-named fields (and of user-id fields when ``users``) in a JSON document."""
-    if isinstance(value, list):
+    if isinstance(value, list) and not isinstance(value, Pairs):
         for item in value:
             yield from _field_values(item, users=users)
-    elif isinstance(value, dict):
+    elif isinstance(value, (dict, Pairs)):
         for key, item in value.items():
             if isinstance(item, str) and users and key in USER_FIELDS:
                 yield item
@@ -274,6 +306,8 @@ def _collect(
         body = side.get("body") or {}
         users = rules.redact_user
         documents = [body["json"]] if "json" in body else [ev.get("data") for ev in body.get("sse", [])]
+        if isinstance(body.get("string"), str):
+            documents.append(_json_text(body["string"]))
         for document in documents:
             fields.update(v for v in _field_values(document, users=users) if not is_marker_text(v))
         for part in body.get("multipart", []):
@@ -289,12 +323,15 @@ def _redact_side(
 ) -> dict[str, Any]:
     out = dict(side)
     unused: set[str] = set()
-    # A request's URI and body are what it is matched on: a secret there keeps a digest (see the module
-    # docstring). Headers are never matched and replies never looked up, so they keep fixed markers.
-    walk = _Walk(redactor, fixed_marker if response else distinct_marker, rules.redact_user)
+    walk = _Walk(redactor, response, rules.redact_user)
     if "headers" in side:
+        # Headers are never matched: their free text is redacted as a reply's is.
         out["headers"] = _headers(
-            side["headers"], response=response, rules=rules, found=unused, fn=redactor.text
+            side["headers"],
+            response=response,
+            rules=rules,
+            found=unused,
+            fn=functools.partial(redactor.text, reply=True),
         )
     if isinstance(side.get("uri"), str):
         out["uri"] = walk.text(side["uri"])
@@ -346,34 +383,37 @@ def redact_request(
     rules: RedactionRules = DEFAULT_RULES,
     *,
     credentials: Iterable[tuple[str, str]] = (),
+    literals: Iterable[str] = (),
 ) -> tuple[dict[str, Any], set[str]]:
-    """``redact_interaction`` for a request alone: redact a live request the same way before matching it
-    against recorded (redacted) ones.
+    """A live request's method, URI and body as they are stored and matched: the one function both the
+    recorder and a replay use, so what a replay computes is what was stored.
 
     ``credentials``: the live request's headers (name, value). They are not redacted here (headers are
     never matched), but the run's secrets in them (its key, organization, ...) are removed from the URI
-    and body with the fixed markers the recording used, so a key pasted into a prompt matches on replay,
-    where the key is another (a dummy) one.
+    and body with the markers of their kind, so a key pasted into a prompt matches on replay, where the
+    key is another (a dummy) one. ``literals``: more of the run's secrets (what the cassette learnt from
+    earlier requests of the same run), removed the same way.
     """
     own = credential_values(credentials, rules)
+    known = own | set(literals)
     body = request.get("body")
     uploads = isinstance(body, dict) and ("multipart" in body or "image" in body)
     if rules.gate is not None and "headers" not in request and not uploads:
         # Replay's hot path: one search over the URI and body; most requests have nothing to redact.
         # (Uploads always go through: metadata inside an image is not visible in the JSON text.)
         text = json.dumps([request.get("uri"), body], ensure_ascii=False)
-        if not may_change(text, rules.gate) and not _holds_any(text, own):
+        if not may_change(text, rules.gate) and not _holds_any(text, known.union(rules.values)):
             return dict(request), set(rules.values) | own
-    out, found = redact_interaction({"request": request}, rules, literals=own)
+    out, found = redact_interaction({"request": request}, rules, literals=known)
     return out["request"], found | own
 
 
 def _holds_any(text: str, values: Iterable[str]) -> bool:
-    """Whether ``text`` (JSON of a URI and body) holds one of ``values`` in a form redaction replaces."""
-    for value in values:
-        if len(value) < MIN_LITERAL_LENGTH:
-            continue
-        for form in (value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)):
-            if form in text or json.dumps(form, ensure_ascii=False)[1:-1] in text:
-                return True
-    return False
+    """Whether ``text`` (JSON of a URI and body) may hold one of ``values`` in a form redaction replaces
+    (a superset: any text that JSON escapes, or that may encode a character, goes the full way)."""
+    usable = [v for v in values if len(v) >= MIN_LITERAL_LENGTH and not is_marker_text(v)]
+    if not usable:
+        return False
+    if "\\" in text or any(any(c in v for c in '"\\') or any(ord(c) < 0x20 for c in v) for v in usable):
+        return True
+    return literals_for(usable).search(text)

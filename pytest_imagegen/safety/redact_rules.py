@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from pytest_imagegen.safety.credentials import CREDENTIAL_SHAPES, SHAPE_PATTERNS, SHAPE_PIECES, digest
+from pytest_imagegen.safety.credentials import CREDENTIAL_SHAPES, SHAPE_PATTERNS, SHAPE_PIECES
 
 __all__ = [
+    "CREDENTIAL_NAMES",
     "DEFAULT_LEAK_PATTERNS",
     "DEFAULT_RULES",
     "KEY_MARKER",
@@ -23,21 +24,19 @@ __all__ = [
     "ORG_MARKER",
     "PROJECT_MARKER",
     "REDACTED",
-    "SECRET_FIELD_NAME",
     "SIG_MARKER",
     "TEXT_PIECES",
     "USER_FIELDS",
     "USER_MARKER",
-    "Mark",
     "RedactionRules",
-    "distinct_marker",
-    "fixed_marker",
+    "is_credential_name",
     "is_marker_text",
     "is_secret_field_name",
     "is_secret_header",
     "is_secret_query_key",
     "keep_literal",
     "may_change",
+    "name_key",
     "query_marker",
 ]
 
@@ -72,68 +71,66 @@ _HARMLESS_HEADERS = re.compile(
     re.IGNORECASE,
 )
 
-_CREDENTIAL_QUERY_KEYS = frozenset(
-    {
-        "api-key",
-        "api_key",
-        "apikey",
-        "key",
-        "code",  # Azure Functions function keys (?code=...)
-        "token",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "auth",
-        "sig",
-        "signature",
-        "password",
-        "secret",
-        "client_secret",
-        "x-amz-signature",
-        "x-amz-credential",
-        "x-amz-security-token",
-        "x-goog-signature",
-        "x-goog-credential",
-        # SAS identity: object id and tenant id of the account that signed the URL.
-        "skoid",
-        "sktid",
-        "skdutid",
-        "sduoid",
-    }
-)
-_SIGNATURE_QUERY_KEYS = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature"})
-_SECRET_QUERY_WORDS = re.compile(r"token|secret|passw|signature|credential|api[-_]?key", re.IGNORECASE)
+# The one list of credential names: query parameters, JSON and multipart field names and header names
+# are all looked up in it, whole (after ``name_key``: case, camelCase and the separators ``-`` and ``.``
+# do not count), so a name is a secret everywhere or nowhere. A name that is a credential only alone
+# (a ``key`` or ``token`` parameter) is ``_ALONE``: ``page_token``, ``max_tokens``, ``sort_key`` and
+# ``thought_signature`` are not credentials. A name that is a credential alone or as the last words of a
+# longer one (``x_api_key``, ``webhook_secret``) is ``_TRAILING``.
+_ALONE = "alone"
+_TRAILING = "trailing"
+_QUERY_ONLY = "query"
+CREDENTIAL_NAMES: dict[str, str] = {
+    **dict.fromkeys(("key", "token", "auth", "pwd", "sig", "signature", "hmac"), _ALONE),
+    # Signed URLs: the signature and signer parts of AWS, GCS and Azure SAS URLs (the SAS ids are the
+    # object and tenant ids of the account that signed it).
+    **dict.fromkeys(("x_amz_signature", "x_goog_signature", "skoid", "sktid", "skdutid", "sduoid"), _ALONE),
+    # Azure Functions' function key travels as ``?code=``; in a JSON body ``code`` is the error code of
+    # every error envelope, not a credential.
+    "code": _QUERY_ONLY,
+    **dict.fromkeys(
+        (
+            *("api_key", "apikey", "access_key", "subscription_key", "secret", "secret_key", "client_secret"),
+            *(
+                "password",
+                "passwd",
+                "passphrase",
+                "private_key",
+                "credential",
+                "credentials",
+                "authorization",
+            ),
+            *("access_token", "refresh_token", "id_token", "auth_token", "bearer_token", "session_token"),
+            *("api_token", "security_token"),
+        ),
+        _TRAILING,
+    ),
+}
+_SIGNATURE_QUERY_KEYS = frozenset({"sig", "signature", "x_amz_signature", "x_goog_signature"})
+_NAME_SEPARATORS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NAME_PUNCTUATION = re.compile(r"[-.\s]+")
 
-# Credential-named fields: the name split into words (camelCase too), the last word(s) a credential.
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-SECRET_FIELD_NAME = re.compile(
-    r"(?:^|[-_.\s])(?:api[-_]?key|apikey|key|secret|client[-_]?secret|secret[-_]?key|token"
-    r"|(?:access|refresh|id|auth|bearer|session|api)[-_]?token|password|passwd|passphrase|pwd"
-    r"|signature|sig|hmac|credentials?|authorization|private[-_]?key)$",
-    re.IGNORECASE,
-)
+
+def name_key(name: str) -> str:
+    """A name as the list spells it: ``X-Api-Key``, ``apiKey``, ``API_KEY`` and ``api.key`` are ``api_key``."""
+    return _NAME_PUNCTUATION.sub("_", _NAME_SEPARATORS.sub("_", name)).lower()
+
+
+def is_credential_name(name: str, *, query: bool = False) -> bool:
+    """Whether ``name`` is in the one list of credential names (``query``: as a query parameter)."""
+    key = name_key(name)
+    kind = CREDENTIAL_NAMES.get(key)
+    if kind is not None:
+        return kind != _QUERY_ONLY or query
+    words = key.split("_")
+    return any(CREDENTIAL_NAMES.get("_".join(words[start:])) == _TRAILING for start in range(1, len(words)))
 
 
 def is_secret_field_name(name: str) -> bool:
     """Whether a JSON field or multipart field is named like a credential (``api_key``, ``apiKey``,
-    ``client_secret``, ``signature``, ``hmac``, ``password``), not like a count (``max_tokens``)."""
-    return bool(SECRET_FIELD_NAME.search(_CAMEL.sub("_", name)))
-
-
-Mark = Callable[[str, str], str]
-
-
-def fixed_marker(marker: str, _original: str) -> str:
-    """The marker alone, whatever the secret was (the run's secrets, and everything outside a request)."""
-    return marker
-
-
-def distinct_marker(marker: str, original: str) -> str:
-    """The marker of a secret removed from what a request is matched on: ``sk-REDACTED-1a2b3c4d``.
-
-    The digest keeps two requests that differed only in that secret apart; see ``credentials.digest``.
-    """
-    return f"{marker}-{digest(original)}"
+    ``client_secret``, ``signature``, ``password``), not like a count (``max_tokens``) or a cursor
+    (``pageToken``)."""
+    return is_credential_name(name)
 
 
 # Lower-case pieces of every text a text rule (redact_text.py) can change (a superset): text with none
@@ -192,6 +189,7 @@ _REQUEST_GATE = (
     *TEXT_PIECES,
     # Field names as the gate's JSON text spells them; a query parameter needs "?" or "=", both here.
     *("@", "?", "#", "user-", "credential", "auth", '"sig"', "pwd", "passphrase", "private"),
+    *('"skoid"', '"sktid"', '"skdutid"', '"sduoid"'),
 )
 
 
@@ -231,17 +229,16 @@ def is_secret_header(name: str, *, response: bool = False, rules: RedactionRules
         return True
     if lower in (_RESPONSE_SECRET_HEADERS if response else _REQUEST_SECRET_HEADERS):
         return True
+    if is_credential_name(lower):
+        return True
+    # Headers are never matched, so a wider rule costs nothing there: any name that says key, token, ...
     return bool(_SECRET_HEADER_WORDS.search(lower)) and not _HARMLESS_HEADERS.fullmatch(lower)
 
 
 def is_secret_query_key(key: str, *, rules: RedactionRules = DEFAULT_RULES) -> bool:
-    """Whether a query parameter's value is a credential or account identity."""
-    lower = key.lower()
-    return (
-        lower in _CREDENTIAL_QUERY_KEYS
-        or lower in rules.query_keys
-        or bool(_SECRET_QUERY_WORDS.search(lower))
-    )
+    """Whether a query parameter's value is a credential or account identity: its name is in the one
+    list (``CREDENTIAL_NAMES``), whole, or configured (``RedactionRules.query_keys``)."""
+    return key.lower() in rules.query_keys or is_credential_name(key, query=True)
 
 
 def is_marker_text(value: str) -> bool:
@@ -254,4 +251,4 @@ def keep_literal(value: str, found: set[str]) -> None:
 
 
 def query_marker(key: str) -> str:
-    return SIG_MARKER if key.lower() in _SIGNATURE_QUERY_KEYS else REDACTED
+    return SIG_MARKER if name_key(key) in _SIGNATURE_QUERY_KEYS else REDACTED

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import base64
 import gzip
-import json
 import zlib
 from collections.abc import Mapping, Sequence
 from email.message import Message
 from typing import Any, Literal
 
+from pytest_imagegen.wire import json_text
 from pytest_imagegen.wire.multipart import parse_multipart, render_multipart
 from pytest_imagegen.wire.payloads import (
     IMAGE_MIME,
@@ -215,7 +215,7 @@ def _text_or_binary(raw: bytes, mtype: str) -> Body:
         stripped = text.lstrip()
         if stripped.startswith(("{", "[")):
             try:
-                return {"json": json.loads(text)}
+                return {"json": json_text.loads(text)}
             except ValueError:
                 pass
     return {"string": text}
@@ -244,7 +244,7 @@ def parse_body(
         return _text_or_binary(raw, "application/octet-stream")
     if _is_json_media(mtype):
         try:
-            return {"json": json.loads(raw)}
+            return {"json": json_text.loads(raw)}
         except ValueError:
             return _text_or_binary(raw, mtype)
     if sniff_image_format(raw) is not None and (mtype.startswith("image/") or not mtype.startswith("text/")):

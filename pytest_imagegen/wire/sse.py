@@ -14,11 +14,11 @@ this one reads a whole recorded body and keeps the byte position of each event's
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from pytest_imagegen.wire import json_text
 from pytest_imagegen.wire.payloads import contains_placeholder, dumps_spliced
 
 __all__ = ["parse_sse", "render_sse_events", "sse_event_offsets"]
@@ -83,8 +83,8 @@ def _iter_sse(raw: bytes) -> Iterator[tuple[dict[str, Any], int]]:
 
 def _parse_sse_data(text: str) -> Any:
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = json_text.loads(text)
+    except ValueError:  # not JSON, or JSON a plain value cannot hold exactly (json_text.py): kept as text
         return text
     # A JSON string literal stays raw text: rendering writes strings verbatim, so parsing would lose quotes.
     return text if isinstance(value, str) else value

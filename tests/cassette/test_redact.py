@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_imagegen.safety.redact import redact_interaction, redact_request
-from pytest_imagegen.safety.redact_rules import RedactionRules, distinct_marker, is_secret_header
+from pytest_imagegen.safety.redact_rules import RedactionRules, is_secret_header
 from pytest_imagegen.safety.redact_text import redact_text, redact_url
 from pytest_imagegen.wire.bodies import parse_body
 
@@ -232,8 +232,8 @@ def test_credential_fields_sse_and_multipart(multipart_upload: Any) -> None:
         "note": "Bearer REDACTED",
     }
     parts = out["request"]["body"]["multipart"]
-    # A request's body is what it is matched on: the marker keeps a digest of what it replaced.
-    api_key = {"name": "api_key", "value": distinct_marker("REDACTED", "k-1234567890")}
+    # A fixed marker: nothing of what it replaced (identity.py keeps two such requests apart).
+    api_key = {"name": "api_key", "value": "REDACTED"}
     assert parts[:2] == [{"name": "prompt", "value": "hat"}, api_key]
     assert "k-1234567890" in found
 
@@ -322,3 +322,31 @@ def test_literals_found_earlier_are_removed_from_a_later_call() -> None:
     assert redact_interaction(echoed)[0]["response"]["body"] == {"string": "token gw-tok-5566 rejected"}
     out, _ = redact_interaction(echoed, literals=found)
     assert out["response"]["body"] == {"string": "token REDACTED rejected"}
+
+
+def test_literal_secrets_are_compiled_once_per_set_not_once_per_interaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 26: the literal matcher was rebuilt for every recorded interaction (recording time grew with
+    # the square of a cassette's length). Now one set of secrets is compiled once.
+    from pytest_imagegen.safety import literals
+
+    built: list[frozenset[str]] = []
+    original = literals.Literals.__init__
+
+    def counting(self: literals.Literals, values: Any) -> None:
+        built.append(frozenset(values))
+        original(self, values)
+
+    monkeypatch.setattr(literals.Literals, "__init__", counting)
+    literals._cached.cache_clear()
+    secrets = {KEY, ORG, "tenant-blue-42"}
+    for n in range(300):
+        interaction = _interaction(
+            {"authorization": [f"Bearer {KEY}"]},
+            response_body={"json": {"note": f"reply {n} for {ORG}"}},
+        )
+        out, found = redact_interaction(interaction, literals=secrets)
+        assert ORG not in str(out)
+        secrets |= found
+    assert len(built) <= 4

@@ -84,8 +84,6 @@ PLANS: dict[str, Plan] = {
     "imagegen-cassettes prune --orphans --dry-run cassettes/": Plan("project"),
     "imagegen-cassettes prune --orphans cassettes/": Plan("project"),
     "imagegen-cassettes prune cassettes/": Plan("project"),
-    # The HTML report (README "Seeing the images"), once in the tooling block, once in its own.
-    "imagegen-cassettes report cassettes/ -o report.html": Plan("repo"),
     "pytest --imagegen-report=report.html": Plan("project"),
     "python -m pytest_imagegen.emulator --port 8000": Plan(
         "repo", why="started on a free port (8000 may be taken); the curl below goes to it"
@@ -104,6 +102,7 @@ PLANS: dict[str, Plan] = {
     ),
     "imagegen-cassettes diff --git HEAD ": Plan("repo"),  # the tooling block's (see _key)
     "imagegen-cassettes prune --orphans --dry-run cassettes/ ": Plan("repo"),  # the tooling block's
+    "imagegen-cassettes report cassettes/ -o report.html": Plan("repo"),
     ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy": Plan("repo"),
     ".venv/bin/python benchmarks/cassette_size.py": Plan("repo"),
     "python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[bench]' && .venv-bench/bin/python "

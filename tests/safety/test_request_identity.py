@@ -1,14 +1,17 @@
-"""Redaction never changes what a request is (issue 11, break 3).
+"""Redaction never changes what a request is (issue 11, break 3; issue 20, breaks 3 and 9).
 
-Before: prompts ``"the sk-learn logo"`` and ``"the sk-image logo"`` were both stored as
-``the sk-REDACTED logo`` (and ``"an org-2024 chart"`` / ``"an org-2025 chart"`` as ``an org-REDACTED
-chart``), so on replay each got the other's reply. Now ordinary words stay as they were, and a real
-secret pasted into a prompt becomes a marker that carries a short digest of it, so two requests that
-differed only there still differ, while the same request redacts the same way on every run.
+Before issue 11: prompts ``"the sk-learn logo"`` and ``"the sk-image logo"`` were both stored as
+``the sk-REDACTED logo``, so each got the other's reply. Issue 11 kept real secrets apart with a short
+digest in the marker (``sk-REDACTED-1a2b3c4d``); issue 20 found that digest a test against a dictionary.
+Now ordinary words stay as they were, a real secret becomes a marker that says nothing of it, and two
+requests that redaction stores alike although they were sent differently are refused when recorded
+into one cassette (``IndistinguishableRequestsError``, nothing written). A request is redacted by one
+function at record and replay time, so a value repeated elsewhere in its body replays (break 9).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openai
@@ -19,11 +22,14 @@ from hypothesis import strategies as st
 from pytest_imagegen.cassette.match import fingerprint
 from pytest_imagegen.config import DEFAULT_MATCH_ON
 from pytest_imagegen.emulator import Emulator
+from pytest_imagegen.errors import IndistinguishableRequestsError
 from pytest_imagegen.safety.leaks import scan_for_leaks
 from pytest_imagegen.safety.redact import redact_interaction, redact_request
-from pytest_imagegen.safety.redact_rules import RedactionRules, distinct_marker
+from pytest_imagegen.safety.redact_rules import RedactionRules
 from tests.engine.conftest import DEAD_BASE_URL, KEY, Tape
 from tests.safety.fakes import fake_aws, fake_google, fake_jwt, fake_key, fake_org, fake_project
+from tests.safety.loopback import Loopback
+from tests.safety.pairs import Call, send
 
 GENERATIONS = "https://api.openai.com/v1/images/generations"
 
@@ -71,26 +77,27 @@ def test_ordinary_words_are_not_redacted(first: str, second: str) -> None:
     SECRETS,
     ids=["openai", "anthropic", "org", "project", "google", "aws", "jwt", "bearer"],
 )
-def test_a_secret_in_a_prompt_is_removed_but_keeps_requests_apart(first: str, second: str) -> None:
+def test_a_secret_in_a_prompt_is_removed_and_nothing_of_it_is_kept(first: str, second: str) -> None:
     a, b = stored(f"draw {first} as a fox"), stored(f"draw {second} as a fox")
     for cleaned, secret in ((a, first), (b, second)):
         text = str(cleaned)
         assert secret.split(" ")[-1] not in text
-        assert "REDACTED-" in text
+        assert re.search(r"REDACTED-[0-9a-f]{8}", text) is None  # no digest of the secret
         # Idempotent: the stored request, redacted again (as replay does), is the same request.
         assert redact_request(cleaned)[0] == cleaned
         # The markers are quiet: nothing on disk would look like a leak.
         assert scan_for_leaks([{"request": cleaned}], secrets=[secret]) == []
-    assert fingerprint(a, DEFAULT_MATCH_ON) != fingerprint(b, DEFAULT_MATCH_ON)
+    # The two are stored alike: identity.py refuses to record both into one cassette.
+    assert a == b
     # The same prompt redacts the same way every time: a recording replays.
     assert stored(f"draw {first} as a fox") == a
 
 
-def test_credential_fields_in_a_body_keep_requests_apart() -> None:
+def test_credential_fields_in_a_body_are_stored_alike() -> None:
     one, _ = redact_request(request({"prompt": "p", "client_secret": "hunter22"}))
     two, _ = redact_request(request({"prompt": "p", "client_secret": "hunter23"}))
     assert "hunter2" not in str(one) + str(two)
-    assert fingerprint(one, DEFAULT_MATCH_ON) != fingerprint(two, DEFAULT_MATCH_ON)
+    assert one == two == request({"prompt": "p", "client_secret": "REDACTED"})
 
 
 def test_the_runs_own_secrets_keep_fixed_markers_so_a_replay_with_other_values_matches() -> None:
@@ -114,8 +121,7 @@ def test_the_runs_own_secrets_keep_fixed_markers_so_a_replay_with_other_values_m
     assert configured["body"] == {"json": {"prompt": "REDACTED REDACTED"}}
 
 
-def test_replies_and_headers_keep_fixed_markers() -> None:
-    # Only what a request is matched on carries a digest; a reply re-recorded tomorrow diffs cleanly.
+def test_requests_replies_and_headers_all_get_fixed_markers() -> None:
     key, pasted = fake_key("a"), fake_key("pasted")
     interaction = {
         "request": {
@@ -133,7 +139,7 @@ def test_replies_and_headers_keep_fixed_markers() -> None:
     out, _ = redact_interaction(interaction)
     assert out["request"]["headers"] == {"authorization": ["Bearer sk-REDACTED"]}
     assert out["response"]["body"]["json"]["error"]["message"] == "keys sk-REDACTED and sk-REDACTED refused"
-    assert out["request"]["body"]["json"]["prompt"] == f"draw {distinct_marker('sk-REDACTED', pasted)}"
+    assert out["request"]["body"]["json"]["prompt"] == "draw sk-REDACTED"
 
 
 # ----------------------------------------------------------------------------- through the engine
@@ -181,19 +187,92 @@ def test_the_runs_key_pasted_into_a_prompt_replays_with_another_key(
         assert replay.all_played
 
 
-def test_two_prompts_that_differ_only_in_a_pasted_key_replay_apart(
+def test_two_prompts_that_differ_only_in_a_pasted_key_are_refused(
     tape: Tape, imagegen_emulator: Emulator
 ) -> None:
     first, second = f"draw {fake_key('a')}", f"draw {fake_key('b')}"
     with tape.open("once") as cassette:
         generate(imagegen_emulator.base_url, first)
-        generate(imagegen_emulator.base_url, second)
-        stored_prompts = [i["request"]["body"]["json"]["prompt"] for i in cassette.interactions]
-    assert len(set(stored_prompts)) == 2
-    assert all(p.startswith("draw sk-REDACTED-") for p in stored_prompts)
-    with tape.open("none") as cassette:
-        generate(DEAD_BASE_URL, second)
-        assert cassette.outcome()["played"] == [1]  # its own interaction, not the first one recorded
+        with pytest.raises(IndistinguishableRequestsError) as refused:
+            generate(imagegen_emulator.base_url, second)
+    message = str(refused.value)
+    assert "request 1 of the test (recorded as interaction 0)" in message
+    assert "request 2 of the test (recorded as interaction 1)" in message
+    assert "body.prompt" in message
+    assert "Nothing was written" in message
+    assert fake_key("a") not in message
+    assert fake_key("b") not in message
+    assert not cassette.file_path.exists()
+    assert cassette.outcome()["recorded"] == 0
+
+
+def test_a_refusal_also_holds_against_an_interaction_played_in_the_same_run(
+    tape: Tape, imagegen_emulator: Emulator
+) -> None:
+    first, second = f"draw {fake_key('a')}", f"draw {fake_key('b')}"
+    with tape.open("once") as cassette:
+        generate(imagegen_emulator.base_url, first)
+    recorded = cassette.file_path.read_bytes()
+    # new_episodes plays the first, then meets the second: stored alike, sent differently.
+    with tape.open("new_episodes"):
+        generate(imagegen_emulator.base_url, first)
+        with pytest.raises(IndistinguishableRequestsError):
+            generate(imagegen_emulator.base_url, second)
+    assert cassette.file_path.read_bytes() == recorded
+
+
+def test_the_same_request_twice_is_no_collision(tape: Tape, imagegen_emulator: Emulator) -> None:
+    prompt = f"draw {fake_key('a')}"
+    with tape.open("once"):
+        generate(imagegen_emulator.base_url, prompt)
+        generate(imagegen_emulator.base_url, prompt)  # a retry: recorded again, replayed in order
+    with tape.open("none") as replay:
+        generate(DEAD_BASE_URL, prompt)
+        generate(DEAD_BASE_URL, prompt)
+        assert replay.all_played
+
+
+def test_a_replay_that_sends_two_requests_a_cassette_stores_alike_stops(
+    tape: Tape, imagegen_emulator: Emulator
+) -> None:
+    prompt = f"draw {fake_key('a')}"
+    with tape.open("once"):
+        generate(imagegen_emulator.base_url, prompt)
+        generate(imagegen_emulator.base_url, prompt)
+    with tape.open("none"):
+        generate(DEAD_BASE_URL, prompt)
+        with pytest.raises(IndistinguishableRequestsError):
+            generate(DEAD_BASE_URL, f"draw {fake_key('b')}")  # would get the reply recorded for the first
+
+
+def test_a_credential_value_repeated_in_the_body_replays(tape: Tape) -> None:
+    # Break 9: stored one way at record time, rebuilt another way at replay, it never replayed (unless the
+    # bytes were identical: the raw key then skipped redaction). Replayed here from other bytes of the same
+    # request (another client's spacing and key order), so it takes the full path.
+    recorded = b'{"prompt":"use hunter22secret now","password":"hunter22secret"}'
+    replayed = b'{"password": "hunter22secret", "prompt": "use hunter22secret now"}'
+    with Loopback() as service, tape.open("once", check_contract=False):
+        assert send(service.base_url, Call("/v1/images/generations", recorded)).json()["n"] == 1
+    text = next(tape.config.cassette_dir.rglob("*.json")).read_text()
+    assert "hunter22secret" not in text
+    assert '"prompt": "use REDACTED now"' in text
+    with tape.open("none", check_contract=False) as replay:
+        assert send(DEAD_BASE_URL, Call("/v1/images/generations", replayed)).json()["n"] == 1
+        assert replay.all_played
+
+
+def test_a_secret_from_an_earlier_request_is_removed_from_a_later_one_and_still_replays(tape: Tape) -> None:
+    # A replay learns the secrets of a test's requests as a recording did: in the order they are sent.
+    calls = [
+        Call("/v1/images/generations", b'{"prompt":"first","password":"hunter22secret"}'),
+        Call("/v1/images/generations", b'{"prompt":"then hunter22secret again"}'),
+    ]
+    with Loopback() as service, tape.open("once", check_contract=False):
+        assert [send(service.base_url, call).json()["n"] for call in calls] == [1, 2]
+    assert "hunter22secret" not in next(tape.config.cassette_dir.rglob("*.json")).read_text()
+    with tape.open("none", check_contract=False) as replay:
+        assert [send(DEAD_BASE_URL, call).json()["n"] for call in calls] == [1, 2]
+        assert replay.all_played
 
 
 # ----------------------------------------------------------------------------- the replay fast path

@@ -60,6 +60,7 @@ def lookup(
 ) -> tuple[LiveRequest | None, int | None]:
     """``(None, index)`` of the reply to play, or ``(request, None)`` for a request that goes out to be
     recorded; a ``CassetteMiss`` when the cassette cannot answer it and its mode does not record."""
+    __tracebackhide__ = True  # its frame holds the live request, whose headers carry the key
     raw_key, _ = cassette.raw_key(method, url, headers, body)
     index = cassette.play_raw(raw_key)
     if index is not None:  # byte-identical to a recorded request: no parsing, redaction or fingerprint
@@ -78,6 +79,7 @@ def destination(cassette: ImagegenCassette, method: str, url: str, headers: Wire
     A request that carries the dummy key (set when no key is: OpenAI, Google, AWS, whose SigV4
     ``Credential=`` names the dummy access key id) never goes anywhere but a loopback service.
     """
+    __tracebackhide__ = True
     parts = urlsplit(url)
     host = parts.hostname or ""
     if cassette.redirect_to is not None and host not in LOOPBACK:
