@@ -20,7 +20,8 @@ subprocess. It prints medians and the spread (min–max) of ``--runs`` interleav
     same shape (imports, the first placeholder image, connection set-up), so the figure is the cost of a
     call, not of a process;
 (d) the same for vcrpy + pytest-recording, where pytest-recording is installed
-    (``pip install -e '.[bench]'``).
+    (``pip install -e '.[bench]'``);
+(e) per call through ``requests`` and ``aiohttp`` (``speed_libraries.py``).
 
 Read the ratios, not the absolute times: the machine is shared and noisy. Nothing here is asserted.
 """
@@ -424,7 +425,7 @@ def worker(kind: str, client: str, folder: Path, calls: int, seed: int) -> float
 def write_vcr_cassettes(folder: Path, calls: int) -> None:
     """The same interactions in vcrpy's own format (the very bytes the plugin replays)."""
     import httpx
-    import vcr.cassette
+    import vcr
     from vcr.request import Request as VcrRequest
 
     from pytest_imagegen.cassette.session import open_cassette
@@ -435,8 +436,11 @@ def write_vcr_cassettes(folder: Path, calls: int) -> None:
         (TEST_ID, calls, "vcr-calls.yaml"),
         ("bench.py::warmup", 1, "vcr-warmup.yaml"),
     ):
-        cassette = vcr.cassette.Cassette(str(folder / name), record_mode="all")
-        with open_cassette(config, test_id) as ours:
+        # vcrpy writes the cassette itself when its context ends (its public interface only).
+        with (
+            vcr.use_cassette(str(folder / name), record_mode="all") as cassette,
+            open_cassette(config, test_id) as ours,
+        ):
             for i in range(count):
                 rendered = ours.rendered(i)
                 url = f"{DEAD_BASE_URL}/images/generations"
@@ -452,7 +456,6 @@ def write_vcr_cassettes(folder: Path, calls: int) -> None:
                         "body": {"string": b"".join(rendered.chunks)},
                     },
                 )
-        cassette._save(force=True)
 
 
 def per_call(tmp: Path, folder: Path, runs: int, calls: int) -> None:
@@ -494,12 +497,21 @@ def main(argv: list[str] | None = None) -> int:
         help="tests in the vcrpy suite (its cassettes are megabytes each)",
     )
     parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--only", choices=["startup", "per-test", "per-call"], default=None)
+    parser.add_argument(
+        "--only", choices=["startup", "per-test", "per-call", "per-call-libraries"], default=None
+    )
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--library-worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         kind, client, folder, calls, seed = args.worker
         print(worker(kind, client, Path(folder), int(calls), int(seed)))
+        return 0
+    if args.library_worker:
+        from speed_libraries import library_worker
+
+        kind, client, folder, calls, seed = args.library_worker
+        print(library_worker(kind, client, Path(folder), int(calls), int(seed)))
         return 0
     load = os.getloadavg()
     print(
@@ -517,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "per-call"):
             folder = record_calls(tmp, emulator, args.calls)
             per_call(tmp, folder, args.runs, args.calls)
+        if args.only in (None, "per-call-libraries") and have("requests") and have("aiohttp"):
+            from speed_libraries import per_call_libraries
+
+            per_call_libraries(tmp, emulator, args.runs, args.calls, sys.modules[__name__])
     load = os.getloadavg()
     print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

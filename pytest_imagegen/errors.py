@@ -245,7 +245,8 @@ class RecordingNeedsKeyError(ImagegenError):
         where = f" in {test_id}" if test_id else ""
         super().__init__(
             f"recording {method} {url}{where} needs a real key, and OPENAI_API_KEY (or AZURE_OPENAI_API_KEY; "
-            "GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API) is not set; nothing was sent. Set it, or "
+            "GEMINI_API_KEY or GOOGLE_API_KEY for the Gemini API; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "or AWS_PROFILE, for Amazon Bedrock) is not set; nothing was sent. Set it, or "
             "record from the bundled emulator with --imagegen-base-url=emulator."
         )
 

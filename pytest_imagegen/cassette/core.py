@@ -1,40 +1,26 @@
-"""The cassette: vcrpy's ``Cassette`` with an indexed lookup, parsed bodies and safe persistence.
+"""The cassette: the interactions of one file, an indexed lookup, parsed bodies, safe persistence.
 
-vcrpy keeps what it does well: the record modes (``write_protected``, ``rewound``), play counts and the save
-rules of each mode (including ``all`` with ``drop_unused_requests``, which is the ``rewrite`` mode). What
-is replaced, and why:
-
-- patching: vcrpy patches and unpatches every HTTP library around each test; this plugin's own httpx and
-  httpx2 stubs are put in place while a cassette is active and serve it (``stubs.py``).
-- ``_responses``: vcrpy scans every interaction with every matcher for each request; here a dict from
-  request match key to interaction indexes answers in one lookup, whatever the cassette size, and
-  identical requests still play back in recorded order (vcrpy picks the first unplayed one). Before
-  that, a request byte-identical to a recorded one is found by its raw key alone (``index.py``), with no
-  parsing, redaction or canonical fingerprint at all.
-- match keys and contract verdicts come from the index the recorder wrote at the end of the file when
-  it is current, so a fresh checkout replays without computing either.
-- ``_load`` / ``_persist``: vcrpy treats an unreadable cassette as empty and may overwrite it; here it is
-  a ``CassetteError`` naming the file and line. Writes are atomic, locked, merged with what another
-  worker wrote, and refused (``SecretLeakError``) if the leak scan finds a secret.
-- Requests and responses are stored parsed (JSON as data, SSE as events, multipart as parts), redacted
-  and trimmed before they are kept in memory, so what is matched is exactly what is on disk.
-
-Beside it: a request as the cassette holds it (``requests.py``), a reply rendered for replay
-(``rendering.py``), and the error for a request it cannot answer (``miss.py``).
+What it does with a request it can answer, one it cannot, and what it writes when the test ends is its
+record mode's row of the table in ``modes.py``; this class keeps the books (the interactions in order,
+which were loaded and which played, what was recorded). The stubs (``stubs.py``, ``libraries/``) serve
+the active cassette. Lookup is one dict access from a request's match key (or, for a request
+byte-identical to a recorded one, its raw key: ``index.py``) to interaction indexes, identical requests
+in recorded order; keys and verdicts come from the file's index when it is current. An unreadable file
+is a ``CassetteError``, never overwritten; writes are atomic, locked, merged with what other workers
+wrote, and refused (``SecretLeakError``) on a leak. Requests and replies are kept parsed, redacted and
+trimmed, exactly as on disk. Beside it: ``requests.py``, ``rendering.py``, ``miss.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import vcr.cassette
-from vcr.record_mode import RecordMode
-
-from pytest_imagegen.cassette import index, match, storage
+from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.age import Expiry
 from pytest_imagegen.cassette.identity import Claims, raw_key_allowed, sent_form
 from pytest_imagegen.cassette.miss import miss_error
@@ -50,7 +36,6 @@ from pytest_imagegen.cassette.requests import (
     lower_headers,
     raw_key_of,
     request_line,
-    same_fingerprint,
 )
 from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.contract import registry
@@ -90,7 +75,7 @@ def stored_entry(
     )
 
 
-class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy ships no type information
+class ImagegenCassette:
     """One cassette file, active for one test (or shared by name)."""
 
     def __init__(
@@ -101,14 +86,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         test_id: str | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        super().__init__(
-            str(path),
-            record_mode=RecordMode.ALL if config.record_mode == "rewrite" else RecordMode(config.record_mode),
-            match_on=(same_fingerprint,),
-            # The rewrite mode: "all" that keeps only what this run recorded.
-            drop_unused_requests=config.record_mode == "rewrite",
-        )
         self.config = config
+        self.data: list[tuple[RecordedRequest, dict[str, Any]]] = []
+        self.play_counts: Counter[int] = Counter()
+        self.rewound = False  # the file existed when the cassette was opened
+        self.policy = self._policy()
+        self._n_loaded = 0
         self.test_id = test_id
         self.file_path = path
         self.cache_dir = cache_dir
@@ -146,9 +129,35 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     # --- what tests and the plugin read -------------------------------------------------------
 
+    @classmethod
+    def load(cls, **kwargs: Any) -> ImagegenCassette:
+        """The cassette at ``path``, its file read (if there is one) and its record policy chosen."""
+        cassette = cls(**kwargs)
+        cassette.read()
+        return cassette
+
+    def _policy(self) -> modes.Policy:
+        return modes.policy_for(self.config.record_mode, exists=self.rewound)
+
+    @property
+    def path(self) -> str:
+        return str(self.file_path)
+
     @property
     def mode(self) -> str:
         return str(self.config.record_mode)
+
+    @property
+    def write_protected(self) -> bool:  # a request the cassette cannot answer is a CassetteMiss
+        return not self.policy.records
+
+    @property
+    def play_count(self) -> int:
+        return sum(self.play_counts.values())
+
+    @property
+    def all_played(self) -> bool:
+        return len(self.play_counts) == len(self.data)
 
     @property
     def interactions(self) -> list[dict[str, Any]]:
@@ -157,14 +166,14 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
 
     @property
     def loaded_count(self) -> int:
-        return int(self._loaded_count)
+        return self._n_loaded
 
     def outcome(self) -> dict[str, Any]:
         """What this test did with the cassette, as plain data (it travels from xdist workers)."""
         outcome = {
             "path": str(self.file_path),
             "loaded": self.loaded_count,
-            "played": sorted(i for i in range(self._loaded_count) if self.play_counts[i]),
+            "played": sorted(i for i in range(self._n_loaded) if self.play_counts[i]),
             "recorded": 0 if self.write_refused else self.recorded_count,
             "refused": self.write_refused,
             "digest": self.digest,
@@ -297,7 +306,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         if self._loaded_entries is None:
             self._loaded_entries = {
                 metadata.content_key({"request": req.record, "response": resp}): req.meta
-                for req, resp in self._old_interactions
+                for req, resp in self.data[: self._n_loaded]
                 if req.meta
             }
         same = self._loaded_entries.get(metadata.content_key(interaction))
@@ -352,7 +361,7 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             where = f"{what} for {request_line(request.record)} (interaction {index} of {self.file_path})"
             raise SchemaAssertionError(problems, context=where)
 
-    # --- vcrpy overrides ---------------------------------------------------------------------
+    # --- the books: interactions, plays, load and save ----------------------------------------
 
     def append(self, request: RecordedRequest, response: dict[str, Any]) -> None:
         position = len(self.data)
@@ -360,21 +369,12 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
         if request.raw_key is not None:
             self._by_raw.setdefault(request.raw_key, position)
         self.data.append((request, response))
-        self.dirty = True
-
-    def _responses(self, request: RecordedRequest) -> Iterable[tuple[int, dict[str, Any]]]:
-        for position in self._index.get(request.fingerprint, ()):
-            yield position, self.data[position][1]
 
     def _play_first_unplayed(self, fingerprint: str) -> int | None:
-        if self.record_mode == RecordMode.ALL:
-            return None
-        if not (self.rewound or self.allow_playback_repeats):
+        if not self.policy.plays:
             return None
         for position in self._index.get(fingerprint, ()):
             if self.play_counts[position] == 0:
-                if position < self._loaded_count:
-                    self._played_interactions.append(self.data[position])
                 self.play_counts[position] += 1
                 return position
         return None
@@ -404,7 +404,8 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             self._claims.claim(played, self.data[played][0], live, recorded=False)
         return played
 
-    def _load(self) -> None:
+    def read(self) -> None:
+        """Read the file, if there is one (a file that cannot be used is a ``CassetteError``)."""
         document = storage.read_document(self.file_path, trust_index=True)
         if document is None:
             return
@@ -422,19 +423,21 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
                     ) from None
             req = RecordedRequest(record, key, entry.raw_key, entry.problems, entry.meta)
             self.append(req, entry.interaction["response"])
-            self._old_interactions.append((req, entry.interaction["response"]))
-        self._loaded_count = len(self.data)
-        self.dirty = False
+        self._n_loaded = len(self.data)
         self.rewound = True
+        self.policy = self._policy()
 
-    def _persist(self, cassette_dict: Mapping[str, Any]) -> None:
-        ours = [
-            stored_entry(req, resp)
-            for req, resp in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
-        ]
+    def save(self) -> None:
+        """Write what the record mode keeps (``modes.to_save``), unless the test ``abandon``ed it."""
+        if self._abandoned:
+            return
+        n = self._n_loaded
+        keep = modes.to_save(self.policy, self.data[:n], self.data[n:], lambda item: item[0].fingerprint)
+        if keep is None:
+            return
         storage.save_cassette(
             self.file_path,
-            ours,
+            [stored_entry(req, resp) for req, resp in keep],
             match_on=self.config.match_on,
             meta=self.meta or None,
             merge=self._merge,
@@ -442,15 +445,10 @@ class ImagegenCassette(vcr.cassette.Cassette):  # type: ignore[misc]  # vcrpy sh
             cache_dir=self.cache_dir,
         )
 
-    def _save(self, force: bool = False) -> None:
-        if self._abandoned:
-            return
-        super()._save(force=force)
-
     def _merge(self, ours: list[storage.Stored], on_disk: list[storage.Stored]) -> list[storage.Stored]:
         """Keep what another process recorded into the same file since we loaded it."""
         known = {entry.match_key for entry in ours}
-        known_loaded = {req.fingerprint for req, _ in self._old_interactions}
+        known_loaded = {req.fingerprint for req, _ in self.data[: self._n_loaded]}
         theirs = [e for e in on_disk if e.match_key not in known and e.match_key not in known_loaded]
         return ours + theirs
 

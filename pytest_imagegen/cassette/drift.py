@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_imagegen.cassette import index, match, storage
+from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
 from pytest_imagegen.cassette.core import ImagegenCassette, stored_entry
 from pytest_imagegen.cassette.miss import miss_error
@@ -56,18 +56,14 @@ class DriftCassette(ImagegenCassette):
         test_id: str | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        # new_episodes: vcrpy's bookkeeping of a cassette that plays what it has; nothing is appended.
-        super().__init__(
-            path, config.replace(record_mode="new_episodes"), test_id=test_id, cache_dir=cache_dir
-        )
+        super().__init__(path, config, test_id=test_id, cache_dir=cache_dir)
         self.update = update
         self._pending: dict[LiveRequest, int] = {}
         self.drift: list[dict[str, Any]] = []
         self._replacements: dict[int, tuple[RecordedRequest, dict[str, Any]]] = {}
 
-    @property
-    def write_protected(self) -> bool:
-        return False  # every matched request goes out
+    def _policy(self) -> modes.Policy:
+        return modes.DRIFT  # match as a replay would, then every matched request goes out
 
     @property
     def mode(self) -> str:
@@ -168,10 +164,10 @@ class DriftCassette(ImagegenCassette):
         }
         return outcome
 
-    def _save(self, force: bool = False) -> None:
+    def save(self) -> None:
         if not self._replacements or self._abandoned:
             return
-        loaded = self._loaded_count
+        loaded = self.loaded_count
         replaced = {
             position: stored_entry(req, resp, verdict=False)
             for position, (req, resp) in self._replacements.items()

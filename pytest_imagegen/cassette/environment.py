@@ -42,10 +42,20 @@ __all__ = [
 #: cassette uses it; the session starts with this copy because loading the registry loads the contract
 #: and Pillow, which a session that never opens a cassette must not pay for.
 #: ``tests/engine/test_session_environment.py`` checks that the two agree for the built-in shapes.
-KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+KEY_VARIABLES = (
+    "OPENAI_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+)
 #: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
 #: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).
-KEY_ALTERNATIVES = (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
+KEY_ALTERNATIVES = (
+    frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),
+    frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}),
+)
 
 
 class EnvPatcher(Protocol):
@@ -99,6 +109,8 @@ def session_keys(
 
         for name in missing:
             env.setenv(name, DUMMY_API_KEY)
+        if not (env.environ.get("AWS_REGION") or env.environ.get("AWS_DEFAULT_REGION")):
+            env.setenv("AWS_DEFAULT_REGION", "us-east-1")  # boto3 builds no client without a region
     return env.undo
 
 

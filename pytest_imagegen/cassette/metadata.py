@@ -111,7 +111,11 @@ def product_of(headers: Iterable[tuple[str, str]]) -> str | None:
 
 
 def http_library(headers: object) -> str | None:
-    """``httpx2 2.16.2``: the HTTP library whose ``Headers`` object ``headers`` is, and its version."""
+    """``httpx2 2.16.2``: the HTTP library whose ``Headers`` object ``headers`` is, and its version (the
+    stubs of other libraries hand over headers that name it: ``requests 2.32.3``)."""
+    named = getattr(headers, "library", None)
+    if isinstance(named, str):
+        return named
     top = type(headers).__module__.split(".", 1)[0]
     if top not in ("httpx", "httpx2"):
         return None

@@ -50,6 +50,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _through() -> str:
+    """Which library the connection came through, and what that means (``libraries/callers.py``)."""
+    from pytest_imagegen.cassette.libraries.callers import INTERCEPTED, calling_library
+
+    found = calling_library()
+    if found is None:
+        return "A raw socket connected; pytest-imagegen records only HTTP libraries. "
+    module, intercepted = found
+    if intercepted:
+        return f"The request went through {module} below the level pytest-imagegen records. "
+    return (
+        f"This request went through {module}, which pytest-imagegen does not record "
+        f"(it records {INTERCEPTED}). "
+    )
+
+
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
@@ -116,6 +132,7 @@ def _refuse(policy: _Policy, host: str, port: Any, *, lookup: bool) -> BaseExcep
         where = f" in {policy.test_id}" if policy.test_id else ""
         return NetworkBlockedError(
             f"{what} refused{where}: pytest-imagegen blocks the network in record mode 'none'. "
+            f"{_through()}"
             "Record with --imagegen-record=once (or new_episodes), or list the host in imagegen_config "
             "allowed_hosts if the test really needs it. (An httpx or httpx2 request gets here only if "
             "something replaced the plugin's transport stubs during the test.)"
@@ -128,7 +145,7 @@ def _refuse(policy: _Policy, host: str, port: Any, *, lookup: bool) -> BaseExcep
     return NetworkBlockedError(
         f"{what} refused: the session runs in record mode 'none', so pytest-imagegen lets nothing reach "
         f"{service}, whether or not a cassette is open (a thread a test started may still be sending "
-        "after its test ended). Record with --imagegen-record=once, or list the host in the ini option "
+        f"after its test ended). {_through()}Record with --imagegen-record=once, or list the host in the ini option "
         "imagegen_allowed_hosts if a test really needs it."
     )
 

@@ -26,7 +26,6 @@ __all__ = [
     "lower_headers",
     "raw_key_of",
     "request_line",
-    "same_fingerprint",
 ]
 
 Headers = dict[str, list[str]]
@@ -50,7 +49,7 @@ class HeadersLike(Protocol):
 
 
 class RecordedRequest:
-    """A request in stored form with its match key (what vcrpy's cassette keeps per request), its raw
+    """A request in stored form with its match key (what the cassette looks it up by), its raw
     key and the contract verdict of its interaction when known (see ``index.py``)."""
 
     __slots__ = ("fingerprint", "meta", "problems", "raw_key", "record")
@@ -69,9 +68,6 @@ class RecordedRequest:
         self.problems = problems
         # When and by what its interaction was recorded (``metadata.py``), when known.
         self.meta = meta
-
-    def _to_dict(self) -> dict[str, Any]:  # vcrpy's serializer protocol
-        return self.record
 
     def __repr__(self) -> str:
         return f"<RecordedRequest {match.summarize(self.record, 120)}>"
@@ -112,12 +108,6 @@ class LiveReply:
     header_items: Iterable[tuple[str, str]] = dataclasses.field(repr=False)
     chunks: Sequence[bytes] = dataclasses.field(repr=False)
     chunk_offsets_ms: Sequence[float] = dataclasses.field(default=(), repr=False)
-
-
-def same_fingerprint(r1: RecordedRequest, r2: RecordedRequest) -> None:
-    """vcrpy matcher protocol (raise AssertionError on mismatch); used by vcrpy's save rules."""
-    if r1.fingerprint != r2.fingerprint:
-        raise AssertionError("requests differ")
 
 
 def lower_headers(items: Iterable[tuple[str, str]]) -> Headers:

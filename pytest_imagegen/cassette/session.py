@@ -74,6 +74,8 @@ def client_environment(
     changes: dict[str, str] = dict.fromkeys(
         missing_keys(env, variables, registry.key_alternatives()), DUMMY_API_KEY
     )
+    if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
+        changes["AWS_DEFAULT_REGION"] = "us-east-1"  # boto3 builds no client without a region
     base_url = cassette.config.base_url
     if not cassette.write_protected and base_url == "emulator":
         url = emulator_url()
@@ -145,7 +147,7 @@ def open_cassette(
                 stack.enter_context(
                     client_environment(cassette, emulator_url=emulator_url, patcher=environment)
                 )
-            if cassette.config.record_mode == "none":
+            if cassette.policy.blocks_network:
                 stack.enter_context(blocked_network(config.allowed_hosts, test_id=test_id))
             else:
                 stack.enter_context(network_open())
@@ -153,7 +155,7 @@ def open_cassette(
     finally:
         stubs.deactivate(cassette)
         try:
-            cassette._save()
+            cassette.save()
         except BaseException:
             cassette.write_refused = True
             raise

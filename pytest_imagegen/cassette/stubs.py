@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from pytest_imagegen.cassette import libraries
 from pytest_imagegen.cassette.requests import LiveReply
 from pytest_imagegen.errors import (
     DUMMY_API_KEY,
@@ -287,8 +288,10 @@ def active() -> ImagegenCassette | None:
 
 def activate(cassette: ImagegenCassette) -> None:
     """Serve httpx/httpx2 requests from ``cassette`` until ``deactivate`` (putting the stubs in place if
-    something took them off since the last activation)."""
+    something took them off since the last activation), and those of the other libraries the application
+    imported (``libraries/``)."""
     install()
+    libraries.activate()
     _ACTIVE.append(cassette)
 
 

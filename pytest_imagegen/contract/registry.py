@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from pytest_imagegen.contract.bedrock.shape import BEDROCK
 from pytest_imagegen.contract.chat.shape import CHAT
 from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.images.shape import IMAGES
@@ -57,7 +58,7 @@ __all__ = [
 Shape = ApiShape[Any]
 
 #: The shapes the plugin ships, one line each.
-BUILTIN: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI)
+BUILTIN: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
 #: The shape of a reply no shape claims, and of SDK keyword arguments no shape claims: the Images API.
 DEFAULT: Final = IMAGES.name
 

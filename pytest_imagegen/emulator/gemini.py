@@ -60,7 +60,9 @@ __all__ = [
 #: What Google sends as the content type of a JSON reply.
 JSON_MEDIA_TYPE: Final = "application/json; charset=UTF-8"
 #: The API versions the routes answer under.
-VERSIONS: Final = ("v1beta", "v1", "v1alpha")
+# v1beta1: Vertex AI (express mode: an API key, ``/v1beta1/publishers/google/models/...``), where
+# google-genai sends Imagen's ``generate_images``.
+VERSIONS: Final = ("v1beta", "v1", "v1alpha", "v1beta1")
 _STATUS_NAMES: Final = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -295,4 +297,6 @@ def routes(handler: _Handler) -> list[BaseRoute]:
     ``contract/gemini/shape.py`` names)."""
     return [
         Route("/{version}/models/{target}", handler.gemini_route, methods=["POST"]),
+        # Vertex AI's express mode (an API key), where google-genai sends Imagen's ``generate_images``.
+        Route("/{version}/publishers/google/models/{target}", handler.gemini_route, methods=["POST"]),
     ]

@@ -93,7 +93,10 @@ def _media_type(headers: Mapping[str, str | Sequence[str]] | None) -> tuple[str,
 
 
 # Request headers that are connection plumbing or SDK fingerprints: never matched, noise in a diff.
-_UNSTORED_REQUEST = frozenset({"host", "connection", "accept-encoding"})
+_UNSTORED_REQUEST = frozenset(
+    # botocore: the signing time and a random id per call (the signature itself is redacted).
+    {"host", "connection", "accept-encoding", "x-amz-date", "amz-sdk-invocation-id"}
+)
 # Reply headers of the transport and the CDN that change on every call and mean nothing to a test:
 # leaving them out keeps re-recordings diffable and cassettes small. What the SDK or a test reads
 # (x-request-id, openai-*, x-ratelimit-*, retry-after, set-cookie names) is kept.

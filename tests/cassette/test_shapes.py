@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from pytest_imagegen.contract.bedrock import BEDROCK
 from pytest_imagegen.contract.shapes import CHAT, GEMINI, IMAGES, RESPONSES, SHAPES, declared_images, shape_of
 from pytest_imagegen.safety import redact, redact_rules
 from pytest_imagegen.safety.leaks import scan_for_leaks
@@ -234,7 +235,10 @@ def test_shapes_are_told_by_path() -> None:
     assert shape_of(f"{gemini}:streamGenerateContent?alt=sse&key=REDACTED") is GEMINI
     assert shape_of(f"{gemini}:countTokens") is None
     assert shape_of(gemini.replace("gemini-2.5-flash-image", "imagen-4.0-generate-001:predict")) is GEMINI
-    assert [shape.name for shape in SHAPES] == ["images", "responses", "chat", "gemini"]
+    bedrock = "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-canvas-v1%3A0"
+    assert shape_of(f"{bedrock}/invoke") is BEDROCK
+    assert shape_of(f"{bedrock}/converse") is None
+    assert [shape.name for shape in SHAPES] == ["images", "responses", "chat", "gemini", "bedrock"]
 
 
 # --- redaction and the leak scan -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_imagegen.contract import registry, validate_request
+from pytest_imagegen.contract.bedrock.shape import BEDROCK
 from pytest_imagegen.contract.chat.shape import CHAT
 from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.images.shape import IMAGES
@@ -67,8 +68,16 @@ class Bare(ApiShape[Any]):
 
 
 def test_the_built_in_shapes_in_order() -> None:
-    assert registry.shapes()[:4] == registry.BUILTIN == (IMAGES, RESPONSES, CHAT, GEMINI)
-    assert registry.endpoints()[:6] == ("generations", "edits", "variations", "responses", "chat", "gemini")
+    assert registry.shapes()[:5] == registry.BUILTIN == (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
+    assert registry.endpoints()[:7] == (
+        "generations",
+        "edits",
+        "variations",
+        "responses",
+        "chat",
+        "gemini",
+        "bedrock",
+    )
     assert registry.default_shape() is IMAGES
 
 
@@ -81,9 +90,14 @@ def test_the_operation_path_is_what_the_old_table_said(path: str) -> None:
 def test_matching_and_the_dummy_keys_read_the_same_names_as_before() -> None:
     from pytest_imagegen.cassette.match import VOLATILE_QUERY_KEYS
 
-    assert VOLATILE_QUERY_KEYS | registry.volatile_query_keys() == OLD_VOLATILE_QUERY_KEYS
-    assert registry.key_variables() == OLD_KEY_VARIABLES
-    assert registry.key_alternatives() == (frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),)
+    # Bedrock, added since, brings SigV4's presigned-URL keys and boto3's credential variables.
+    sigv4 = frozenset({"x-amz-signature", "x-amz-credential", "x-amz-security-token"})
+    assert VOLATILE_QUERY_KEYS | registry.volatile_query_keys() == OLD_VOLATILE_QUERY_KEYS | sigv4
+    assert registry.key_variables() == (*OLD_KEY_VARIABLES, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    assert registry.key_alternatives() == (
+        frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),
+        frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}),
+    )
     assert {"authorization", "api-key", "x-goog-api-key"} <= registry.credential_headers()
 
 
