@@ -166,17 +166,29 @@ def _run(args: Sequence[str | os.PathLike[str]], cwd: Path, env: dict[str, str])
     )
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, args))} failed in {cwd}:\n{done.stdout[-3000:]}\n{done.stderr}")
+        raise RuntimeError(
+            f"{' '.join(map(str, args))} failed in {cwd}:\n{done.stdout[-3000:]}\n{done.stderr}"
+        )
     return wall, int(done.stderr.rsplit("maxrss ", 1)[1].split()[0])
 
 
 def _env(base: Any, tmp: Path, **extra: str) -> dict[str, str]:
-    env: dict[str, str] = base.clean_env(tmp, **extra)
+    """A fresh CI job's environment (``speed.clean_env``) with the bytecode cache a pip install leaves:
+    compiled once here, in a folder of this run's own (``PYTHONPYCACHEPREFIX``)."""
+    compiled = {"PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": ""}
+    env: dict[str, str] = base.clean_env(tmp, **{**compiled, **extra})
     return env
 
 
 def make_projects(
-    base: Any, tmp: Path, name: str, emulator: Any, *, tests: int, calls: int, params: dict[str, Any],
+    base: Any,
+    tmp: Path,
+    name: str,
+    emulator: Any,
+    *,
+    tests: int,
+    calls: int,
+    params: dict[str, Any],
     tools: Sequence[str],
 ) -> dict[str, Path]:
     """One project per tool, its cassettes recorded through that tool from the emulator; the floor's
@@ -211,7 +223,9 @@ def make_projects(
     return projects
 
 
-def _pytest(tool: str, project: Path, base: Any, tmp: Path, extra: Sequence[str] = (), **env: str) -> tuple[float, int]:
+def _pytest(
+    tool: str, project: Path, base: Any, tmp: Path, extra: Sequence[str] = (), **env: str
+) -> tuple[float, int]:
     return _run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *DISABLE[tool], *extra],
         project,
@@ -245,32 +259,39 @@ def _drop_rewritten_bytecode(pycache: Path) -> None:
 
 
 def first_test(base: Any, tmp: Path, emulator: Any, runs: int, tools: Sequence[str]) -> None:
-    print("\n(f) the first test: a one-test pytest run replaying one cassette (a 256x256 image), whole process")
+    print(
+        "\n(f) the first test: a one-test pytest run replaying one cassette (a 256x256 image), whole process"
+    )
     projects = make_projects(base, tmp, "first", emulator, tests=1, calls=1, params=SUITE_PARAMS, tools=tools)
     kinds = ["floor", "plugin", *tools]
-    # The bytecode cache, kept apart from the checkout's and filled first (as pip does at install time).
-    pycache = tmp / "pycache"
-    compiled = {"PYTHONPYCACHEPREFIX": str(pycache), "PYTHONDONTWRITEBYTECODE": ""}
-    for kind in kinds:
-        _pytest(kind, projects[kind], base, tmp, **compiled)
-    variants = (
-        ("bytecode cache in place", compiled),
-        ("PYTHONDONTWRITEBYTECODE=1, no rewritten bytecode (CI)", {"PYTHONPYCACHEPREFIX": str(pycache)}),
+    for kind in kinds:  # the bytecode cache filled (``_env``)
+        _pytest(kind, projects[kind], base, tmp)
+    variants: tuple[tuple[str, dict[str, str], bool], ...] = (
+        ("bytecode cache in place, no pytest cache (a fresh checkout)", {}, False),
+        ("bytecode cache in place, the pytest cache of the run before", {}, True),
+        (
+            "PYTHONDONTWRITEBYTECODE=1, no rewritten bytecode, no pytest cache (CI)",
+            {"PYTHONDONTWRITEBYTECODE": "1"},
+            False,
+        ),
     )
-    for label, env in variants:
+    for label, env, keep in variants:
         results: dict[str, list[float]] = {k: [] for k in kinds}
         for _ in range(runs):
             for kind in kinds:
-                shutil.rmtree(projects[kind] / ".pytest_cache", ignore_errors=True)
-                if env is not compiled:
-                    _drop_rewritten_bytecode(pycache)
+                if not keep:
+                    shutil.rmtree(projects[kind] / ".pytest_cache", ignore_errors=True)
+                if env:
+                    _drop_rewritten_bytecode(tmp / "pycache")
                 results[kind].append(_pytest(kind, projects[kind], base, tmp, **env)[0])
         _report(label, results, "ms", 1e3)
 
 
 def suite(base: Any, tmp: Path, emulator: Any, runs: int, tests: int, tools: Sequence[str]) -> None:
     print(f"\n(g) a suite of {tests} tests, each replaying its own one-interaction cassette (256x256 images)")
-    projects = make_projects(base, tmp, "suite", emulator, tests=tests, calls=1, params=SUITE_PARAMS, tools=tools)
+    projects = make_projects(
+        base, tmp, "suite", emulator, tests=tests, calls=1, params=SUITE_PARAMS, tools=tools
+    )
     kinds = ["floor", "plugin", *tools]
     cold: dict[str, list[float]] = {k: [] for k in kinds}
     warm: dict[str, list[float]] = {k: [] for k in kinds}
@@ -284,7 +305,9 @@ def suite(base: Any, tmp: Path, emulator: Any, runs: int, tests: int, tools: Seq
     _report("whole run again, with the cache the first run left", warm)
 
 
-def long_cassette(base: Any, tmp: Path, emulator: Any, runs: int, interactions: int, tools: Sequence[str]) -> None:
+def long_cassette(
+    base: Any, tmp: Path, emulator: Any, runs: int, interactions: int, tools: Sequence[str]
+) -> None:
     print(f"\n(h) one cassette of {interactions} interactions, all replayed by one test (url replies)")
     projects = make_projects(
         base, tmp, "long", emulator, tests=1, calls=interactions, params=LONG_PARAMS, tools=tools
@@ -323,7 +346,9 @@ def recording_worker(kind: str, folder: Path, base_url: str, calls: int) -> floa
     elif kind == "vcrpy":
         import vcr
 
-        context = vcr.use_cassette(str(folder / "vcr.yaml"), record_mode="once", filter_headers=["authorization"])
+        context = vcr.use_cassette(
+            str(folder / "vcr.yaml"), record_mode="once", filter_headers=["authorization"]
+        )
     elif kind == "cassetter":
         import cassetter
 
@@ -333,7 +358,9 @@ def recording_worker(kind: str, folder: Path, base_url: str, calls: int) -> floa
     start = time.perf_counter()
     with context:
         for i in range(calls):
-            client.post("/images/generations", json={"prompt": f"record {i}", **SUITE_PARAMS}).raise_for_status()
+            client.post(
+                "/images/generations", json={"prompt": f"record {i}", **SUITE_PARAMS}
+            ).raise_for_status()
     return (time.perf_counter() - start) / calls
 
 
@@ -345,7 +372,15 @@ def recording(base: Any, tmp: Path, emulator: Any, runs: int, calls: int, tools:
         folder = tmp / f"record-{kind}-{time.monotonic_ns()}"
         folder.mkdir()
         done = subprocess.run(
-            [sys.executable, base.__file__, "--recording-worker", kind, str(folder), emulator.base_url, str(n)],
+            [
+                sys.executable,
+                base.__file__,
+                "--recording-worker",
+                kind,
+                str(folder),
+                emulator.base_url,
+                str(n),
+            ],
             env=_env(base, tmp),
             capture_output=True,
             text=True,
