@@ -1,6 +1,7 @@
 """Speed of pytest-imagegen where users feel it, against floors measured in the same run.
 
-    python benchmarks/speed.py [--runs 5] [--tests 100] [--calls 500]
+    python benchmarks/speed.py [--runs 5] [--tests 100] [--calls 500] [--suite-tests 2000]
+                               [--interactions 10000] [--record-calls 500] [--only PART]
 
 Everything runs the way a user meets it: fresh processes, fresh copies of a suite and its cassettes (no
 cache of any kind, a fresh TMPDIR), every recorded interaction played once, pytest started as a
@@ -21,7 +22,11 @@ subprocess. It prints medians and the spread (min–max) of ``--runs`` interleav
     call, not of a process;
 (d) the same for vcrpy + pytest-recording, where pytest-recording is installed
     (``pip install -e '.[bench]'``);
-(e) per call through ``requests`` and ``aiohttp`` (``speed_libraries.py``).
+(e) per call through ``requests`` and ``aiohttp`` (``speed_libraries.py``);
+(f) the first test, (g) a suite of ``--suite-tests`` tests, (h) one cassette of ``--interactions``
+    interactions (wall time and peak memory), (i) recording ``--record-calls`` calls and whether its cost
+    is linear: whole pytest runs and fresh processes, the plugin side by side with vcrpy +
+    pytest-recording and cassetter, each against its floor in the same run (``speed_suites.py``).
 
 Read the ratios, not the absolute times: the machine is shared and noisy. Nothing here is asserted.
 """
@@ -49,6 +54,8 @@ KEY = "sk-test-benchmark"
 DEAD_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens: replay must not need the network
 PARAMS = {"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low"}
 TEST_ID = "bench.py::calls"
+# The other recorders the bench extra installs, kept out of the runs that measure the plugin alone.
+OTHERS = ("-p", "no:recording", "-p", "no:cassetter")
 # Each client replays what it recorded itself, as a user's suite does: the openai SDK sends other bytes
 # (key order, headers) than plain httpx for the same call.
 TEST_IDS = {"httpx": (TEST_ID, "bench.py::warmup"), "openai": ("bench.py::sdk_calls", "bench.py::sdk_warmup")}
@@ -92,7 +99,8 @@ def clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "IMAGEGEN_", "PYTEST_"))}
     tmpdir = tmp / f"tmp-{time.monotonic_ns()}"
     tmpdir.mkdir(parents=True)
-    env.update(TMPDIR=str(tmpdir), PYTHONDONTWRITEBYTECODE="1", **extra)
+    env.update(TMPDIR=str(tmpdir), PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra)  # PYTHONDONTWRITEBYTECODE="" writes bytecode
     return env
 
 
@@ -120,7 +128,7 @@ def startup(tmp: Path, runs: int) -> None:
         for args, into in (([], plain), (["-p", "no:imagegen"], without)):
             env = clean_env(tmp)
             start = time.perf_counter()
-            run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=project, env=env)
+            run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *OTHERS, *args], cwd=project, env=env)
             into.append(time.perf_counter() - start)
     print(f"  import pytest_imagegen.plugin:       {spread(ours)}")
     if theirs:
@@ -142,7 +150,7 @@ def startup(tmp: Path, runs: int) -> None:
         for args in ([], ["-p", "no:imagegen"]):
             out = tmp / f"many-{time.monotonic_ns()}.json"
             env = clean_env(tmp, BENCH_DURATIONS=str(out))
-            run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=many, env=env)
+            run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *OTHERS, *args], cwd=many, env=env)
             durations = json.loads(out.read_text())
             medians.append(statistics.mean(durations.values()))
         per_test.append(medians[0] - medians[1])
@@ -244,13 +252,18 @@ def make_suite(tmp: Path, emulator: Any, tests: int, vcr_tests: int) -> Path:
     (project / "test_mock.py").write_text(MOCK_TESTS.format(**fill))
     env = clean_env(tmp, BENCH_BASE_URL=emulator.base_url)
     run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:recording", "test_imagegen.py", "--imagegen-record=once"],
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:recording", "-p", "no:cassetter", "test_imagegen.py"]
+        + ["--imagegen-record=once"],
         cwd=project,
         env=env,
     )
     if vcr_tests and have("pytest_recording"):
         (project / "test_vcr.py").write_text(VCR_TESTS.format(**{**fill, "tests": vcr_tests}))
-        run([PYTHON, "-m", "pytest", "-q", "test_vcr.py", "--record-mode=once"], cwd=project, env=env)
+        run(
+            [PYTHON, "-m", "pytest", "-q", "-p", "no:cassetter", "test_vcr.py", "--record-mode=once"],
+            cwd=project,
+            env=env,
+        )
 
     # The mock tests answer with the very bytes the plugin replays.
     from pytest_imagegen.cassette.session import open_cassette
@@ -275,7 +288,8 @@ def suite_run(
 ) -> tuple[dict[str, float], float]:
     out = tmp / f"durations-{time.monotonic_ns()}.json"
     env = clean_env(tmp, BENCH_DURATIONS=str(out))
-    plugins = [] if any("vcr" in f for f in files) else ["-p", "no:recording"]
+    # cassetter registers pytest-recording's options too: the two never load together.
+    plugins = ["-p", "no:cassetter"] + ([] if any("vcr" in f for f in files) else ["-p", "no:recording"])
     start = time.perf_counter()
     run([PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", *plugins, *extra, *files], cwd=project, env=env)
     wall = time.perf_counter() - start
@@ -486,6 +500,18 @@ def per_call(tmp: Path, folder: Path, runs: int, calls: int) -> None:
             )
 
 
+PARTS = (
+    "startup",
+    "per-test",
+    "per-call",
+    "per-call-libraries",
+    "first-test",
+    "suite",
+    "long-cassette",
+    "recording",
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -497,15 +523,25 @@ def main(argv: list[str] | None = None) -> int:
         help="tests in the vcrpy suite (its cassettes are megabytes each)",
     )
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--suite-tests", type=int, default=2000, help="tests in the suite of part (g)")
     parser.add_argument(
-        "--only", choices=["startup", "per-test", "per-call", "per-call-libraries"], default=None
+        "--interactions", type=int, default=10000, help="interactions in the cassette of part (h)"
     )
+    parser.add_argument("--record-calls", type=int, default=500, help="calls recorded in part (i)")
+    parser.add_argument("--only", choices=[*PARTS], default=None)
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--recording-worker", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--library-worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         kind, client, folder, calls, seed = args.worker
         print(worker(kind, client, Path(folder), int(calls), int(seed)))
+        return 0
+    if args.recording_worker:
+        from speed_suites import recording_worker
+
+        kind, folder, base_url, calls = args.recording_worker
+        print(recording_worker(kind, Path(folder), base_url, int(calls)))
         return 0
     if args.library_worker:
         from speed_libraries import library_worker
@@ -514,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         print(library_worker(kind, client, Path(folder), int(calls), int(seed)))
         return 0
     load = os.getloadavg()
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
     print(
         f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.runs} runs each, median (min–max)"
     )
@@ -533,8 +570,21 @@ def main(argv: list[str] | None = None) -> int:
             from speed_libraries import per_call_libraries
 
             per_call_libraries(tmp, emulator, args.runs, args.calls, sys.modules[__name__])
+        import speed_suites
+
+        tools = speed_suites.peers()
+        this = sys.modules[__name__]
+        if args.only in (None, "first-test"):
+            speed_suites.first_test(this, tmp, emulator, args.runs, tools)
+        if args.only in (None, "suite"):
+            speed_suites.suite(this, tmp, emulator, args.runs, args.suite_tests, tools)
+        if args.only in (None, "long-cassette"):
+            speed_suites.long_cassette(this, tmp, emulator, args.runs, args.interactions, tools)
+        if args.only in (None, "recording"):
+            speed_suites.recording(this, tmp, emulator, args.runs, args.record_calls, tools)
+    print(f"\nuptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
     load = os.getloadavg()
-    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
 
 

@@ -1,7 +1,10 @@
-"""The plugin's own files in pytest's cache folder (replay records, orphans): a versioned JSON document,
-owner-only, written atomically, and read as empty when it is missing, foreign or from another version.
+"""The plugin's own files in pytest's cache folder (replay records, orphans, rendered replies): owner-only,
+written atomically, and read as empty when they are missing, foreign or from another version. Records are
+a versioned JSON document (``read_entries``, ``write_entries``); the rendered replies of a cassette are
+bytes that ``rendercache.py`` frames and verifies (``read_bytes``, ``write_bytes``).
 
-They hold nothing a cassette does not (paths and digests of cassette files, interaction numbers).
+They hold nothing a cassette does not (paths and digests of cassette files, interaction numbers, and
+replies rendered from the cassette's own bytes).
 
 The folder is made owner-only when this module makes it, and an existing one of this user is narrowed
 to owner-only through a descriptor opened without following links: a folder planted as a symlink is
@@ -21,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["private_dir", "read_entries", "write_entries"]
+__all__ = ["private_dir", "read_bytes", "read_entries", "write_bytes", "write_entries"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -60,15 +63,39 @@ def read_entries(cache_dir: Path, name: str, key: str, version: int) -> dict[Any
 
 def write_entries(cache_dir: Path, name: str, key: str, version: int, entries: Mapping[str, Any]) -> None:
     """Replace the cache file ``name`` with ``entries`` under ``key``: owner-only, written atomically."""
+    text = json.dumps({"version": version, key: dict(entries)}, indent=1, sort_keys=True)
+    write_bytes(cache_dir, name, text.encode("utf-8"))
+
+
+def write_bytes(cache_dir: Path, name: str, data: bytes) -> None:
+    """Replace the cache file ``name`` with ``data``: owner-only, written atomically (see the module
+    docstring), in ``cache_dir`` made owner-only."""
     private_dir(cache_dir)
     target = cache_dir / name
     tmp = target.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
-    text = json.dumps({"version": version, key: dict(entries)}, indent=1, sort_keys=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def read_bytes(cache_dir: Path, name: str, limit: int) -> bytes | None:
+    """The bytes of the cache file ``name``; None when there is none, or it is not a regular file of this
+    user (never read through a link), or it is over ``limit`` bytes."""
+    try:
+        fd = os.open(cache_dir / name, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_size > limit:
+                return None
+            data = handle.read(limit + 1)
+        except OSError:
+            return None
+    return data if len(data) <= limit else None

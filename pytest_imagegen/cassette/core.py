@@ -24,7 +24,8 @@ from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.age import Expiry
 from pytest_imagegen.cassette.identity import Claims, raw_key_allowed, sent_form
 from pytest_imagegen.cassette.miss import miss_error
-from pytest_imagegen.cassette.rendering import Rendered, render_reply
+from pytest_imagegen.cassette.rendercache import Replies
+from pytest_imagegen.cassette.rendering import Rendered
 from pytest_imagegen.cassette.requests import (
     UNUSABLE,
     Headers,
@@ -116,7 +117,7 @@ class ImagegenCassette:
         self._index: dict[str, list[int]] = {}
         self._by_raw: dict[str, int] = {}
         self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
-        self._rendered: dict[int, Rendered] = {}
+        self.replies = Replies(path, config.replay_timing, cache_dir)
         self.recorded_count = 0
         self.missed_count = 0  # requests it could not answer (the session's report lists the cassette)
         self._recorded_keys: list[str] = []
@@ -410,6 +411,7 @@ class ImagegenCassette:
         if document is None:
             return
         self.meta, self.digest = document.meta, document.digest
+        self.replies.digest = document.digest
         match_on = self.config.match_on
         for entry in storage.stored_from_document(document, match_on):
             record = entry.interaction["request"]
@@ -464,24 +466,10 @@ class ImagegenCassette:
     # --- replay ------------------------------------------------------------------------------
 
     def rendered(self, index: int) -> Rendered:
-        """The replayable form of interaction ``index`` (placeholders expanded), cached.
-
-        A file whose index vouches for it is not checked field by field when it loads (``storage``), so
-        what rendering cannot use in it is a ``CassetteError`` naming the interaction here.
-        """
-        cached = self._rendered.get(index)
-        if cached is not None:
-            return cached
-        try:
-            result = self._rendered[index] = render_reply(
-                self.data[index][1], replay_timing=self.config.replay_timing
-            )
-        except UNUSABLE as exc:
-            raise CassetteError(
-                str(self.file_path),
-                f"interaction {index}: the reply cannot be replayed ({type(exc).__name__}: {exc})",
-            ) from None
-        return result
+        """The replayable form of interaction ``index`` (placeholders expanded): made once, and kept across
+        runs while the file's bytes stay the same (``rendercache.py``); what rendering cannot use in a
+        file whose index vouched for it is a ``CassetteError`` naming the interaction."""
+        return self.replies.get(index, self.data[index][1])
 
     def miss(self, request: RecordedRequest) -> CassetteMiss:
         """The error for a request this cassette cannot answer, with the nearest recorded request."""

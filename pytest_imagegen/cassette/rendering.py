@@ -32,6 +32,8 @@ class Rendered:
     # Per HTTP library, its own Headers object built once: a Response copies one of those as a plain
     # list, while a list of pairs costs it a normalization of every header on every replay.
     library_headers: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    # Whether rendering drew an image (what the render cache keeps: ``rendercache.py``).
+    drawn: bool = dataclasses.field(default=False, compare=False)
 
 
 def _render(body: dict[str, Any], headers: Headers, spliced: list[str] | None) -> tuple[list[bytes], Headers]:
@@ -77,4 +79,5 @@ def render_reply(response: Mapping[str, Any], *, replay_timing: str) -> Rendered
         headers=[(name, value) for name, values in headers.items() for value in values],
         chunks=chunks,
         offsets_ms=offsets,
+        drawn=spliced is None or bool(spliced) or "image" in stored or "multipart" in stored,
     )

@@ -124,7 +124,8 @@ def save_session(
     scopes: Sequence[Path],
 ) -> str | None:
     """Write what ``prune`` needs of a session that ended: its replay records and, when it judged orphans
-    (``orphans`` not None), the orphans it found in ``scopes``. Returns why that could not be written (a
+    (``orphans`` not None), the orphans it found in ``scopes`` (and prune the render cache to the
+    cassettes it opened: ``rendercache.prune``). Returns why that could not be written (a
     read-only cache folder), or None."""
     from pytest_imagegen.cassette.orphans import ORPHAN_FILE, write_orphans
 
@@ -136,6 +137,10 @@ def save_session(
         records = merge_outcomes(outcomes, not_passed)
         if records:
             write_records(cache_dir, records)
+        if orphans is not None:  # the whole suite ran: the rendered replies of no other cassette are kept
+            from pytest_imagegen.cassette.rendercache import prune
+
+            prune(cache_dir, [str(outcome["path"]) for outcome in outcomes])
     except OSError as exc:
         return (
             f"replay records not written to {cache_dir} ({exc.strerror or exc}): "

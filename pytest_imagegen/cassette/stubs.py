@@ -35,13 +35,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from pytest_imagegen.cassette import libraries
 from pytest_imagegen.cassette.requests import LiveReply
@@ -62,17 +61,14 @@ __all__ = ["activate", "active", "deactivate", "in_place", "install", "uninstall
 DUMMY_KEY_BYTES = DUMMY_API_KEY.encode("ascii")
 
 
+_NAMES = ("httpx", "httpx2")
+
+
 def _modules() -> list[ModuleType]:
-    found = []
-    for name in ("httpx", "httpx2"):
-        try:
-            found.append(__import__(name))
-        except ImportError:  # pragma: no cover - httpx2 is a dependency, httpx too
-            continue
-    return found
+    """httpx and httpx2 as far as the application has imported them: never imported to be patched (one
+    imported while a cassette is active is patched right after its import: ``libraries.STUBS``)."""
+    return [sys.modules[name] for name in _NAMES if name in sys.modules]
 
-
-_MODULES = _modules()
 # Each stub ever put in place -> the method it replaced (and passes requests on to).
 _BELOW: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = weakref.WeakKeyDictionary()
 
@@ -95,6 +91,8 @@ class _AsyncReplayStream(_ReplayStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk, delay in zip(self._chunks, self._delays, strict=True):
             if delay > 0:
+                import anyio  # only paced replay waits (replay_timing="recorded")
+
                 await anyio.sleep(delay)
             yield chunk
 
@@ -384,10 +382,13 @@ def _methods(module: ModuleType) -> list[tuple[type, str, Callable[..., Callable
     ]
 
 
-def install() -> None:
+def install(module: ModuleType | None = None) -> None:
     """Put the stubs on httpx's and httpx2's transport methods where they are not (made around what they
-    replace); four attribute reads when they are."""
-    for module in _MODULES:
+    replace); four attribute reads when they are. With ``module``, on that one only, if a cassette is
+    active (the import hook's call for a module imported while one is)."""
+    if module is not None and not _ACTIVE:
+        return
+    for module in _modules() if module is None else [module]:
         for owner, name, make in _methods(module):
             if owner.__dict__.get(name) in _BELOW:
                 continue
@@ -400,13 +401,13 @@ def install() -> None:
 def in_place() -> bool:
     """Whether the stubs are the transports' methods now."""
     return all(
-        owner.__dict__.get(name) in _BELOW for module in _MODULES for owner, name, _ in _methods(module)
+        owner.__dict__.get(name) in _BELOW for module in _modules() for owner, name, _ in _methods(module)
     )
 
 
 def uninstall() -> None:
     """Put back what the stubs replaced (where nobody has replaced the stubs since)."""
-    for module in _MODULES:
+    for module in _modules():
         for owner, name, _ in _methods(module):
             current = owner.__dict__.get(name)
             if current is not None and current in _BELOW:

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from PIL import Image, UnidentifiedImageError
 
 __all__ = ["FileInput", "FilesInput", "UploadedFile", "read_upload", "read_uploads", "sniff_format"]
 
@@ -122,6 +121,8 @@ def _describe(part: str, filename: str | None, data: bytes, content_type: str | 
     width = height = None
     mode = None
     try:
+        from PIL import Image, UnidentifiedImageError  # loaded when an upload is checked
+
         with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             mode = img.mode
@@ -136,6 +137,8 @@ def _describe(part: str, filename: str | None, data: bytes, content_type: str | 
 def decode_image_header(data: bytes) -> tuple[str | None, tuple[int, int], str] | None:
     """``(format, (width, height), mode)`` of an encoded image, or ``None`` when it is not one."""
     try:
+        from PIL import Image, UnidentifiedImageError  # loaded when an upload is checked
+
         with Image.open(io.BytesIO(data)) as img:
             fmt = sniff_format(data) or (img.format.lower() if img.format else None)
             return fmt, img.size, img.mode

@@ -32,9 +32,6 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from PIL import Image
-
-from pytest_imagegen.safety.preview import preview_file, preview_of
 from pytest_imagegen.wire.bodies import Body
 from pytest_imagegen.wire.payloads import (
     SPLICE_MARK,
@@ -72,6 +69,8 @@ def image_facts(raw: bytes) -> dict[str, Any]:
     if fmt is None:
         raise ValueError("not a png, jpeg, webp or gif image (unknown magic number)")
     try:
+        from PIL import Image  # Pillow is loaded when an image is read or drawn, not with the engine
+
         with Image.open(io.BytesIO(raw)) as img:
             width, height = img.size
             mode = img.mode
@@ -100,6 +99,8 @@ def _fill(mode: str, frame: int) -> float | tuple[int, ...]:
         return (frame + 1) % 2
     if mode == "F":
         return 128.0 + frame
+    from PIL import Image
+
     bands = Image.getmodebands(mode)
     if bands == 1:
         return 128 + frame
@@ -122,6 +123,10 @@ def _synthesize(fmt: str, width: int, height: int, mode: str, frames: int, previ
         raise ValueError(f"cannot synthesize a {fmt!r} image (known: {', '.join(_PIL_FORMAT)})")
     if width < 1 or height < 1 or frames < 1 or width * height * frames > _MAX_PIXELS:
         raise ValueError(f"cannot synthesize a {width}x{height} image of {frames} frame(s)")
+    from PIL import Image
+
+    from pytest_imagegen.safety.preview import preview_file
+
     drawn = preview_file(preview, fmt, width, height, mode) if preview and frames == 1 else None
     if drawn is not None:
         return drawn
@@ -182,6 +187,8 @@ def _placeholder_b64(facts: Mapping[str, Any]) -> str:
 
 
 def _with_preview(facts: dict[str, Any], raw: bytes, previews: bool) -> dict[str, Any]:
+    from pytest_imagegen.safety.preview import preview_of
+
     preview = preview_of(raw) if previews else None
     if preview is not None:
         facts["preview"] = preview

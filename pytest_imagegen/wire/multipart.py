@@ -9,15 +9,14 @@ from the content (deterministic, and checked not to occur in any part).
 from __future__ import annotations
 
 import base64
-import email.parser
-import email.policy
-import email.utils
 import hashlib
 from collections.abc import Mapping, Sequence
-from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_imagegen.wire.payloads import is_placeholder
+
+if TYPE_CHECKING:  # the email package is loaded when a multipart body is parsed, not with the engine
+    from email.message import Message
 
 __all__ = ["parse_multipart", "render_multipart"]
 
@@ -27,6 +26,8 @@ def _part_param(part: Message, name: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, tuple):  # RFC 2231 (name*=utf-8''...): decoded with its declared charset
+        import email.utils
+
         return email.utils.collapse_rfc2231_value(value)
     # The body was read as latin-1 (one char per byte); RFC 7578 names are raw UTF-8.
     return value.encode("latin-1", errors="replace").decode("utf-8", errors="replace")
@@ -45,6 +46,10 @@ def parse_multipart(raw: bytes, boundary: str) -> dict[str, Any] | None:
     if not boundary or f"--{boundary}".encode("latin-1", errors="replace") not in raw:
         return None
     # Parsed as latin-1 text: every byte maps to one character and back, so binary parts survive intact.
+    import email.parser
+    import email.policy
+    from email.message import Message
+
     head = f'Content-Type: multipart/form-data; boundary="{boundary}"\r\n\r\n'
     msg = email.parser.Parser(policy=email.policy.compat32).parsestr(head + raw.decode("latin-1"))
     if msg.defects or not msg.is_multipart():

@@ -16,7 +16,7 @@ secrets travel everywhere the API reference (§4.3-4.4, §5) says they do:
 - ``user`` and ``safety_identifier`` in JSON and multipart bodies, with ``redact_user=True``.
 
 The emulator's request log proves each one really went out. Then every file the run left (cassettes,
-pytest's cache, everything under the run's directory) is searched for each canary, verbatim, in any
+pytest's cache with the replies the replay rendered, everything under the run's directory) is searched for each canary, verbatim, in any
 case, percent-encoded, as base64 at any alignment, inside decoded base64 and gzip, and for the masked
 forms of the keys and the real signatures: zero hits. A second run, in record mode ``none`` with the
 canaries gone from the environment, replays every call with the network blocked.
@@ -290,4 +290,6 @@ def test_no_canary_reaches_disk_and_every_call_replays(
     assert (pytester.path / "replayed-report.html").stat().st_size > 0
     assert canary_emulator.requests == [], "replay reached the service"
     assert {path: path.read_bytes() for path in cassettes} == texts, "replay rewrote a cassette"
+    # The replies the replay drew are kept in the render cache (cassette/rendercache.py): searched too.
+    assert list((pytester.path / ".pytest_cache" / "d" / "imagegen" / "replies").glob("*.replies"))
     assert find_secrets(pytester.path, secrets) == []

@@ -54,6 +54,10 @@ STUBS = {
     "aiohttp.client": "pytest_imagegen.cassette.libraries.aiohttp_stub",
     # botocore sends through urllib3; this one only lets the plugin's errors out unwrapped, unretried.
     "botocore.httpsession": "pytest_imagegen.cassette.libraries.botocore_stub",
+    # httpx and httpx2 have the plugin's transport stubs (``stubs.py``), put in place at each activation;
+    # one imported while a cassette is active gets them right after its import.
+    "httpx": "pytest_imagegen.cassette.stubs",
+    "httpx2": "pytest_imagegen.cassette.stubs",
 }
 
 
@@ -91,12 +95,13 @@ class _ImportHook:
 
 
 _HOOK = _ImportHook()
+_OWN = frozenset({"httpx", "httpx2"})
 
 
 def activate() -> None:
     """Patch every library already imported, and watch for the others (cheap: two dict lookups)."""
     for name in STUBS:
-        if name in sys.modules:
+        if name in sys.modules and name not in _OWN:  # httpx's and httpx2's: ``stubs.activate``
             _patch(name)
     if _HOOK not in sys.meta_path:
         sys.meta_path.insert(0, _HOOK)
