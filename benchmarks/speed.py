@@ -128,7 +128,9 @@ def startup(tmp: Path, runs: int) -> None:
         for args, into in (([], plain), (["-p", "no:imagegen"], without)):
             env = clean_env(tmp)
             start = time.perf_counter()
-            run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *OTHERS, *args], cwd=project, env=env)
+            run(
+                [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *OTHERS, *args], cwd=project, env=env
+            )
             into.append(time.perf_counter() - start)
     print(f"  import pytest_imagegen.plugin:       {spread(ours)}")
     if theirs:
@@ -252,8 +254,18 @@ def make_suite(tmp: Path, emulator: Any, tests: int, vcr_tests: int) -> Path:
     (project / "test_mock.py").write_text(MOCK_TESTS.format(**fill))
     env = clean_env(tmp, BENCH_BASE_URL=emulator.base_url)
     run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:recording", "-p", "no:cassetter", "test_imagegen.py"]
-        + ["--imagegen-record=once"],
+        [
+            PYTHON,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:recording",
+            "-p",
+            "no:cassetter",
+            "test_imagegen.py",
+            "--imagegen-record=once",
+        ],
         cwd=project,
         env=env,
     )
@@ -582,7 +594,9 @@ def main(argv: list[str] | None = None) -> int:
             speed_suites.long_cassette(this, tmp, emulator, args.runs, args.interactions, tools)
         if args.only in (None, "recording"):
             speed_suites.recording(this, tmp, emulator, args.runs, args.record_calls, tools)
-    print(f"\nuptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}")
+    print(
+        f"\nuptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}"
+    )
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

@@ -206,10 +206,10 @@ def make_projects(
         if record is not None:
             _run([sys.executable, "-m", "pytest", "-q", *DISABLE[tool], *record], project, env)
         shutil.rmtree(project / ".pytest_cache", ignore_errors=True)
+    import base64
+
     from pytest_imagegen.cassette.session import open_cassette
     from pytest_imagegen.config import ImagegenConfig
-
-    import base64
 
     replies = {}
     config = ImagegenConfig(cassette_dir=projects["plugin"] / "cassettes")

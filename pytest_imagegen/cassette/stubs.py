@@ -69,6 +69,7 @@ def _modules() -> list[ModuleType]:
     imported while a cassette is active is patched right after its import: ``libraries.STUBS``)."""
     return [sys.modules[name] for name in _NAMES if name in sys.modules]
 
+
 # Each stub ever put in place -> the method it replaced (and passes requests on to).
 _BELOW: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = weakref.WeakKeyDictionary()
 
@@ -388,12 +389,12 @@ def install(module: ModuleType | None = None) -> None:
     active (the import hook's call for a module imported while one is)."""
     if module is not None and not _ACTIVE:
         return
-    for module in _modules() if module is None else [module]:
-        for owner, name, make in _methods(module):
+    for target in _modules() if module is None else [module]:
+        for owner, name, make in _methods(target):
             if owner.__dict__.get(name) in _BELOW:
                 continue
             below = getattr(owner, name)
-            stub = make(module, below)
+            stub = make(target, below)
             _BELOW[stub] = below
             setattr(owner, name, stub)
 
