@@ -32,3 +32,14 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     as ``addopts`` keeps it out of the project's own runs."""
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
     return pytester
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs pytest inside itself (``pytester``) is end-to-end: marked ``e2e``, so that
+    ``pytest -m "not e2e"`` runs the unit tests alone. Tests marked ``slow`` go first (the rest keep their
+    order): under ``-n auto`` the longest start at once and the short ones fill the other workers around
+    them, instead of one long test starting last and running alone at the end."""
+    for item in items:
+        if "pytester" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -11,11 +11,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from .schema import component_for, problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_every_reply_the_example_suite_records_conforms(tmp_path: Path) -> None:
     observed = tmp_path / "sent.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "IMAGEGEN_", "PYTEST_"))}

@@ -49,17 +49,24 @@ class Plan:
     run: str | None = None  # what to run instead of the command as written (None: as written)
     why: str = ""  # why it is not run as written
     skip: str = ""  # why it is not run at all (its pip spec is still checked)
+    # Run in a copy of its own, by a test of its own: a long command that needs nothing the others leave
+    # behind, so that pytest-xdist can run it beside them.
+    alone: bool = False
 
 
 OFFLINE = "needs a real key and the service: run against the bundled emulator, as the README says"
 PLANS: dict[str, Plan] = {
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest examples": Plan("repo"),
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest": Plan(
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest examples": Plan(
+        "repo", alone=True
+    ),
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest -n auto": Plan(
         "repo",
         run="python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest --collect-only -q",
         why="the project's own test suite, of which this test is part: collected, not run again",
     ),
-    ".venv/bin/pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite": Plan("repo"),
+    ".venv/bin/pytest examples --imagegen-base-url=emulator --imagegen-record=rewrite": Plan(
+        "repo", alone=True
+    ),
     "pip install -e '.[all]'": Plan("repo"),
     "pip install 'pytest-imagegen[all]'": Plan("repo"),
     "pytest --imagegen-base-url=emulator --imagegen-record=once": Plan("project"),
@@ -104,8 +111,8 @@ PLANS: dict[str, Plan] = {
     "imagegen-cassettes diff --git HEAD ": Plan("repo"),  # the tooling block's (see _key)
     "imagegen-cassettes prune --orphans --dry-run cassettes/ ": Plan("repo"),  # the tooling block's
     "imagegen-cassettes report cassettes/ -o report.html": Plan("repo"),
-    ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy": Plan("repo"),
-    ".venv/bin/python benchmarks/cassette_size.py": Plan("repo"),
+    ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy": Plan("repo", alone=True),
+    ".venv/bin/python benchmarks/cassette_size.py": Plan("repo", alone=True),
     "python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[bench]' && .venv-bench/bin/python "
     "benchmarks/speed.py": Plan(
         "repo",
@@ -272,14 +279,16 @@ def _prepare(command: str, cwd: Path) -> None:
         shutil.copytree(cwd / "cassettes", cwd / "old_cassettes")
 
 
-def _run_all(where: str, cwd: Path) -> list[str]:
+def _run_all(where: str, cwd: Path, alone: str | None = None) -> list[str]:
+    """Run the commands planned ``where`` in ``cwd``, in README order: the one keyed ``alone``, or (None)
+    every one not planned to run alone."""
     failures: list[str] = []
     emulator: subprocess.Popen[str] | None = None
     port = ""
     try:
         for key, command in _key(readme_commands()):
             plan = PLANS[key]
-            if plan.where != where or plan.skip:
+            if plan.where != where or plan.skip or (key != alone if alone else plan.alone):
                 continue
             if command.startswith("python -m pytest_imagegen.emulator"):
                 emulator = subprocess.Popen(
@@ -313,10 +322,20 @@ def _run_all(where: str, cwd: Path) -> list[str]:
     return failures
 
 
+@pytest.mark.slow
 def test_the_repository_commands_run(repo: Path) -> None:
     assert _run_all("repo", repo) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "key", [key for key, plan in PLANS.items() if plan.alone], ids=lambda key: key.split("&& ")[-1][:48]
+)
+def test_a_long_repository_command_runs_in_a_copy_of_its_own(repo: Path, key: str) -> None:
+    assert _run_all("repo", repo, alone=key) == []
+
+
+@pytest.mark.slow
 def test_the_quick_start_project_commands_run(project: Path) -> None:
     assert _run_all("project", project) == []
     assert sorted(p.name for p in (project / "cassettes/tests/test_thumbnails").glob("*.json")) == [

@@ -146,6 +146,7 @@ def _edited_copy_of_the_package(target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_the_example_suite_rerecorded_twice_is_byte_identical(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

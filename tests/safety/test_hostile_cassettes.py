@@ -468,6 +468,7 @@ def damage(interactions: list[dict[str, Any]], path: tuple[Any, ...], how: str, 
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
+@pytest.mark.slow
 @given(data=st.data())
 def test_structurally_hostile_cassettes_fail_only_as_cassette_errors(
     recorded: list[dict[str, Any]], data: st.DataObject

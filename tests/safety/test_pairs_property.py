@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -171,6 +172,7 @@ def upload(prompt: str, filename: str, content_type: str) -> Call:
 _EXAMPLES = itertools.count()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pair=pairs(), redact_user=st.booleans())
 def test_two_requests_never_answer_for_each_other(
