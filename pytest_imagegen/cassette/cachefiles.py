@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["private_dir", "read_bytes", "read_entries", "write_bytes", "write_entries"]
+__all__ = ["plugin_dir", "private_dir", "read_bytes", "read_entries", "write_bytes", "write_entries"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -46,6 +46,14 @@ def private_dir(folder: Path) -> Path:
     finally:
         os.close(fd)
     return folder
+
+
+def plugin_dir(rootdir: Path, pytest_cache: str) -> Path:
+    """This plugin's folder in a pytest cache (``pytest_cache``, its ``cache_dir`` setting, relative to
+    ``rootdir``), made owner-only if it can be: a replay writes nothing there, so a read-only one is no
+    error."""
+    cache = Path(os.path.expandvars(os.path.expanduser(pytest_cache)))
+    return private_dir(rootdir / cache / "d" / "imagegen")
 
 
 def read_entries(cache_dir: Path, name: str, key: str, version: int) -> dict[Any, Any]:

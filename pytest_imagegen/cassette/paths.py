@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
-__all__ = ["SUFFIX", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
+__all__ = ["SUFFIX", "cassette_location", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
 
 SUFFIX = ".json"
 _KNOWN_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
@@ -29,6 +29,15 @@ def project_root(start: Path, *, default: Path) -> Path:
         if any((folder / name).exists() for name in _PROJECT_FILES):
             return folder
     return default
+
+
+def cassette_location(test_id: str, module: Path, project: Path, rootdir: Path) -> str:
+    """A test's id as cassettes are named by: its module path from the ``project`` folder (pytest's
+    ``test_id`` counts from ``rootdir``, which may be the working directory) and the rest of the id."""
+    if project == rootdir or not module.is_relative_to(project):
+        return test_id
+    _, sep, rest = test_id.partition("::")
+    return module.relative_to(project).as_posix() + sep + rest
 
 
 def check_cassette_dir(folder: Path) -> None:
