@@ -38,6 +38,7 @@ __all__ = [
     "REPLAY_TIMINGS",
     "REQUIRED_MATCHERS",
     "ConfigError",
+    "DriftMode",
     "ImagegenConfig",
     "check_base_url",
     "config_from_ini",
@@ -100,7 +101,8 @@ PAYLOAD_MODES: tuple[str, ...] = get_args(PayloadMode)
 REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
 ON_EXPIRY: tuple[str, ...] = get_args(OnExpiry)
 #: ``--imagegen-drift`` alone reports; ``--imagegen-drift=update`` also re-records what drifted.
-DRIFT_MODES: tuple[str, ...] = ("report", "update")
+DriftMode = Literal["report", "update"]
+DRIFT_MODES: tuple[str, ...] = get_args(DriftMode)
 # What a request is matched on. Host, port and scheme are left out by default so a cassette recorded
 # from the real service, a gateway or the emulator on a random port replays under any base URL.
 MATCHERS: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query", "body")

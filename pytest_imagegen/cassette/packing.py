@@ -158,10 +158,6 @@ def _one_value(values: Any) -> Any:
     return values[0] if isinstance(values, list) and len(values) == 1 else values
 
 
-def _as_list(values: Any) -> Any:
-    return [values] if isinstance(values, str) else values
-
-
 def _share(value: Any, path: Path, seen: dict[str, Path]) -> Any:
     """``value`` with objects already ``seen`` (by their canonical JSON) replaced by references."""
     if isinstance(value, dict):

@@ -31,7 +31,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
@@ -39,12 +39,9 @@ from pytest_imagegen.cassette.environment import Environment, EnvPatcher, missin
 from pytest_imagegen.cassette.miss import key_variable
 from pytest_imagegen.cassette.network import blocked_network, network_open
 from pytest_imagegen.cassette.paths import cassette_path
-from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.config import DriftMode, ImagegenConfig
 from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
-
-if TYPE_CHECKING:
-    from pytest_imagegen.cassette.drift import DriftMode
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_imagegen.cassette import fileformat, packing
 from pytest_imagegen.cassette.fileformat import FORMAT_VERSION, Document
+from pytest_imagegen.cassette.paths import project_root
 from pytest_imagegen.cassette.schema import check_interaction
 from pytest_imagegen.errors import CassetteError
 
@@ -58,7 +59,6 @@ MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 # pytest writes these two files into a new cache folder; a folder this module creates gets them too, so
 # git ignores it whichever tool made it first.
 _CACHE_GITIGNORE = "# Created by pytest automatically.\n*\n"
-_PROJECT_MARKERS = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "setup.py", ".git")
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 
 
@@ -223,22 +223,17 @@ def load_cassette(path: Path) -> list[Interaction] | None:
 # --------------------------------------------------------------------------------------------- the project
 
 
-def project_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` that holds a pytest cache or a project file, else ``start``."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".pytest_cache").is_dir() or any((folder / m).exists() for m in _PROJECT_MARKERS):
-            return folder
-    return start
-
-
 def project_cache_dir(start: Path, *, pytest_cache: Path | None = None) -> Path:
     """This plugin's folder in the project's pytest cache (``pytest_cache``: pytest's cache folder, when
     known; else the one of the project around ``start``), created owner-only, with the ``.gitignore``
     pytest puts in its cache folder."""
     from pytest_imagegen.cassette.cachefiles import private_dir
 
-    base = pytest_cache if pytest_cache is not None else project_root(start) / ".pytest_cache"
+    base = (
+        pytest_cache
+        if pytest_cache is not None
+        else project_root(start.resolve(), cache=True) / ".pytest_cache"
+    )
     folder = base / "d" / "imagegen"
     if not folder.is_dir():
         private_dir(folder)

@@ -27,13 +27,13 @@ def _explicit(args: argparse.Namespace) -> Path | None:
 def cache_dir_of(args: argparse.Namespace) -> Path:
     """This plugin's folder in pytest's cache for a command over ``args.paths``, as prune finds it:
     ``--cache-dir``, else that of the project the first PATH belongs to (``report`` reads it too)."""
-    from pytest_imagegen.cassette.storage import project_root
+    from pytest_imagegen.cassette.paths import project_root
 
     explicit = _explicit(args)
     if explicit is not None:
         return explicit
     first = Path(args.paths[0]) if getattr(args, "paths", None) else Path.cwd()
-    return project_root(first.resolve()) / ".pytest_cache" / "d" / "imagegen"
+    return project_root(first.resolve(), cache=True) / ".pytest_cache" / "d" / "imagegen"
 
 
 class _Records:
