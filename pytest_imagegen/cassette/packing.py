@@ -34,7 +34,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_COPIED_NODES", "MIN_SHARED", "REF_KEY", "pack", "unpack"]
+__all__ = ["REF_KEY", "pack", "unpack"]
 
 REF_KEY = "$same_as"
 MIN_SHARED = 160

@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
-__all__ = ["SUFFIX", "cassette_location", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
+__all__ = ["cassette_location", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
 
 SUFFIX = ".json"
 _KNOWN_SUFFIXES = frozenset({".json", ".yaml", ".yml"})

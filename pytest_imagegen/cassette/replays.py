@@ -30,9 +30,7 @@ from pytest_imagegen.cassette.cachefiles import read_entries, write_entries
 
 __all__ = [
     "RECORD_FILE",
-    "PruneResult",
     "file_digest",
-    "merge_outcomes",
     "prune_file",
     "read_records",
     "record_dirs",

@@ -43,13 +43,7 @@ from pytest_imagegen.config import DriftMode, ImagegenConfig
 from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "DUMMY_API_KEY",
-    "client_environment",
-    "open_cassette",
-    "service_for",
-]
+__all__ = ["DEFAULT_BASE_URL", "DUMMY_API_KEY", "open_cassette", "service_for"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 

@@ -40,7 +40,6 @@ __all__ = [
     "Stored",
     "dump_cassette",
     "load_cassette",
-    "lock_for",
     "parse_cassette",
     "project_cache_dir",
     "read_document",

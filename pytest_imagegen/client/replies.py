@@ -26,7 +26,7 @@ from pytest_imagegen.contract import (
 )
 from pytest_imagegen.errors import ImagegenAPIError, SchemaAssertionError
 
-__all__ = ["StreamChecker", "StreamEventT", "raise_for_error", "read_json_reply"]
+__all__ = ["StreamChecker", "StreamEventT", "read_json_reply"]
 
 StreamEventT = TypeVar("StreamEventT", bound=StreamEvent)
 

@@ -25,15 +25,7 @@ from typing import IO, Any, TypeAlias
 from pytest_imagegen.contract.capabilities import MIME_TYPES
 from pytest_imagegen.contract.uploads import sniff_format
 
-__all__ = [
-    "FileContent",
-    "ImageFile",
-    "ImageInput",
-    "UploadFile",
-    "form_fields",
-    "sniff_image_type",
-    "to_upload_files",
-]
+__all__ = ["ImageFile", "ImageInput", "UploadFile", "form_fields", "to_upload_files"]
 
 FileContent: TypeAlias = "bytes | IO[bytes] | os.PathLike[str]"
 ImageFile: TypeAlias = (

@@ -38,7 +38,6 @@ __all__ = [
     "OutputFormatRule",
     "base_model_id",
     "capability_for",
-    "gpt_only_params",
     "resolve_model",
     "responses_model_known",
     "supports",

@@ -21,12 +21,10 @@ __all__ = [
     "check_types",
     "invalid_type",
     "invalid_value",
-    "json_type_name",
     "missing",
     "quote_list",
     "string_too_long",
     "string_too_short",
-    "translate_validation_error",
     "unknown_parameter",
     "unsupported_mimetype",
 ]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-__all__ = ["FileInput", "FilesInput", "UploadedFile", "read_upload", "read_uploads", "sniff_format"]
+__all__ = ["FileInput", "FilesInput", "UploadedFile", "read_uploads", "sniff_format"]
 
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "png"),

@@ -15,7 +15,7 @@ import uuid
 
 from pytest_imagegen.emulator.identity import cf_ray
 
-__all__ = ["API_VERSION", "RATE_LIMIT_REQUESTS", "cookie_headers", "service_headers"]
+__all__ = ["service_headers"]
 
 API_VERSION = "2020-10-01"
 RATE_LIMIT_REQUESTS = 5000

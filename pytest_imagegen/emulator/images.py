@@ -42,14 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Endpoint",
-    "Job",
-    "completed_event",
-    "image_spec",
     "images_response",
     "json_body",
     "make_job",
-    "partial_event",
-    "request_digest",
     "revised_prompt",
     "routes",
     "stream_frames",

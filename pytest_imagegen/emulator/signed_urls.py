@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-__all__ = ["URL_LIFETIME_SECONDS", "UrlSigner"]
+__all__ = ["UrlSigner"]
 
 URL_LIFETIME_SECONDS = 3600
 _SAS_VERSION = "2021-08-06"

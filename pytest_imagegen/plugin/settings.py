@@ -21,9 +21,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "rewrite. Environment: IMAGEGEN_RECORD_MODE.",
     },
     "--imagegen-cassette-dir": {"help": "where cassettes live (default: cassettes/ at the rootdir)."},
-    "--imagegen-base-url": {
-        "help": "service to record from ('emulator': the bundled one). Env: OPENAI_BASE_URL."
-    },
+    "--imagegen-base-url": {"help": "service to record from ('emulator' starts one). Env: OPENAI_BASE_URL."},
     "--imagegen-drift": {
         "nargs": "?",
         "const": "report",

@@ -27,7 +27,7 @@ from pytest_imagegen.errors import (
     SecretLeakError,
 )
 
-__all__ = ["PLUGIN_ERRORS", "Frame", "ShortReport", "plugin_error", "short_report"]
+__all__ = ["short_report"]
 
 PLUGIN_ERRORS: tuple[type[BaseException], ...] = (
     CassetteMiss,

@@ -27,14 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = [
-    "Verdict",
-    "drift_lines",
-    "expiry_lines",
-    "session_verdict",
-    "summary_lines",
-    "unplayed_interactions",
-]
+__all__ = ["Verdict", "session_verdict", "summary_lines"]
 
 _LISTED = 20  # at most this many orphans or unplayed interactions are listed one per line
 

@@ -24,14 +24,7 @@ from pytest_imagegen.contract.capabilities import (
 from pytest_imagegen.contract.uploads import UploadedFile
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = [
-    "COMPLEXITIES",
-    "FRAME_COUNT_RANGE",
-    "OUTPUT_COMPRESSION_RANGE",
-    "check_format_rules",
-    "check_option",
-    "check_options",
-]
+__all__ = ["check_format_rules", "check_option", "check_options"]
 
 #: Model-independent API limits (the OpenAI API reference for images.generate and images.edit, and the openai Python SDK).
 OUTPUT_COMPRESSION_RANGE: Final = (0, 100)
