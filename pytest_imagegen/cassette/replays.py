@@ -161,13 +161,13 @@ def record_dirs(path: Path, explicit: Path | None = None) -> list[Path]:
     """Where the replay records of the cassette ``path`` may be: ``explicit`` when given, else this
     plugin's folder in the pytest cache of the project the cassette lives in, then of the project around
     the working directory (a cassette folder kept outside its project)."""
-    from pytest_imagegen.cassette.paths import project_root
+    from pytest_imagegen.cassette.cachefiles import plugin_folder
 
     if explicit is not None:
         return [explicit]
     found: dict[Path, None] = {}
     for start in (path.resolve().parent, Path.cwd()):
-        found.setdefault(project_root(start.resolve(), cache=True) / ".pytest_cache" / "d" / "imagegen", None)
+        found.setdefault(plugin_folder(project=start), None)
     return list(found)
 
 

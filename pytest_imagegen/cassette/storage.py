@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_imagegen.cassette import fileformat, packing
 from pytest_imagegen.cassette.fileformat import FORMAT_VERSION, Document
-from pytest_imagegen.cassette.paths import project_root
 from pytest_imagegen.cassette.schema import check_interaction
 from pytest_imagegen.errors import CassetteError
 
@@ -226,14 +225,10 @@ def project_cache_dir(start: Path, *, pytest_cache: Path | None = None) -> Path:
     """This plugin's folder in the project's pytest cache (``pytest_cache``: pytest's cache folder, when
     known; else the one of the project around ``start``), created owner-only, with the ``.gitignore``
     pytest puts in its cache folder."""
-    from pytest_imagegen.cassette.cachefiles import private_dir
+    from pytest_imagegen.cassette.cachefiles import plugin_folder, private_dir
 
-    base = (
-        pytest_cache
-        if pytest_cache is not None
-        else project_root(start.resolve(), cache=True) / ".pytest_cache"
-    )
-    folder = base / "d" / "imagegen"
+    folder = plugin_folder(pytest_cache, project=start)
+    base = folder.parent.parent  # the pytest cache folder
     if not folder.is_dir():
         private_dir(folder)
         ignore = base / ".gitignore"

@@ -112,7 +112,7 @@ def _folders(config: pytest.Config) -> list[tuple[Path, Path, Path | None]]:
             cassettes: Path | None = settings.resolve(config, folder).cassette_dir
         except ConfigError:  # unknown: the folders tests opened cassettes from still count
             cassettes = None
-        found.append((arg, settings.project_dir(config, folder), cassettes))
+        found.append((arg, settings.project_root(config, folder), cassettes))
     return found
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_imagegen.config import ConfigError, ImagegenConfig
-from pytest_imagegen.plugin.settings import cache_dir, location, resolve
+from pytest_imagegen.plugin.settings import cache_dir, cassette_location, resolve
 
 if TYPE_CHECKING:
     import openai
@@ -53,7 +53,7 @@ def imagegen_cassette(
         node.nodeid,
         cache_dir=cache_dir(request.config),
         emulator_url=lambda: request.getfixturevalue("imagegen_emulator").base_url,
-        location=location(request.config, node),
+        location=cassette_location(request.config, node),
         drift=request.config.getoption("imagegen_drift"),
         environment=monkeypatch,
         on_outcome=lambda outcome: node.user_properties.append(("imagegen", outcome)),  # to the summary

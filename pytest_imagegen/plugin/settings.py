@@ -87,7 +87,7 @@ def resolve(
         marker=None if only_ini else cfg.marker_layer(markers),
         env=None if only_ini else cfg.env_layer(),
         cli=None if only_ini else {name: getattr(options, f"imagegen_{name}", None) for name in CLI},
-        rootdir=project_dir(config, folder),
+        rootdir=project_root(config, folder),
     )
 
 
@@ -99,25 +99,25 @@ def _ini(config: pytest.Config, name: str) -> Any:
 _ROOTS = pytest.StashKey[dict[Path, Path]]()
 
 
-def project_dir(config: pytest.Config, folder: Path) -> Path:
+def project_root(config: pytest.Config, folder: Path) -> Path:
     """Where cassettes are found from, whatever the working directory: the rootdir an ini file fixes,
     else the project around ``folder`` (``cassette.paths.project_root``), else the rootdir."""
     if config.inipath is not None:
         return config.rootpath
     roots = config.stash.setdefault(_ROOTS, {})
     if folder not in roots:
-        from pytest_imagegen.cassette.paths import project_root
+        from pytest_imagegen.cassette import paths
 
-        roots[folder] = project_root(folder, default=config.rootpath)
+        roots[folder] = paths.project_root(folder, default=config.rootpath)
     return roots[folder]
 
 
-def location(config: pytest.Config, item: pytest.Item) -> str:
+def cassette_location(config: pytest.Config, item: pytest.Item) -> str:
     """The test's id as cassettes are named by (``cassette.paths.cassette_location``)."""
-    from pytest_imagegen.cassette.paths import cassette_location
+    from pytest_imagegen.cassette import paths
 
     path = Path(item.path)
-    return cassette_location(item.nodeid, path, project_dir(config, path.parent), config.rootpath)
+    return paths.cassette_location(item.nodeid, path, project_root(config, path.parent), config.rootpath)
 
 
 _CACHE_DIR = pytest.StashKey[Path]()
@@ -148,4 +148,4 @@ def unopened_cassette(item: pytest.Item) -> str | None:
         resolved = resolve(item.config, Path(item.path).parent, item)
     except cfg.ConfigError:
         return None
-    return str(cassette_path(resolved.cassette_dir, location(item.config, item), resolved.cassette))
+    return str(cassette_path(resolved.cassette_dir, cassette_location(item.config, item), resolved.cassette))
