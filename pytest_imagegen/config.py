@@ -1,9 +1,12 @@
 """One pure merge of every configuration source into a frozen ``ImagegenConfig``.
 
 Priority, highest first: CLI > environment > marker > ``imagegen_config`` fixture > ini > default.
-The plugin builds the fixture layer from ini + defaults (``config_from_ini``); a user's override of the
-``imagegen_config`` fixture replaces that layer; ``resolve_config`` then lays marker, environment and
-CLI values over it, in that order, so a conftest value can never beat ``--imagegen-record``.
+``resolve_config`` is the one merge: given no fixture layer it makes it from ini + defaults (what the
+default ``imagegen_config`` fixture returns; a user's override of the fixture replaces that layer), then
+lays marker, environment and CLI values over it, in that order, so a conftest value can never beat
+``--imagegen-record``. A front end (the pytest plugin) only gathers the layers as plain values: the
+environment's is read here (``env_layer``), and the marker's arguments are checked here
+(``marker_layer``), so a caller without pytest resolves a configuration the same way.
 
 Every value is checked where it is set, however it is set (the constructor, ``replace()``, a layer):
 a wrong type or an unknown choice is a ``ConfigError`` that names the option and says what it takes,
@@ -26,17 +29,16 @@ __all__ = [
     "DEFAULT_MATCH_ON",
     "DRIFT_MODES",
     "DURATION_HELP",
-    "MATCHERS",
+    "MARKER_HELP",
     "ON_EXPIRY",
-    "PAYLOAD_MODES",
     "RECORD_MODES",
-    "REPLAY_TIMINGS",
-    "REQUIRED_MATCHERS",
     "ConfigError",
+    "DriftMode",
     "ImagegenConfig",
-    "check_base_url",
     "config_from_ini",
+    "env_layer",
     "format_duration",
+    "marker_layer",
     "parse_duration",
     "resolve_config",
 ]
@@ -93,7 +95,8 @@ PAYLOAD_MODES: tuple[str, ...] = get_args(PayloadMode)
 REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
 ON_EXPIRY: tuple[str, ...] = get_args(OnExpiry)
 #: ``--imagegen-drift`` alone reports; ``--imagegen-drift=update`` also re-records what drifted.
-DRIFT_MODES: tuple[str, ...] = ("report", "update")
+DriftMode = Literal["report", "update"]
+DRIFT_MODES: tuple[str, ...] = get_args(DriftMode)
 # What a request is matched on. Host, port and scheme are left out by default so a cassette recorded
 # from the real service, a gateway or the emulator on a random port replays under any base URL.
 MATCHERS: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "query", "body")
@@ -102,7 +105,10 @@ REQUIRED_MATCHERS: tuple[str, ...] = ("method", "path")
 
 
 class ConfigError(ValueError):
-    """A configuration value is not one of the valid ones; the message lists them."""
+    """A configuration value is not one of the valid ones; the message lists them. ``source`` is the
+    layer it came from (``"ini"``, ``"marker"``, ...), when a layer set it."""
+
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,8 @@ class ImagegenConfig:
     on_expiry: OnExpiry = "warn"
     # Off: a test that fails while recording leaves its cassette as it was.
     record_on_error: bool = True
+    # A session that collected the whole suite fails on orphan cassettes and never-played interactions.
+    strict_unused: bool = False
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -237,7 +245,25 @@ _TUPLE_FIELDS = {
     "secret_values",
     "allowed_hosts",
 }
-_BOOL_FIELDS = {"strict", "redact_user", "check_contract", "record_on_error"}
+_BOOL_FIELDS = {"strict", "redact_user", "check_contract", "record_on_error", "strict_unused"}
+#: What ``@pytest.mark.imagegen(...)`` takes: the fields a single test may set, and its help text.
+MARKER_KEYS = (
+    "cassette",
+    "record_mode",
+    "match_on",
+    "payloads",
+    "replay_timing",
+    "max_age",
+    "on_expiry",
+    "record_on_error",
+)
+MARKER_HELP = (
+    f"imagegen({', '.join(f'{key}=None' for key in MARKER_KEYS)}): record/replay this test's Images "
+    f"API calls through a cassette. record_mode: {'|'.join(RECORD_MODES)}; payloads: "
+    f"{'|'.join(PAYLOAD_MODES)}; replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of "
+    f"{', '.join(MATCHERS)}; max_age: {DURATION_HELP}; on_expiry: {'|'.join(ON_EXPIRY)}; "
+    "record_on_error: True|False."
+)
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -265,8 +291,14 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     if name in _BOOL_FIELDS and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-            raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
+            option = f"imagegen_{name}" if source == "ini" else name  # as the user wrote it
+            raise ConfigError(f"{source}: {option} must be true or false, got {value!r}")
         return lowered in {"1", "true", "yes", "on"}
+    if name == "base_url" and isinstance(value, str):
+        try:
+            check_base_url(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     return value
 
 
@@ -277,13 +309,17 @@ def merge_layer(base: ImagegenConfig, layer: Mapping[str, Any], *, source: str) 
         raise ConfigError(
             f"{source}: unknown option(s) {', '.join(unknown)}; valid options are: {', '.join(_FIELDS)}"
         )
-    changes = {name: _coerce(name, value, source) for name, value in layer.items() if value is not None}
-    if not changes:
-        return base
     try:
-        return dataclasses.replace(base, **changes)
+        changes = {name: _coerce(name, value, source) for name, value in layer.items() if value is not None}
+        if not changes:
+            return base
+        try:
+            return dataclasses.replace(base, **changes)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        exc.source = source
+        raise
 
 
 def config_from_ini(ini: Mapping[str, Any], *, rootdir: Path) -> ImagegenConfig:
@@ -294,15 +330,48 @@ def config_from_ini(ini: Mapping[str, Any], *, rootdir: Path) -> ImagegenConfig:
     return config
 
 
+def env_layer(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The environment's layer: ``IMAGEGEN_RECORD_MODE`` and ``OPENAI_BASE_URL`` (empty means unset)."""
+    mode = environ.get("IMAGEGEN_RECORD_MODE") or None
+    if mode is not None and mode not in RECORD_MODES:
+        raise ConfigError(
+            f"IMAGEGEN_RECORD_MODE={mode!r} is not a record mode; valid values are: {', '.join(RECORD_MODES)}"
+        )
+    return {"record_mode": mode, "base_url": environ.get("OPENAI_BASE_URL") or None}
+
+
+def marker_layer(markers: Sequence[tuple[Sequence[Any], Mapping[str, Any]]]) -> dict[str, Any]:
+    """The marker layer from the ``(args, kwargs)`` of a test's ``imagegen`` markers, closest first (the
+    closest wins); ``ConfigError`` for positional arguments or a key not in ``MARKER_KEYS``."""
+    layer: dict[str, Any] = {}
+    for args, kwargs in reversed(markers):
+        if args:
+            raise ConfigError(
+                f"@pytest.mark.imagegen takes keyword arguments only ({', '.join(MARKER_KEYS)})"
+            )
+        unknown = sorted(set(kwargs) - set(MARKER_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"@pytest.mark.imagegen got unknown argument(s) {', '.join(unknown)}; "
+                f"valid: {', '.join(MARKER_KEYS)}"
+            )
+        layer.update(kwargs)
+    return layer
+
+
 def resolve_config(
-    fixture: ImagegenConfig,
+    fixture: ImagegenConfig | None = None,
     *,
+    ini: Mapping[str, Any] | None = None,
     marker: Mapping[str, Any] | None = None,
     env: Mapping[str, Any] | None = None,
     cli: Mapping[str, Any] | None = None,
     rootdir: Path | None = None,
 ) -> ImagegenConfig:
-    """Lay marker, environment and CLI values over the fixture layer, lowest priority first."""
+    """Lay marker, environment and CLI values over the fixture layer, lowest priority first; with no
+    fixture layer, it is made from ``ini`` and the defaults (``config_from_ini``, at ``rootdir``)."""
+    if fixture is None:
+        fixture = config_from_ini(ini or {}, rootdir=rootdir if rootdir is not None else Path.cwd())
     config = fixture
     for source, layer in (("marker", marker), ("environment", env), ("command line", cli)):
         if layer:

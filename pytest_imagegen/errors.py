@@ -70,7 +70,7 @@ class RequestValidationError(ImagegenError, ValueError):
         self.message = message
         self.field = field
         self.code = code
-        # The API sometimes reports no param although one field is at fault (reference §4.2).
+        # The API sometimes reports no param although one field is at fault (as its error replies show).
         self.param: str | None = field if param is SAME_AS_FIELD else param
         self.status = status
         self.type = error_type

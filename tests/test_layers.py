@@ -41,7 +41,10 @@ SOURCE = Path(__file__).resolve().parent.parent / PACKAGE
 #: - ``cassette`` (the engine) uses all of the above; ``client``, ``emulator`` and ``snapshot`` are peers
 #:   over them; ``assertions`` (over ``client``), ``cli`` (over ``cassette``) and ``visual`` (the image
 #:   assertions: over ``safety``'s facts and previews, it reads whatever reply a test holds, and writes
-#:   diff PNGs, so it is no pure layer) are peers; ``plugin`` wires pytest to all of it.
+#:   diff PNGs, so it is no pure layer) are peers.
+#: - ``run`` is what a test run reports without pytest (the session's end: summary, verdict, replay
+#:   records, the HTML report; a short failure report): over ``cassette`` and ``cli`` (its totals and
+#:   report), under ``plugin``, which wires pytest to all of it and holds nothing else.
 LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("wire",),
     ("safety",),
@@ -51,6 +54,7 @@ LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("cassette",),
     ("client", "emulator", "snapshot"),
     ("assertions", "cli", "visual"),
+    ("run",),
     ("plugin",),
     ("__init__",),
 )
@@ -370,3 +374,97 @@ def test_size_and_docstring_are_reported() -> None:
     assert check(DOC + "x = 1\n" * MAX_LINES, "pytest_imagegen.wire.fake") == [
         f"{MAX_LINES + 1} lines, more than {MAX_LINES}: split it"
     ]
+
+
+# The pytest layer is wiring only: options, markers, fixtures, hooks. Two rules keep it so, read from the
+# source. Every function in it uses pytest (a hook or a fixture, or a helper that takes, returns or calls
+# something of pytest's): a function that does not is logic a caller without pytest could need, and
+# belongs in a layer below. And nothing outside it imports from it (pytest loads it through the entry
+# point): what another layer, a test or a benchmark would import belongs below too.
+
+PLUGIN = SOURCE / "plugin"
+#: Lines for all of ``plugin/``, docstrings included (pytest-recording's plugin is 205, syrupy's 298).
+PLUGIN_BUDGET = 500
+ROOT = SOURCE.parent
+PLUGIN_MODULES = sorted(PLUGIN.glob("*.py"))
+
+
+def pytest_free_functions(tree: ast.Module) -> list[str]:
+    """Top-level functions and methods that never name ``pytest``: ``line N: name``."""
+    found = []
+    candidates = [
+        node
+        for top in tree.body
+        for node in ([top] if not isinstance(top, ast.ClassDef) else top.body)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    for function in candidates:
+        uses = any(isinstance(node, ast.Name) and node.id == "pytest" for node in ast.walk(function))
+        if not uses and not function.name.startswith("pytest_"):
+            found.append(f"line {function.lineno}: {function.name}")
+    return found
+
+
+def plugin_imports(tree: ast.Module, module: str, is_package: bool) -> list[str]:
+    """Imports of a name or submodule of ``plugin/`` (importing the plugin module itself, as pytest's
+    entry point does, is not one)."""
+    plugin = f"{PACKAGE}.plugin"
+    found = []
+    for imp in imports_of(tree, module, is_package):
+        if imp.target.startswith(plugin + ".") or (imp.target == plugin and _imports_names(tree, imp.line)):
+            found.append(f"line {imp.line}: imports {imp.target}")
+    return found
+
+
+def _imports_names(tree: ast.Module, line: int) -> bool:
+    return any(isinstance(node, ast.ImportFrom) and node.lineno == line for node in ast.walk(tree))
+
+
+def test_the_plugin_layer_fits_its_budget() -> None:
+    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in PLUGIN_MODULES}
+    assert sum(sizes.values()) <= PLUGIN_BUDGET, (
+        f"plugin/ has {sum(sizes.values())} lines, more than {PLUGIN_BUDGET} ({sizes}): move what is not "
+        "pytest wiring to the layer below that owns it"
+    )
+
+
+@pytest.mark.parametrize("path", PLUGIN_MODULES, ids=module_name)
+def test_every_plugin_module_is_pytest_wiring(path: Path) -> None:
+    _, tree, imports = _parsed(path)
+    found = [f"{line} does not use pytest: move it below" for line in pytest_free_functions(tree)]
+    if not any(imp.target == "pytest" and not imp.type_only for imp in imports):
+        found.append("does not import pytest: it is not pytest wiring")
+    assert not found, _report(path, found)
+
+
+OUTSIDE_PLUGIN = [
+    path
+    for folder in ("pytest_imagegen", "tests", "examples", "benchmarks", "scripts")
+    for path in sorted((ROOT / folder).rglob("*.py"))
+    if PLUGIN not in path.parents
+]
+
+
+def test_nothing_outside_the_plugin_layer_imports_from_it() -> None:
+    found = {}
+    for path in OUTSIDE_PLUGIN:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        hits = plugin_imports(tree, name, path.name == "__init__.py")
+        if hits:
+            found[str(path.relative_to(ROOT))] = hits
+    assert not found, f"imports from plugin/ (pytest wiring only; move what they need below): {found}"
+
+
+def test_the_plugin_rules_can_fail() -> None:
+    source = DOC + (
+        "import pytest\n"
+        "def pytest_configure(config): ...\n"
+        "def helper(config: pytest.Config): ...\n"
+        "def merge(a, b):\n    return {**a, **b}\n"
+        "class Reporter:\n    def total(self, outcomes):\n        return len(outcomes)\n"
+    )
+    assert pytest_free_functions(ast.parse(source)) == ["line 5: merge", "line 8: total"]
+    importer = DOC + "import pytest_imagegen.plugin\nfrom pytest_imagegen.plugin.settings import resolve\n"
+    found = plugin_imports(ast.parse(importer), "tests.fake", False)
+    assert found == ["line 3: imports pytest_imagegen.plugin.settings"]

@@ -24,7 +24,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["private_dir", "read_bytes", "read_entries", "write_bytes", "write_entries"]
+__all__ = [
+    "plugin_dir",
+    "plugin_folder",
+    "private_dir",
+    "read_bytes",
+    "read_entries",
+    "write_bytes",
+    "write_entries",
+]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -46,6 +54,25 @@ def private_dir(folder: Path) -> Path:
     finally:
         os.close(fd)
     return folder
+
+
+def plugin_folder(pytest_cache: Path | None = None, *, project: Path | None = None) -> Path:
+    """This plugin's folder in a pytest cache folder (``<pytest_cache>/d/imagegen``, where pytest's
+    ``cache.mkdir("imagegen")`` would put it), or, given none, in that of the project around ``project``
+    (``paths.project_root``: where the command-line tools look). Made by nobody here."""
+    if pytest_cache is None:
+        from pytest_imagegen.cassette.paths import project_root
+
+        pytest_cache = project_root((project or Path.cwd()).resolve(), cache=True) / ".pytest_cache"
+    return pytest_cache / "d" / "imagegen"
+
+
+def plugin_dir(rootdir: Path, pytest_cache: str) -> Path:
+    """This plugin's folder in a pytest cache (``pytest_cache``, its ``cache_dir`` setting, relative to
+    ``rootdir``), made owner-only if it can be: a replay writes nothing there, so a read-only one is no
+    error."""
+    cache = Path(os.path.expandvars(os.path.expanduser(pytest_cache)))
+    return private_dir(plugin_folder(rootdir / cache))
 
 
 def read_entries(cache_dir: Path, name: str, key: str, version: int) -> dict[Any, Any]:

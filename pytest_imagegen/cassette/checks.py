@@ -31,7 +31,7 @@ from pytest_imagegen.errors import RequestValidationError, SchemaAssertionError
 from pytest_imagegen.safety import trim
 from pytest_imagegen.wire.payloads import is_placeholder
 
-__all__ = ["contract_problems", "model_of", "request_inputs", "stored_params"]
+__all__ = ["contract_problems", "model_of", "stored_params"]
 
 
 def _file_bytes(file: Mapping[str, Any]) -> bytes:

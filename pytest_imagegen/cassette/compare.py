@@ -33,18 +33,9 @@ from urllib.parse import parse_qsl, urlsplit
 from pytest_imagegen.wire.kinds import kind_of
 from pytest_imagegen.wire.payloads import contains_placeholder, is_image_ref, is_placeholder
 
-__all__ = [
-    "BREAKING_VALUES",
-    "GRADES",
-    "Change",
-    "compare_replies",
-    "compare_requests",
-    "image_text",
-    "shown",
-]
+__all__ = ["Change", "compare_replies", "compare_requests", "image_text", "shown"]
 
 Grade = Literal["breaking", "additive", "volatile", "request"]
-GRADES: tuple[str, ...] = ("breaking", "additive", "volatile")
 
 #: Fields whose value names a kind, a shape or a state rather than content: a change is breaking.
 BREAKING_VALUES = frozenset(

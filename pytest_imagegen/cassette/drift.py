@@ -15,28 +15,26 @@ under the cassette's lock, on the file as it is then, so tests sharing a cassett
 workers each keep the others' replacements.
 
 What each test found travels in its outcome (``outcome()["drift"]``, plain data) to the session's
-summary (``plugin/lifecycle.py``), which reports per cassette and sets the exit status.
+summary (``run/verdict.py``), which reports per cassette and sets the exit status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.compare import Change, compare_replies
 from pytest_imagegen.cassette.core import ImagegenCassette, stored_entry
 from pytest_imagegen.cassette.miss import miss_error
 from pytest_imagegen.cassette.requests import LiveReply, LiveRequest, RecordedRequest, request_line
-from pytest_imagegen.config import DRIFT_MODES, ImagegenConfig
+from pytest_imagegen.config import ImagegenConfig
 from pytest_imagegen.errors import CassetteMiss
 from pytest_imagegen.safety import normalize
 from pytest_imagegen.safety.credentials import mask_text
 
-__all__ = ["DRIFT_MODES", "DriftCassette", "DriftMode", "drifted"]
-
-DriftMode = Literal["report", "update"]
+__all__ = ["DriftCassette", "drifted"]
 
 
 def drifted(changes: Iterable[Change]) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from pytest_imagegen.cassette.cachefiles import read_entries, write_entries
 
-__all__ = ["DRIFT_FILE", "drift_records", "read_drift_records", "write_drift_records"]
+__all__ = ["read_drift_records", "write_drift_records"]
 
 DRIFT_FILE = "drift.json"
 _VERSION = 1

@@ -38,7 +38,6 @@ from pytest_imagegen.cassette.schema import check_document
 from pytest_imagegen.errors import CassetteError
 
 __all__ = [
-    "FORMAT_NAME",
     "FORMAT_VERSION",
     "INDEX_SEPARATOR",
     "MAX_NODES",

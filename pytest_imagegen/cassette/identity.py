@@ -60,7 +60,7 @@ class Recording(Protocol):
     def abandon(self) -> None: ...
 
 
-__all__ = ["RAW_KEY_COVERS", "Claims", "raw_key_allowed", "sent_form"]
+__all__ = ["Claims", "raw_key_allowed", "sent_form"]
 
 #: What a raw key is computed over, as matchers: the method, operation path, query and body.
 RAW_KEY_COVERS = ("method", "path", "query", "body")

@@ -34,7 +34,6 @@ from pytest_imagegen.safety.trim import file_digest
 
 __all__ = [
     "VOLATILE_QUERY_KEYS",
-    "body_key",
     "canonical_query",
     "describe_differences",
     "fingerprint",

@@ -39,7 +39,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
-    "ENTRY_KEYS",
     "compose",
     "content_key",
     "entries_of",
@@ -47,7 +46,6 @@ __all__ = [
     "http_library",
     "new_entry",
     "outlived",
-    "parse_time",
     "plugin_version",
     "product_of",
     "recorded_at",

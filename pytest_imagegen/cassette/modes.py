@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-__all__ = ["DRIFT", "POLICIES", "Policy", "SaveRule", "policy_for", "to_save"]
+__all__ = ["DRIFT", "POLICIES", "Policy", "policy_for", "to_save"]
 
 SaveRule = Literal["all", "replace", "recorded", "nothing"]
 T = TypeVar("T")

@@ -27,7 +27,6 @@ from pytest_imagegen.cassette.cachefiles import read_entries, write_entries
 
 __all__ = [
     "ORPHAN_FILE",
-    "OrphanPrune",
     "find_cassettes",
     "find_orphans",
     "is_cassette_file",

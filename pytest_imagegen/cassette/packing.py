@@ -34,7 +34,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_COPIED_NODES", "MIN_SHARED", "REF_KEY", "pack", "unpack"]
+__all__ = ["REF_KEY", "pack", "unpack"]
 
 REF_KEY = "$same_as"
 MIN_SHARED = 160
@@ -156,10 +156,6 @@ def _unpack_request(request: dict[str, Any]) -> dict[str, Any]:
 
 def _one_value(values: Any) -> Any:
     return values[0] if isinstance(values, list) and len(values) == 1 else values
-
-
-def _as_list(values: Any) -> Any:
-    return [values] if isinstance(values, str) else values
 
 
 def _share(value: Any, path: Path, seen: dict[str, Path]) -> Any:

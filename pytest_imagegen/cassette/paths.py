@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
-__all__ = ["SUFFIX", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
+__all__ = ["cassette_location", "cassette_path", "check_cassette_dir", "project_root", "safe_name"]
 
 SUFFIX = ".json"
 _KNOWN_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
@@ -22,13 +22,25 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "pytest.ini", ".git")
 
 
-def project_root(start: Path, *, default: Path) -> Path:
+def project_root(start: Path, *, default: Path | None = None, cache: bool = False) -> Path:
     """The nearest folder at or above ``start`` holding a project file (``pyproject.toml``, ``setup.py``,
-    ``setup.cfg``, ``tox.ini``, ``pytest.ini``, ``.git``), else ``default``."""
+    ``setup.cfg``, ``tox.ini``, ``pytest.ini``, ``.git``) or, with ``cache``, a pytest cache
+    (``.pytest_cache``, where the tools look for the plugin's records); else ``default`` (else ``start``)."""
     for folder in (start, *start.parents):
         if any((folder / name).exists() for name in _PROJECT_FILES):
             return folder
-    return default
+        if cache and (folder / ".pytest_cache").is_dir():
+            return folder
+    return start if default is None else default
+
+
+def cassette_location(test_id: str, module: Path, project: Path, rootdir: Path) -> str:
+    """A test's id as cassettes are named by: its module path from the ``project`` folder (pytest's
+    ``test_id`` counts from ``rootdir``, which may be the working directory) and the rest of the id."""
+    if project == rootdir or not module.is_relative_to(project):
+        return test_id
+    _, sep, rest = test_id.partition("::")
+    return module.relative_to(project).as_posix() + sep + rest
 
 
 def check_cassette_dir(folder: Path) -> None:

@@ -40,7 +40,7 @@ from pytest_imagegen.cassette.rendering import Rendered, render_reply
 from pytest_imagegen.cassette.requests import UNUSABLE
 from pytest_imagegen.errors import CassetteError
 
-__all__ = ["FOLDER", "FORMAT", "Replies", "entry_name", "prune"]
+__all__ = ["FOLDER", "Replies", "entry_name", "prune"]
 
 #: What an entry's layout and rendering mean. Bump it when ``rendering.py`` renders other bytes.
 FORMAT: Final = 1

@@ -13,7 +13,7 @@ from pytest_imagegen.cassette.schema import MAX_OFFSET_MS
 from pytest_imagegen.safety import trim
 from pytest_imagegen.wire import bodies, sse
 
-__all__ = ["NO_WAIT_HEADERS", "Rendered", "render_reply"]
+__all__ = ["Rendered", "render_reply"]
 
 # Replay never waits for a recorded back-off: the SDK reads retry-after-ms first, and 0 < x is required
 # for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait.

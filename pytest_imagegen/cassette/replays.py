@@ -30,9 +30,7 @@ from pytest_imagegen.cassette.cachefiles import read_entries, write_entries
 
 __all__ = [
     "RECORD_FILE",
-    "PruneResult",
     "file_digest",
-    "merge_outcomes",
     "prune_file",
     "read_records",
     "record_dirs",
@@ -163,13 +161,13 @@ def record_dirs(path: Path, explicit: Path | None = None) -> list[Path]:
     """Where the replay records of the cassette ``path`` may be: ``explicit`` when given, else this
     plugin's folder in the pytest cache of the project the cassette lives in, then of the project around
     the working directory (a cassette folder kept outside its project)."""
-    from pytest_imagegen.cassette.storage import project_root
+    from pytest_imagegen.cassette.cachefiles import plugin_folder
 
     if explicit is not None:
         return [explicit]
     found: dict[Path, None] = {}
     for start in (path.resolve().parent, Path.cwd()):
-        found.setdefault(project_root(start) / ".pytest_cache" / "d" / "imagegen", None)
+        found.setdefault(plugin_folder(project=start), None)
     return list(found)
 
 

@@ -48,16 +48,7 @@ from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.wire.kinds import kind_of
 from pytest_imagegen.wire.payloads import b64decode_strict
 
-__all__ = [
-    "BODY_KINDS",
-    "MAX_DEPTH",
-    "MAX_OFFSET_MS",
-    "MAX_PIXELS",
-    "MAX_SIDE",
-    "MAX_TEXT",
-    "check_document",
-    "check_interaction",
-]
+__all__ = ["MAX_DEPTH", "MAX_OFFSET_MS", "check_document", "check_interaction"]
 
 MAX_DEPTH = 64  # a stored reply is about 15 deep; recursion anywhere downstream stays far from its limit
 MAX_SIDE = 16384

@@ -31,7 +31,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pytest_imagegen.cassette import stubs
 from pytest_imagegen.cassette.core import ImagegenCassette
@@ -39,20 +39,11 @@ from pytest_imagegen.cassette.environment import Environment, EnvPatcher, missin
 from pytest_imagegen.cassette.miss import key_variable
 from pytest_imagegen.cassette.network import blocked_network, network_open
 from pytest_imagegen.cassette.paths import cassette_path
-from pytest_imagegen.config import ImagegenConfig
+from pytest_imagegen.config import DriftMode, ImagegenConfig
 from pytest_imagegen.contract import registry
 from pytest_imagegen.errors import DUMMY_API_KEY, CassetteExpired
 
-if TYPE_CHECKING:
-    from pytest_imagegen.cassette.drift import DriftMode
-
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "DUMMY_API_KEY",
-    "client_environment",
-    "open_cassette",
-    "service_for",
-]
+__all__ = ["DEFAULT_BASE_URL", "DUMMY_API_KEY", "open_cassette", "service_for"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -113,6 +104,8 @@ def open_cassette(
     location: str | None = None,
     drift: DriftMode | None = None,
     environment: EnvPatcher | None = None,
+    on_outcome: Callable[[dict[str, Any]], object] | None = None,
+    failed: Callable[[], bool] | None = None,
 ) -> Iterator[ImagegenCassette]:
     """Load the test's cassette and route httpx/httpx2 through it; save it on exit (vcrpy's rules: also
     when the test failed, as a recording may hold the very reply that made it fail, unless the config's
@@ -128,6 +121,9 @@ def open_cassette(
     and name as cassettes are named by (``tests/test_x.py::test_y``), when it differs from ``test_id``.
     ``environment`` makes the environment changes (the test's ``monkeypatch``: undone with the test's
     own, last in, first out); without it they are undone when the cassette closes.
+    ``on_outcome`` receives the cassette's ``outcome()`` once it is saved (or its save refused), or the
+    outcome of an expired cassette refused (``on_expiry="fail"``). ``failed`` says whether the test
+    failed: with ``record_on_error`` off the cassette is then ``abandon()``ed, left as it was.
     """
     path = cassette_path(config.cassette_dir, location or test_id, config.cassette)
     cassette: ImagegenCassette
@@ -139,7 +135,12 @@ def open_cassette(
         )
     else:
         cassette = ImagegenCassette.load(path=path, config=config, test_id=test_id, cache_dir=cache_dir)
-        cassette = _mind_age(cassette, cache_dir=cache_dir)
+        try:
+            cassette = _mind_age(cassette, cache_dir=cache_dir)
+        except CassetteExpired as exc:  # the session's summary lists it too
+            if on_outcome is not None:
+                on_outcome(exc.outcome)
+            raise
     stubs.activate(cassette)
     try:
         with contextlib.ExitStack() as stack:
@@ -152,6 +153,8 @@ def open_cassette(
             else:
                 stack.enter_context(network_open())
             yield cassette
+            if failed is not None and not cassette.config.record_on_error and failed():
+                cassette.abandon()
     finally:
         stubs.deactivate(cassette)
         if not cassette.recorded_count:  # one recorded into has other bytes now: nothing to keep
@@ -161,6 +164,9 @@ def open_cassette(
         except BaseException:
             cassette.write_refused = True
             raise
+        finally:  # after the save, which may have been refused: the summary says what reached disk
+            if on_outcome is not None:
+                on_outcome(cassette.outcome())
 
 
 def _mind_age(cassette: ImagegenCassette, *, cache_dir: Path | None) -> ImagegenCassette:

@@ -39,7 +39,6 @@ __all__ = [
     "Stored",
     "dump_cassette",
     "load_cassette",
-    "lock_for",
     "parse_cassette",
     "project_cache_dir",
     "read_document",
@@ -58,7 +57,6 @@ MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 # pytest writes these two files into a new cache folder; a folder this module creates gets them too, so
 # git ignores it whichever tool made it first.
 _CACHE_GITIGNORE = "# Created by pytest automatically.\n*\n"
-_PROJECT_MARKERS = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "setup.py", ".git")
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 
 
@@ -223,23 +221,14 @@ def load_cassette(path: Path) -> list[Interaction] | None:
 # --------------------------------------------------------------------------------------------- the project
 
 
-def project_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` that holds a pytest cache or a project file, else ``start``."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".pytest_cache").is_dir() or any((folder / m).exists() for m in _PROJECT_MARKERS):
-            return folder
-    return start
-
-
 def project_cache_dir(start: Path, *, pytest_cache: Path | None = None) -> Path:
     """This plugin's folder in the project's pytest cache (``pytest_cache``: pytest's cache folder, when
     known; else the one of the project around ``start``), created owner-only, with the ``.gitignore``
     pytest puts in its cache folder."""
-    from pytest_imagegen.cassette.cachefiles import private_dir
+    from pytest_imagegen.cassette.cachefiles import plugin_folder, private_dir
 
-    base = pytest_cache if pytest_cache is not None else project_root(start) / ".pytest_cache"
-    folder = base / "d" / "imagegen"
+    folder = plugin_folder(pytest_cache, project=start)
+    base = folder.parent.parent  # the pytest cache folder
     if not folder.is_dir():
         private_dir(folder)
         ignore = base / ".gitignore"

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pytest_imagegen.cassette.compare import Change, compare_replies, compare_requests
 
-__all__ = ["CassetteDiff", "diff_cassettes", "pair_interactions"]
+__all__ = ["CassetteDiff", "diff_cassettes"]
 
 
 @dataclass

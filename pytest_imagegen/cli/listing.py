@@ -19,7 +19,7 @@ from pytest_imagegen.cassette.checks import model_of, stored_params
 from pytest_imagegen.contract import registry
 from pytest_imagegen.safety import trim
 
-__all__ = ["Group", "Stats", "describe_interaction", "human_bytes", "path_of"]
+__all__ = ["Stats", "describe_interaction", "human_bytes", "path_of"]
 
 _PROMPT_LIMIT = 70
 _VALUE_LIMIT = 40

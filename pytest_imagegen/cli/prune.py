@@ -21,19 +21,21 @@ Out = Callable[[str], None]
 
 
 def _explicit(args: argparse.Namespace) -> Path | None:
-    return Path(args.cache_dir) / "d" / "imagegen" if getattr(args, "cache_dir", None) else None
+    from pytest_imagegen.cassette.cachefiles import plugin_folder
+
+    return plugin_folder(Path(args.cache_dir)) if getattr(args, "cache_dir", None) else None
 
 
 def cache_dir_of(args: argparse.Namespace) -> Path:
     """This plugin's folder in pytest's cache for a command over ``args.paths``, as prune finds it:
     ``--cache-dir``, else that of the project the first PATH belongs to (``report`` reads it too)."""
-    from pytest_imagegen.cassette.storage import project_root
+    from pytest_imagegen.cassette.cachefiles import plugin_folder
 
     explicit = _explicit(args)
     if explicit is not None:
         return explicit
     first = Path(args.paths[0]) if getattr(args, "paths", None) else Path.cwd()
-    return project_root(first.resolve()) / ".pytest_cache" / "d" / "imagegen"
+    return plugin_folder(project=first)
 
 
 class _Records:

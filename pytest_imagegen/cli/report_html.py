@@ -19,7 +19,7 @@ from pytest_imagegen.cli.report import Entry, Picture, Report, Shelf
 from pytest_imagegen.cli.totals import usage_text
 from pytest_imagegen.safety.credentials import mask_text
 
-__all__ = ["STYLE", "render"]
+__all__ = ["render"]
 
 _FIGURE = 128  # CSS pixels of a thumbnail's longer side
 

@@ -19,7 +19,7 @@ from typing import Any
 from pytest_imagegen.cassette.orphans import SUFFIXES, find_cassettes, is_cassette_file
 from pytest_imagegen.errors import CassetteError
 
-__all__ = ["GitError", "Side", "folder_pairs", "git_pairs", "load_side"]
+__all__ = ["GitError", "folder_pairs", "git_pairs", "load_side"]
 
 
 class GitError(Exception):

@@ -26,7 +26,7 @@ from pytest_imagegen.safety import redact, trim
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, Finding, scan_for_leaks
 from pytest_imagegen.safety.redact_rules import RedactionRules
 
-__all__ = ["ScrubResult", "changed_paths", "scrub_file", "scrub_interactions"]
+__all__ = ["ScrubResult", "scrub_file"]
 
 
 @dataclass

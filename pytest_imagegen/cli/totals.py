@@ -24,15 +24,7 @@ from typing import Any
 from pytest_imagegen.cli.listing import human_bytes
 from pytest_imagegen.safety import trim
 
-__all__ = [
-    "Totals",
-    "replay_line",
-    "replay_totals",
-    "reply_documents",
-    "sent_bytes",
-    "usage_of",
-    "usage_text",
-]
+__all__ = ["Totals", "replay_line", "sent_bytes", "usage_of", "usage_text"]
 
 #: Where a cost sits, and the name it is shown under.
 _COSTS = (("usage.cost", ("usage", "cost")), ("cost", ("cost",)), ("cost_usd", ("cost_usd",)))

@@ -20,7 +20,7 @@ from pytest_imagegen.cassette.storage import Interaction, read_document
 from pytest_imagegen.errors import CassetteError
 from pytest_imagegen.safety.leaks import DEFAULT_PATTERNS, scan_for_leaks
 
-__all__ = ["FileReport", "Problem", "check_interactions", "verify_file"]
+__all__ = ["verify_file"]
 
 
 @dataclass(frozen=True)

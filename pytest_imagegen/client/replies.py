@@ -26,7 +26,7 @@ from pytest_imagegen.contract import (
 )
 from pytest_imagegen.errors import ImagegenAPIError, SchemaAssertionError
 
-__all__ = ["StreamChecker", "StreamEventT", "raise_for_error", "read_json_reply"]
+__all__ = ["StreamChecker", "StreamEventT", "read_json_reply"]
 
 StreamEventT = TypeVar("StreamEventT", bound=StreamEvent)
 
@@ -117,7 +117,7 @@ class StreamChecker(Generic[StreamEventT]):
 
     As each event comes: it is a JSON object, its ``type`` belongs to the endpoint, partial image
     indexes increase (per image), and nothing follows the completed events (one per requested image,
-    the emulator's and gateways' reading of the unspecified n > 1 stream, reference §3.2). At the end,
+    the emulator's and gateways' reading of the unspecified n > 1 stream). At the end,
     ``check_reply`` sees the whole sequence against the request (counts, sizes, formats).
     """
 
@@ -209,7 +209,7 @@ class StreamChecker(Generic[StreamEventT]):
         return problems
 
     def _raise_stream_error(self, mapping: Mapping[str, Any]) -> None:
-        """An error object inside a stream (the SDK raises ``APIError`` for one too; reference §3.3)."""
+        """An error object inside a stream (the SDK raises ``APIError`` for one too)."""
         check_error_reply(mapping, strict=self._call.strict)
         raise _api_error(
             self._response.status_code,

@@ -35,7 +35,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Image generation is slow (tens of seconds for a large GPT image); the SDK waits up to 600 s too.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 _USER_AGENT = "pytest-imagegen-client"
-# Endpoints Azure serves under /openai/deployments/{name}/ (openai-python lib/azure.py; reference §4.5).
+# Endpoints Azure serves under /openai/deployments/{name}/ (openai-python lib/azure.py).
 _AZURE_DEPLOYMENT_ENDPOINTS: frozenset[Endpoint] = frozenset({"generations", "edits"})
 
 
@@ -182,7 +182,7 @@ class PreparedCall:
         if timeout is not None:
             kwargs["timeout"] = timeout
         if self.endpoint == "generations":
-            # JSON keeps an explicit None as null, as the SDK sends it (reference §1.1).
+            # JSON keeps an explicit None as null, as the SDK sends it.
             kwargs["json"] = self.body
         else:
             data: dict[str, str | list[str]] = {}

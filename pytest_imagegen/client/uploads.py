@@ -4,13 +4,13 @@ An image argument may be a path (``str`` or ``os.PathLike``), ``bytes``, a binar
 ``(filename, content[, content_type])`` tuple, or a ``list`` of those (a tuple is always one file, as
 in httpx and the SDK; only a list means several). Each becomes ``(filename, bytes, content_type)``.
 One file goes in the part named after the parameter (``image``), a list in repeated ``image[]``
-parts (reference §1.2). Scalars become text parts (booleans ``true``/``false``, ``None`` left out),
+parts (as the openai SDK sends images.edit). Scalars become text parts (booleans ``true``/``false``, ``None`` left out),
 mappings become bracketed names (``svg[model]``) and lists ``name[]`` parts, as the SDK's
 ``_qs`` "brackets" format does.
 
 The content type is guessed from the filename like httpx does; where that says nothing useful the
 format is sniffed from the first bytes, so raw ``bytes`` of a PNG go out as ``image/png`` rather than
-the ``application/octet-stream`` the API rejects (§4.2 ``unsupported_file_mimetype``); the sniffing is
+the ``application/octet-stream`` the API rejects (``unsupported_file_mimetype``); the sniffing is
 the contract's own (magic numbers), so the client and the validator agree on what a file is.
 """
 
@@ -25,15 +25,7 @@ from typing import IO, Any, TypeAlias
 from pytest_imagegen.contract.capabilities import MIME_TYPES
 from pytest_imagegen.contract.uploads import sniff_format
 
-__all__ = [
-    "FileContent",
-    "ImageFile",
-    "ImageInput",
-    "UploadFile",
-    "form_fields",
-    "sniff_image_type",
-    "to_upload_files",
-]
+__all__ = ["ImageFile", "ImageInput", "UploadFile", "form_fields", "to_upload_files"]
 
 FileContent: TypeAlias = "bytes | IO[bytes] | os.PathLike[str]"
 ImageFile: TypeAlias = (

@@ -2,8 +2,10 @@
 
 Every per-model rule the validators apply is read from a ``ModelCapability`` row here; no validator
 branches on a model name. A new model is one new row (usually ``replace(existing_row, id=...)``).
-Sources are the contract reference (``images-api-contract.md`` §1.0-§1.5); where it says a rule is
-*unspecified* or *DISPUTED*, the row takes the lenient reading and a comment says so.
+Sources are the official OpenAPI schema (``SPEC`` in comments; its extract is
+``tests/conformance/openai_schema.json``), the openai Python SDK's newer types (``PY-NEW``) and the OpenAI
+docs (``DOCS-NEW``); where they leave a rule *unspecified* or disagree (*DISPUTED*), the row takes the
+lenient reading and a comment says so.
 
 Also here: which model an endpoint defaults to (``resolve_model``), how gateway ids such as
 ``openai/dall-e-3`` map to a row, and the permissive row used for models the table does not know.
@@ -36,7 +38,6 @@ __all__ = [
     "OutputFormatRule",
     "base_model_id",
     "capability_for",
-    "gpt_only_params",
     "resolve_model",
     "responses_model_known",
     "supports",
@@ -55,7 +56,7 @@ MB: Final = 1024 * 1024
 
 @dataclass(frozen=True)
 class FreeFormSizeRule:
-    """Arbitrary ``WIDTHxHEIGHT`` sizes (gpt-image-2 and later, reference §1.1)."""
+    """Arbitrary ``WIDTHxHEIGHT`` sizes (gpt-image-2 and later)."""
 
     multiple_of: int = 16
     #: Aspect ratio (long edge / short edge) at most this: "between 1:3 and 3:1".
@@ -80,13 +81,13 @@ class EditInputRule:
     mask_formats: tuple[str, ...] = ("png",)
     mask_max_bytes: int = 4 * MB
     mask_same_size: bool = True
-    #: The JSON edit body (``images`` as references, §1.3) is for GPT image models only.
+    #: The JSON edit body (``images`` as references) is for GPT image models only.
     json_form: bool = True
 
 
 @dataclass(frozen=True)
 class OutputFormatRule:
-    """Rules an ``output_format`` value brings with it, whatever the model (reference §1.1)."""
+    """Rules an ``output_format`` value brings with it, whatever the model."""
 
     forbids: tuple[str, ...] = ()
     n_max: int | None = None
@@ -123,7 +124,7 @@ class ModelCapability:
     #: Listed sizes, in the order the API lists them.
     sizes: tuple[str, ...] | None = ("1024x1024", "1536x1024", "1024x1536", "auto")
     free_form_sizes: FreeFormSizeRule | None = None
-    #: dall-e-3 answers a wrong size with code ``invalid_size`` and no param (reference §4.2).
+    #: dall-e-3 answers a wrong size with code ``invalid_size`` and no param.
     size_error_code: str = "invalid_value"
     qualities: tuple[str, ...] | None = ("low", "medium", "high", "auto")
     styles: tuple[str, ...] | None = ()
@@ -333,7 +334,7 @@ GENERIC: Final = ModelCapability(
     image_sizes=None,
 )
 
-#: The model each endpoint uses when the request names none (reference §1.1-§1.4).
+#: The model each endpoint uses when the request names none (the API reference's defaults).
 DEFAULT_MODELS: Final[Mapping[str, str]] = MappingProxyType(
     {"generations": "dall-e-2", "edits": "gpt-image-1.5", "variations": "dall-e-2"}
 )

@@ -32,13 +32,9 @@ from pytest_imagegen.contract.uploads import decode_image_header
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = [
-    "ASPECT_TOLERANCE",
-    "InlineImage",
     "InlineInput",
-    "aspect_problem",
     "check_aspect_ratio",
     "check_image_size",
-    "decode_base64",
     "image_facts",
     "inline_image",
     "inline_image_problems",

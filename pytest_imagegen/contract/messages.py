@@ -1,7 +1,7 @@
-"""The Images API's own error wording (reference §4.2), as ``RequestValidationError`` factories.
+"""The Images API's own error wording (the messages its error replies carry), as ``RequestValidationError`` factories.
 
 One place for the templates, so the emulator answers with exactly the text, code and param the real
-service uses, and tests can compare against the reference's examples.
+service uses, and tests can compare against recorded error replies.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ __all__ = [
     "check_types",
     "invalid_type",
     "invalid_value",
-    "json_type_name",
     "missing",
     "quote_list",
     "string_too_long",
     "string_too_short",
-    "translate_validation_error",
     "unknown_parameter",
     "unsupported_mimetype",
 ]

@@ -31,7 +31,6 @@ __all__ = [
     "json_path",
     "raise_problems",
     "reply_head",
-    "reply_problems",
     "schema_problems",
     "short_repr",
     "to_json",

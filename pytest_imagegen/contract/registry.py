@@ -34,7 +34,6 @@ from pytest_imagegen.contract.shape import ApiShape
 
 __all__ = [
     "BUILTIN",
-    "DEFAULT",
     "credential_headers",
     "credential_query_keys",
     "default_shape",
@@ -51,7 +50,6 @@ __all__ = [
     "shape_named",
     "shape_of_request",
     "shapes",
-    "unregister",
     "volatile_query_keys",
 ]
 

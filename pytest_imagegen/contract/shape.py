@@ -50,7 +50,7 @@ from pytest_imagegen.contract.uploads import FilesInput
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["SSE_DONE", "ApiShape", "Call", "FieldPath", "ShapeRequest", "declared_images"]
+__all__ = ["SSE_DONE", "ApiShape", "Call", "ShapeRequest", "declared_images"]
 
 #: A JSON path as steps: a key, or ``"*"`` for every element of an array.
 FieldPath = tuple[str, ...]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-__all__ = ["FileInput", "FilesInput", "UploadedFile", "read_upload", "read_uploads", "sniff_format"]
+__all__ = ["FileInput", "FilesInput", "UploadedFile", "read_uploads", "sniff_format"]
 
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "png"),
@@ -92,7 +92,7 @@ def read_upload(part: str, value: FileInput) -> UploadedFile:
         filename = value[0]
         content_type = value[2] if len(value) == 3 else None
         if content_type is None and filename:
-            # What httpx and the openai SDK would send for this name (§1.2).
+            # What httpx and the openai SDK would send for this name.
             content_type = mimetypes.guess_type(filename)[0]
         data = value[1]
         return _describe(part, filename, data if isinstance(data, bytes) else bytes(data), content_type)

@@ -28,7 +28,7 @@ from pytest_imagegen.emulator.state import LoggedRequest
 from pytest_imagegen.emulator.transport import RawResponse
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["MODELS", "Answer", "invoke", "routes"]
+__all__ = ["invoke", "routes"]
 
 #: Model ids the emulator answers (the rest are Bedrock's 404, as for a model not enabled).
 MODELS = frozenset(

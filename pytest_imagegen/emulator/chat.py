@@ -41,7 +41,7 @@ from pytest_imagegen.emulator.state import EmulatorState
 if TYPE_CHECKING:
     from pytest_imagegen.emulator.app import _Handler
 
-__all__ = ["ChatJob", "json_reply", "make_chat_job", "provider_key_error", "routes", "stream_frames"]
+__all__ = ["json_reply", "make_chat_job", "provider_key_error", "routes", "stream_frames"]
 
 #: Request fields that change how the reply is delivered, not what it holds: out of the image seed.
 _DELIVERY_FIELDS: Final = frozenset({"stream", "stream_options", "user", "metadata"})

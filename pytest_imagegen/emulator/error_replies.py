@@ -1,4 +1,4 @@
-"""The error replies of the real service: envelopes, messages and extra headers (reference §4).
+"""The error replies of the real service: envelopes, messages and extra headers.
 
 Messages follow the real wording, including what a recorder must redact: the 401 message echoes a
 masked fragment of the key and the 429 message names the organization.

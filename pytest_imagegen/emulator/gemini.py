@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 __all__ = [
     "JSON_MEDIA_TYPE",
     "VERSIONS",
-    "GeminiJob",
-    "GoogleErrorReply",
     "authenticate",
     "bad_json",
     "fault_error",

@@ -1,4 +1,4 @@
-"""The headers the real service sends with every reply (reference §4.3), account values included.
+"""The headers the real service sends with every reply (as recorded from it), account values included.
 
 Org and project ids, Cloudflare cookies and the rate-limit counters are exactly what a recorder has to
 redact, so the emulator sends all of them, built from the emulator's configurable identity.
@@ -15,7 +15,7 @@ import uuid
 
 from pytest_imagegen.emulator.identity import cf_ray
 
-__all__ = ["API_VERSION", "RATE_LIMIT_REQUESTS", "cookie_headers", "service_headers"]
+__all__ = ["service_headers"]
 
 API_VERSION = "2020-10-01"
 RATE_LIMIT_REQUESTS = 5000

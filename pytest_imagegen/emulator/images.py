@@ -42,14 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Endpoint",
-    "Job",
-    "completed_event",
-    "image_spec",
     "images_response",
     "json_body",
     "make_job",
-    "partial_event",
-    "request_digest",
     "revised_prompt",
     "routes",
     "stream_frames",
@@ -66,7 +61,7 @@ _MAX_PIXELS = 3840 * 2160
 _DEFAULT_FRAME_MS = 200
 #: What the real service reports for quality "auto" (the reply never says "auto").
 _AUTO_QUALITY = "high"
-#: Models whose replies carry ``revised_prompt`` (reference §2: dall-e-3 only).
+#: Models whose replies carry ``revised_prompt`` (dall-e-3 only, per the API reference).
 _REVISES_PROMPT = frozenset({"dall-e-3"})
 #: Request fields that change how images are delivered, not which images: left out of the seed so a
 #: streamed request and a plain one (or url and b64_json) give the same final picture.

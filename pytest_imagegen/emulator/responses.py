@@ -45,7 +45,7 @@ from pytest_imagegen.errors import RequestValidationError
 if TYPE_CHECKING:
     from pytest_imagegen.emulator.app import _Handler
 
-__all__ = ["ImageCall", "ResponsesJob", "json_reply", "make_responses_job", "routes", "stream_frames"]
+__all__ = ["json_reply", "make_responses_job", "routes", "stream_frames"]
 
 _DEFAULT_SIZE: Final = "1024x1024"
 _SIZE: Final = re.compile(r"(\d+)x(\d+)")

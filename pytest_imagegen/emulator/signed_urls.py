@@ -1,7 +1,7 @@
 """dall-e style image URLs: Azure Blob user-delegation SAS URLs, signed and checked by the emulator.
 
 The real service returns ``https://oaidalleapiprodscus.blob.core.windows.net/private/org-…/user-…/img-….png``
-with a SAS query (``st``, ``se``, ``sig``, …) valid for an hour (reference §5). The emulator mints the
+with a SAS query (``st``, ``se``, ``sig``, …) valid for an hour. The emulator mints the
 same shape on its own host, so a recorder meets the same secrets (org and user ids in the path, the
 signature in the query) and a test can fetch the image while the URL is valid, and gets 403 after.
 """
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-__all__ = ["URL_LIFETIME_SECONDS", "UrlSigner"]
+__all__ = ["UrlSigner"]
 
 URL_LIFETIME_SECONDS = 3600
 _SAS_VERSION = "2021-08-06"

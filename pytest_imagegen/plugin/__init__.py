@@ -1,155 +1,26 @@
-"""pytest wiring only: options, markers, hooks; the fixtures are registered from ``fixtures.py``.
-
-Everything here reads pytest's configuration (``settings.py``) and hands an ``ImagegenConfig`` to the core
-(``pytest_imagegen.cassette.session``); no record/replay logic lives here. The session's summary and exit
-status are ``reporter.py``'s. Only public pytest API is used, and nothing heavy is imported: pytest
-imports this module at every start.
+"""pytest wiring only: hooks, the marker, the session's reporter (options and configuration:
+``settings.py``; fixtures: ``fixtures.py``). The engine (``cassette/``) records and replays, ``run/``
+decides a session's end. Only public pytest API; nothing heavy is imported (pytest imports this at start).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Generator
-from typing import Any, cast
+from collections.abc import Callable, Generator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from pytest_imagegen.config import (
-    DRIFT_MODES,
-    DURATION_HELP,
-    MATCHERS,
-    ON_EXPIRY,
-    PAYLOAD_MODES,
-    RECORD_MODES,
-    REPLAY_TIMINGS,
-    ConfigError,
-    ImagegenConfig,
-    check_base_url,
-    config_from_ini,
-    resolve_config,
-)
-from pytest_imagegen.plugin.fixtures import (
-    FAILED,
-    async_imagegen_client,
-    async_imagegen_openai,
-    imagegen_cassette,
-    imagegen_client,
-    imagegen_config,
-    imagegen_emulator,
-    imagegen_openai,
-    imagegen_snapshot,
-)
-from pytest_imagegen.plugin.reporter import CassetteReporter
-from pytest_imagegen.plugin.settings import (
-    cli_layer,
-    env_layer,
-    ini_layer,
-    marker_layer,
-    predicted_cassette,
-    session_layer,
-    strict_unused,
-    unopened,
-)
+from pytest_imagegen.config import MARKER_HELP, ConfigError
+from pytest_imagegen.plugin import settings
+from pytest_imagegen.plugin.fixtures import FAILED
 
-# The fixtures, registered with pytest by being attributes of this module (the pytest11 entry point).
-__all__ = [
-    "async_imagegen_client",
-    "async_imagegen_openai",
-    "imagegen_cassette",
-    "imagegen_client",
-    "imagegen_config",
-    "imagegen_emulator",
-    "imagegen_openai",
-    "imagegen_snapshot",
-]
+if TYPE_CHECKING:
+    from pytest_imagegen.run.verdict import Verdict
 
-_MARKER_HELP = (
-    "imagegen(cassette=None, record_mode=None, match_on=None, payloads=None, replay_timing=None, "
-    "max_age=None, on_expiry=None, record_on_error=None): "
-    "record/replay this test's Images API calls through a cassette. "
-    f"record_mode: {'|'.join(RECORD_MODES)}; payloads: {'|'.join(PAYLOAD_MODES)}; "
-    f"replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of {', '.join(MATCHERS)}; "
-    f"max_age: {DURATION_HELP}; on_expiry: {'|'.join(ON_EXPIRY)}; record_on_error: True|False."
-)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("imagegen", "record and replay Images API calls (pytest-imagegen)")
-    group.addoption(
-        "--imagegen-record",
-        dest="imagegen_record_mode",
-        choices=RECORD_MODES,
-        default=None,
-        help="record mode: none (default: replay only, network blocked), once, new_episodes, all. "
-        "Environment: IMAGEGEN_RECORD_MODE.",
-    )
-    group.addoption(
-        "--imagegen-cassette-dir",
-        dest="imagegen_cassette_dir",
-        default=None,
-        help="where cassettes live (default: cassettes/ at the rootdir).",
-    )
-    group.addoption(
-        "--imagegen-base-url",
-        dest="imagegen_base_url",
-        default=None,
-        help="service to record from; 'emulator' starts the bundled emulator. Environment: OPENAI_BASE_URL.",
-    )
-    group.addoption(
-        "--imagegen-drift",
-        dest="imagegen_drift",
-        nargs="?",
-        const="report",
-        choices=DRIFT_MODES,
-        default=None,
-        help="replay nothing: send each recorded request to the live service (or --imagegen-base-url) "
-        "and report how its replies drifted from the cassettes; exit status 1 on breaking drift. "
-        "--imagegen-drift=update also re-records the interactions that drifted.",
-    )
-    group.addoption(
-        "--imagegen-strict-unused",
-        dest="imagegen_strict_unused",
-        action="store_true",
-        default=None,
-        help="fail the run when a session that collected the whole suite leaves orphan cassettes or "
-        "never-played interactions. ini: imagegen_strict_unused.",
-    )
-    group.addoption(
-        "--imagegen-report",
-        dest="imagegen_report",
-        default=None,
-        metavar="PATH",
-        help="write one self-contained HTML page showing the cassettes this session used: per interaction "
-        "the prompt, parameters, status and images (previews), and what the session did with each cassette.",
-    )
-    parser.addini("imagegen_record_mode", "default record mode (none, once, new_episodes, all)", default=None)
-    parser.addini("imagegen_cassette_dir", "where cassettes live, relative to the rootdir", default=None)
-    parser.addini(
-        "imagegen_base_url", "service to record from ('emulator' for the bundled one)", default=None
-    )
-    parser.addini("imagegen_payloads", "placeholder (default) or keep", default=None)
-    parser.addini("imagegen_match_on", "what requests are matched on", type="args", default=None)
-    parser.addini("imagegen_max_age", f"cassettes older than this are expired: {DURATION_HELP}", default=None)
-    parser.addini(
-        "imagegen_on_expiry", f"what an expired cassette does: {', '.join(ON_EXPIRY)}", default=None
-    )
-    parser.addini(
-        "imagegen_record_on_error",
-        "false: a test that fails while recording leaves its cassette",
-        default=None,
-    )
-    parser.addini(
-        "imagegen_strict_unused",
-        "true: orphan cassettes and never-played interactions fail the run",
-        default=None,
-    )
-    parser.addini(
-        "imagegen_allowed_hosts",
-        "hosts a session in record mode none may still connect to",
-        type="args",
-        default=None,
-    )
-
+pytest_plugins = ["pytest_imagegen.plugin.fixtures"]  # the fixtures, registered with this plugin
+pytest_addoption = settings.pytest_addoption
 
 _SESSION = pytest.StashKey[Callable[[], None]]()
 
@@ -161,7 +32,11 @@ def _begin_session(config: pytest.Config) -> None:
         with contextlib.suppress(ConfigError, ValueError):  # pytest_configure reports it
             from pytest_imagegen.cassette.environment import begin_session
 
-            config.stash[_SESSION] = begin_session(**session_layer(config))
+            session = settings.resolve(config, config.rootpath, early=True)
+            drift = getattr(getattr(config, "known_args_namespace", config.option), "imagegen_drift", None)
+            config.stash[_SESSION] = begin_session(
+                session.record_mode, session.base_url, session.allowed_hosts, drift=drift
+            )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -176,43 +51,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _begin_session(config)  # a plugin loaded by a conftest's pytest_plugins starts the session here
-    config.addinivalue_line("markers", _MARKER_HELP)
+    config.addinivalue_line("markers", MARKER_HELP)
     config.pluginmanager.register(CassetteReporter(config), "imagegen-summary")
-    try:
-        for layer in (ini_layer(config), env_layer(), cli_layer(config)):
-            check_base_url(layer.get("base_url"))
-        strict_unused(config)
+    try:  # bad values stop the run here (exit 4, before any test), not at every test's setup
+        from pytest_imagegen.cassette.paths import check_cassette_dir
+
+        check_cassette_dir(settings.resolve(config, config.rootpath).cassette_dir)  # an empty one, or a file
         if config.getoption("imagegen_drift") and config.getoption("imagegen_record_mode"):
             raise ConfigError(
                 "--imagegen-drift sends every request live and records nothing (=update re-records what "
                 "drifted): leave out --imagegen-record"
             )
     except ConfigError as exc:
-        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
-    # Bad ini values stop the run here (exit 4, before any test), not at every test's setup.
-    try:
-        from_ini = config_from_ini(ini_layer(config), rootdir=config.rootpath)
-    except ConfigError as exc:
-        where = f" in {config.inipath}" if config.inipath else ""
-        raise pytest.UsageError(f"pytest-imagegen: invalid imagegen_* setting{where}: {exc}") from None
-    try:  # an empty --imagegen-cassette-dir, or one that is a file, stops the run here too
-        from pytest_imagegen.cassette.paths import check_cassette_dir
-
-        resolved = resolve_config(from_ini, env=env_layer(), cli=cli_layer(config), rootdir=config.rootpath)
-        check_cassette_dir(resolved.cassette_dir)
-    except ConfigError as exc:
-        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
+        where = f"invalid imagegen_* setting{f' in {config.inipath}' if config.inipath else ''}: "
+        raise pytest.UsageError(f"pytest-imagegen: {where if exc.source == 'ini' else ''}{exc}") from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Check marker arguments up front, so a typo fails the run before any test starts, and give marked
-    tests their cassette. (Adding the fixture here, not in an autouse fixture, costs unmarked tests
-    nothing at run time.)"""
+    """Marker arguments checked before any test runs; marked tests given their cassette (unlike an autouse
+    fixture, at no cost to unmarked tests, and opened after the test's own fixtures, as asked for)."""
     for item in items:
         if item.get_closest_marker("imagegen") is None:
             continue
         try:
-            resolve_config(ImagegenConfig(), marker=marker_layer(item))
+            settings.resolve(config, Path(item.path).parent, item)
         except ConfigError as exc:
             if not hasattr(config, "workerinput"):
                 raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
@@ -226,20 +88,109 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failure caused by one of the plugin's errors is reported short: the user's frames, then the
-    plugin's message (``plugin/failures.py``), unless ``--tb`` asks for a style."""
+    """A failure the plugin's errors caused is reported short (``run/failures.py``) unless ``--tb`` is set."""
     report = yield
     if report.failed:
         item.stash[FAILED] = True  # read by the cassette fixture's teardown (record_on_error)
-    if call.when == "teardown" and unopened(item):
-        # A test that never opened its cassette (skipped, or failed in an earlier fixture) still uses it:
-        # the orphan report must not call it unused.
-        report.user_properties.append(("imagegen-unopened", predicted_cassette(item)))
+    if call.when == "teardown" and (unopened := settings.unopened_cassette(item)) is not None:
+        report.user_properties.append(("imagegen-unopened", unopened))  # skipped, or failed before: used
     if call.excinfo is not None and report.failed and item.config.getoption("tbstyle") == "auto":
-        from pytest_imagegen.plugin.failures import short_report
+        from pytest_imagegen.run.failures import short_report
 
-        short = short_report(call.excinfo)
+        short = short_report(call.excinfo.value, call.excinfo.traceback)
         if short is not None:
-            # A TerminalRepr in all but name (pytest keeps that class private).
-            report.longrepr = cast(Any, short)
+            report.longrepr = cast(Any, short)  # a TerminalRepr in all but name (pytest keeps it private)
     return report
+
+
+def _folders(config: pytest.Config) -> list[tuple[Path, Path, Path | None]]:
+    """The test paths the session was given, each with its project folder and cassette folder."""
+    found: list[tuple[Path, Path, Path | None]] = []
+    for arg in [Path(str(a)).resolve() for a in config.args] or [config.rootpath]:
+        folder = arg if arg.is_dir() else arg.parent
+        try:
+            cassettes: Path | None = settings.resolve(config, folder).cassette_dir
+        except ConfigError:  # unknown: the folders tests opened cassettes from still count
+            cassettes = None
+        found.append((arg, settings.project_root(config, folder), cassettes))
+    return found
+
+
+#: Options (name, then flag) that select part of the suite: orphans and unplayed interactions are not judged.
+_SELECTING = "keyword -k markexpr -m lf --lf stepwise --sw deselect --deselect collectonly --collect-only"
+
+
+class CassetteReporter:
+    """Collects cassette outcomes (from xdist workers too, as report properties) for the session's end
+    (``run.finish.finish_session``), and prints what it says."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.outcomes: list[dict[str, Any]] = []
+        self.unopened: list[Path] = []
+        self.incomplete: set[str] = set()
+        self.partial: list[str] = []
+        self.verdict: Verdict | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed or report.skipped or hasattr(report, "wasxfail"):  # an xpass did not pass either
+            self.incomplete.add(report.nodeid)
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == "imagegen" and isinstance(value, Mapping):
+                self.outcomes.append({**value, "test": report.nodeid})
+            elif name == "imagegen-unopened" and isinstance(value, str):
+                self.unopened.append(Path(value))
+
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        self.partial += [f"{len(items)} test(s) deselected"] if items else []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.partial += ["collection errors"] if report.failed else []
+
+    def _partial_reason(self, session: pytest.Session, exitstatus: int) -> str | None:
+        """Why this session did not collect (and run) the whole suite, or None when it did."""
+        if self.config.getoption("imagegen_drift") is not None:
+            return "it was a drift check"
+        names = _SELECTING.split()
+        for name, flag in zip(names[::2], names[1::2], strict=True):
+            if getattr(self.config.option, name, None):
+                return f"the session selected tests with {flag}"
+        if any("::" in str(arg) for arg in self.config.args):
+            return "the session was given test ids"
+        if self.partial:
+            return f"the session had {self.partial[0]}"
+        if session.shouldfail or session.shouldstop or exitstatus == pytest.ExitCode.INTERRUPTED:
+            return "the session stopped early"
+        return None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """The session's verdict, written once, by the xdist controller or the only process."""
+        if hasattr(self.config, "workerinput"):
+            return
+        from pytest_imagegen.run.finish import finish_session
+
+        config, partial = self.config, self._partial_reason(session, exitstatus)
+        target = config.getoption("imagegen_report")
+        self.verdict = verdict = finish_session(
+            self.outcomes,
+            partial=partial,
+            folders=_folders(config) if partial is None else (),
+            unopened=self.unopened,
+            incomplete=self.incomplete,
+            cache_dir=settings.cache_dir(config),
+            rootdir=config.rootpath,
+            strict_unused=settings.resolve(config, config.rootpath).strict_unused,
+            drift=config.getoption("imagegen_drift") is not None,
+            verbose=config.get_verbosity() > 0,
+            report=config.invocation_params.dir / str(target) if target else None,
+        )
+        if verdict.failure is not None and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for title, lines in self.verdict.sections() if self.verdict is not None else ():
+            terminalreporter.section(title)
+            terminalreporter.write_line("\n".join(lines))

@@ -1,8 +1,6 @@
-"""The plugin's fixtures: the configuration of a scope, the test's cassette, clients bound to it (the
-plugin's own and the openai SDK's), the emulator, and the snapshot extension.
-
-Heavy modules (the cassette engine, the clients, the emulator, syrupy's extension) are imported inside
-the fixtures that need them: pytest imports this module at every start.
+"""The plugin's fixtures: a scope's configuration, the test's cassette, clients bound to it (the plugin's
+own and the openai SDK's), the emulator, the snapshot extension. Heavy modules are imported inside the
+fixtures that need them: pytest imports this module at every start.
 """
 
 from __future__ import annotations
@@ -13,16 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_imagegen.config import ConfigError, ImagegenConfig, config_from_ini, resolve_config
-from pytest_imagegen.plugin.settings import (
-    cache_dir,
-    cli_layer,
-    env_layer,
-    ini_layer,
-    location,
-    marker_layer,
-    project_dir,
-)
+from pytest_imagegen.config import ConfigError, ImagegenConfig
+from pytest_imagegen.plugin.settings import cache_dir, cassette_location, resolve
 
 if TYPE_CHECKING:
     import openai
@@ -33,24 +23,16 @@ if TYPE_CHECKING:
     from pytest_imagegen.emulator import Emulator
 
 
-_INI_CONFIGS = pytest.StashKey[dict[Path, ImagegenConfig]]()
-_RESOLVED = pytest.StashKey[dict[tuple[ImagegenConfig, str, Path], ImagegenConfig]]()
 FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
 def imagegen_config(request: pytest.FixtureRequest) -> ImagegenConfig:
     """Defaults for this scope (ini + built-in). Override in a conftest to change them."""
-    # The ini does not change during a session: made once per project folder (the config is frozen).
-    made = request.config.stash.setdefault(_INI_CONFIGS, {})
-    root = project_dir(request)
-    config = made.get(root)
-    if config is None:
-        try:
-            config = made[root] = config_from_ini(ini_layer(request.config), rootdir=root)
-        except ConfigError as exc:
-            raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
-    return config
+    try:
+        return resolve(request.config, Path(request.node.path).parent, only_ini=True)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"pytest-imagegen: {exc}") from None
 
 
 @pytest.fixture
@@ -61,55 +43,35 @@ def imagegen_cassette(
     Its environment changes go through the test's ``monkeypatch`` (undone with the test's own, LIFO)."""
     from pytest_imagegen.cassette.session import open_cassette
 
-    layers = (marker_layer(request.node), env_layer(), cli_layer(request.config))
-    resolved = request.config.stash.setdefault(_RESOLVED, {})
-    key = (imagegen_config, repr(layers), project_dir(request))  # the merge is pure: made once per input
-    config = resolved.get(key)
-    if config is None:
-        try:
-            config = resolved[key] = resolve_config(
-                imagegen_config, marker=layers[0], env=layers[1], cli=layers[2], rootdir=key[2]
-            )
-        except ConfigError as exc:
-            raise pytest.UsageError(f"{request.node.nodeid}: {exc}") from None
-
-    def emulator_url() -> str:
-        emulator: Emulator = request.getfixturevalue("imagegen_emulator")
-        return emulator.base_url
-
-    from pytest_imagegen.errors import CassetteExpired
-
-    opened: list[ImagegenCassette] = []
+    node = request.node
     try:
-        with open_cassette(
-            config,
-            request.node.nodeid,
-            cache_dir=cache_dir(request.config),
-            emulator_url=emulator_url,
-            location=location(request),
-            drift=request.config.getoption("imagegen_drift"),
-            environment=monkeypatch,
-        ) as cassette:
-            opened.append(cassette)
-            yield cassette
-            if not cassette.config.record_on_error and request.node.stash.get(FAILED, False):
-                cassette.abandon()
-    except CassetteExpired as exc:  # on_expiry="fail": the summary lists it too
-        request.node.user_properties.append(("imagegen", exc.outcome))
-        raise
-    finally:  # after the save, which may have been refused: the summary says what reached disk
-        if opened:
-            request.node.user_properties.append(("imagegen", opened[0].outcome()))
+        config = resolve(request.config, Path(node.path).parent, node, imagegen_config)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"{node.nodeid}: {exc}") from None
+    with open_cassette(
+        config,
+        node.nodeid,
+        cache_dir=cache_dir(request.config),
+        emulator_url=lambda: request.getfixturevalue("imagegen_emulator").base_url,
+        location=cassette_location(request.config, node),
+        drift=request.config.getoption("imagegen_drift"),
+        environment=monkeypatch,
+        on_outcome=lambda outcome: node.user_properties.append(("imagegen", outcome)),  # to the summary
+        failed=lambda: node.stash.get(FAILED, False),
+    ) as cassette:
+        yield cassette
 
 
-def _service(request: pytest.FixtureRequest, cassette: ImagegenCassette) -> tuple[str, str]:
+def _service(request: pytest.FixtureRequest, cassette: ImagegenCassette, own: bool = False) -> dict[str, Any]:
+    """What a client bound to ``cassette`` is built with (``cassette/session.py``): the plugin's ``own``
+    clients check replies as strictly as the cassette; the openai SDK's do not retry."""
     from pytest_imagegen.cassette.session import service_for
 
-    def emulator_url() -> str:
-        emulator: Emulator = request.getfixturevalue("imagegen_emulator")
-        return emulator.base_url
-
-    return service_for(cassette, emulator_url=emulator_url)
+    base_url, api_key = service_for(
+        cassette, emulator_url=lambda: request.getfixturevalue("imagegen_emulator").base_url
+    )
+    extra = {"strict": cassette.config.strict} if own else {"max_retries": 0}
+    return {"base_url": base_url, "api_key": api_key, **extra}
 
 
 @pytest.fixture
@@ -119,8 +81,7 @@ def imagegen_client(
     """An ``ImagegenClient`` whose calls go through this test's cassette."""
     from pytest_imagegen.client import ImagegenClient
 
-    base_url, api_key = _service(request, imagegen_cassette)
-    with ImagegenClient(base_url=base_url, api_key=api_key, strict=imagegen_cassette.config.strict) as client:
+    with ImagegenClient(**_service(request, imagegen_cassette, own=True)) as client:
         yield client
 
 
@@ -131,10 +92,7 @@ async def async_imagegen_client(
     """An ``AsyncImagegenClient`` whose calls go through this test's cassette."""
     from pytest_imagegen.client import AsyncImagegenClient
 
-    base_url, api_key = _service(request, imagegen_cassette)
-    async with AsyncImagegenClient(
-        base_url=base_url, api_key=api_key, strict=imagegen_cassette.config.strict
-    ) as client:
+    async with AsyncImagegenClient(**_service(request, imagegen_cassette, own=True)) as client:
         yield client
 
 
@@ -149,9 +107,7 @@ def imagegen_openai(
     request: pytest.FixtureRequest, imagegen_cassette: ImagegenCassette
 ) -> Iterator[openai.OpenAI]:
     """An official ``openai.OpenAI`` client bound to this test's cassette (``max_retries=0``)."""
-    openai_module = _openai_module()
-    base_url, api_key = _service(request, imagegen_cassette)
-    with openai_module.OpenAI(base_url=base_url, api_key=api_key, max_retries=0) as client:
+    with _openai_module().OpenAI(**_service(request, imagegen_cassette)) as client:
         yield client
 
 
@@ -160,9 +116,7 @@ async def async_imagegen_openai(
     request: pytest.FixtureRequest, imagegen_cassette: ImagegenCassette
 ) -> AsyncIterator[openai.AsyncOpenAI]:
     """An official ``openai.AsyncOpenAI`` client bound to this test's cassette (``max_retries=0``)."""
-    openai_module = _openai_module()
-    base_url, api_key = _service(request, imagegen_cassette)
-    async with openai_module.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0) as client:
+    async with _openai_module().AsyncOpenAI(**_service(request, imagegen_cassette)) as client:
         yield client
 
 
@@ -172,12 +126,8 @@ def imagegen_emulator() -> Iterator[Emulator]:
     try:
         from pytest_imagegen.emulator import Emulator
     except ImportError as exc:
-        pytest.fail(
-            f"the bundled emulator needs the 'emulator' extra ({exc.name} is not installed): "
-            "pip install 'pytest-imagegen[emulator]'",
-            pytrace=False,
-        )
-
+        extra = f"the 'emulator' extra ({exc.name} is not installed): pip install 'pytest-imagegen[emulator]'"
+        pytest.fail(f"the bundled emulator needs {extra}", pytrace=False)
     with Emulator() as emulator:
         yield emulator
 

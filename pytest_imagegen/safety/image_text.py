@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MAX_INFLATED", "Segment", "drop_segments", "metadata_texts", "segments"]
+__all__ = ["MAX_INFLATED", "drop_segments", "metadata_texts", "segments"]
 
 # A compressed text chunk is inflated at most this far; one that inflates further cannot be read in
 # full, so it counts as holding a secret (a zip bomb in a zTXt chunk must not stall a recording).

@@ -41,7 +41,7 @@ from pytest_imagegen.safety.redact_rules import (
 )
 from pytest_imagegen.wire.payloads import b64decode_strict, image_payload, is_placeholder
 
-__all__ = ["DEFAULT_PATTERNS", "MIN_SECRET_LENGTH", "Finding", "scan_for_leaks"]
+__all__ = ["DEFAULT_PATTERNS", "Finding", "scan_for_leaks"]
 
 MIN_SECRET_LENGTH = 6
 

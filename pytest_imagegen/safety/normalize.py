@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request", "normalize_uri"]
+__all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request"]
 
 #: What every ``created`` / ``created_at`` becomes: 2025-01-01T00:00:00Z.
 FIXED_TIME = 1735689600

@@ -80,7 +80,7 @@ from pytest_imagegen.wire.bodies import Body
 from pytest_imagegen.wire.json_text import Number, Pairs, dumps_pairs, loads_pairs
 from pytest_imagegen.wire.payloads import decoded_image_payload, image_payload, is_placeholder
 
-__all__ = ["credential_values", "redact_interaction", "redact_request"]
+__all__ = ["redact_interaction", "redact_request"]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ __all__ = [
     "is_secret_query_key",
     "keep_literal",
     "may_change",
-    "name_key",
     "query_marker",
 ]
 

@@ -40,7 +40,7 @@ from pytest_imagegen.errors import ImageMismatchError
 from pytest_imagegen.safety.credentials import mask_text
 from pytest_imagegen.visual.images import GeneratedImage
 
-__all__ = ["DEFAULT_TOLERANCE", "assert_image_matches", "image_difference"]
+__all__ = ["assert_image_matches", "image_difference"]
 
 DEFAULT_TOLERANCE = {"ssim": 0.1, "phash": 0.1}
 _SIDE = 128  # SSIM is computed on the images scaled to at most this many pixels a side

@@ -15,7 +15,7 @@ from typing import Any
 from pytest_imagegen.safety.credentials import mask_text
 from pytest_imagegen.visual.images import GeneratedImage, imagegen_images
 
-__all__ = ["assert_image_facts", "image_fact_problems"]
+__all__ = ["assert_image_facts"]
 
 _SIZE = re.compile(r"^(\d+)\s*[xX×]\s*(\d+)$")
 _RATIO = re.compile(r"^(\d+(?:\.\d+)?)\s*[:/]\s*(\d+(?:\.\d+)?)$")

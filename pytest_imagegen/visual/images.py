@@ -21,7 +21,7 @@ from pytest_imagegen.safety.preview import preview_of
 from pytest_imagegen.safety.trim import image_facts
 from pytest_imagegen.wire.payloads import decoded_image_payload, sniff_image_format
 
-__all__ = ["GeneratedImage", "imagegen_images", "plain_data"]
+__all__ = ["GeneratedImage", "imagegen_images"]
 
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 

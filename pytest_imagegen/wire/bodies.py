@@ -42,16 +42,7 @@ from pytest_imagegen.wire.payloads import (
 )
 from pytest_imagegen.wire.sse import parse_sse, render_sse_events
 
-__all__ = [
-    "Body",
-    "Headers",
-    "decode_content",
-    "get_header",
-    "normalize_headers",
-    "parse_body",
-    "render_body",
-    "stored_headers",
-]
+__all__ = ["Body", "Headers", "decode_content", "get_header", "parse_body", "render_body", "stored_headers"]
 
 Body = dict[str, Any]
 Headers = dict[str, list[str]]

@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["NotPlainJSON", "Number", "Pairs", "dumps_pairs", "loads", "loads_pairs"]
+__all__ = ["Number", "Pairs", "dumps_pairs", "loads", "loads_pairs"]
 
 
 class NotPlainJSON(ValueError):

@@ -17,7 +17,6 @@ from typing import Any
 
 __all__ = [
     "IMAGE_MIME",
-    "PLACEHOLDER_KEYS",
     "SPLICE_MARK",
     "b64decode_strict",
     "contains_placeholder",

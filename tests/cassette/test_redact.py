@@ -17,7 +17,7 @@ KEY = "sk-proj-Zx81mQpL0aT4nRc7YvK2dE9sUw3HbJ6g"  # fake value, made up for the 
 ORG = "org-4kQ2vT9xLm3Rb7Ws8YcNf1Pa"
 PROJECT = "proj_H7cK2mQ9vX4tL8pR3wN6yB1z"
 
-# The dall-e URL shape of the reference (§5), with its own org/user ids and SAS signature.
+# The dall-e URL shape dall-e replies link to (a signed Azure blob URL), with its own org/user ids and SAS signature.
 DALLE_URL = (
     "https://oaidalleapiprodscus.blob.core.windows.net/private/org-Yw3Ad6Vx0Lq2Hn8Tb5Kc9Rm4/"
     "user-Qp7Zs1Lk5Xd9Mv3Fh8Nt2Gj6/img-Ab12Cd34Ef56.png?st=2023-06-01T13%3A42%3A20Z&se=2023-06-01T15%3A42%3A20Z"

@@ -1,4 +1,4 @@
-"""The reference's own examples (shared/reference/seeds/*.md) get the verdict the reference predicts.
+"""The reference's own examples (request and reply examples of the Images API, copied below) get the verdict the reference predicts.
 
 Requests and replies are copied verbatim from the seed pages; where a seed reply holds a ``"..."``
 placeholder for base64, the schema check runs on it as is and the request check runs with real image
@@ -237,7 +237,7 @@ def test_seed_placeholder_base64_is_reported_when_checked_against_a_request() ->
 
 
 def test_seed_401_error_body_is_a_valid_envelope() -> None:
-    # reference §4.2 (CASS v1/response_error.yaml), key masked.
+    # An error reply as the service sends it, key masked.
     check_error_reply(
         {
             "error": {

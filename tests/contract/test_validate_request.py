@@ -418,7 +418,7 @@ def test_json_edit_body_limits() -> None:
     assert (error.field, error.code) == ("n", "invalid_type")
 
 
-# --- the API's own wording (reference §4.2) ------------------------------------------------------
+# --- the API's own wording ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

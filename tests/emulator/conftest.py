@@ -48,7 +48,7 @@ def png_bytes(width: int, height: int, *, color: tuple[int, ...] = (200, 30, 30)
 
 
 def sse_events(body: bytes) -> list[tuple[str | None, dict[str, Any]]]:
-    """``(event name, data JSON)`` of each event of an SSE body framed as in reference §3.2."""
+    """``(event name, data JSON)`` of each event of an SSE body framed as the service frames image streams."""
     events = []
     for block in body.decode().split("\n\n"):
         if not block.strip():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_imagegen.plugin.summary import summary_lines
+from pytest_imagegen.run.verdict import summary_lines
 
 
 def test_shared_cassette_counts_an_interaction_played_by_any_test() -> None:

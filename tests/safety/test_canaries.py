@@ -3,7 +3,7 @@
 A pytest run (pytester) records, through the plugin's fixtures and options, calls to an emulator whose
 account values are canaries, with ``OPENAI_API_KEY``, ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID`` set
 to canaries too, from the openai SDK (which sends through httpx2), plain httpx and plain httpx2. The
-secrets travel everywhere the API reference (§4.3-4.4, §5) says they do:
+secrets travel everywhere the API's replies carry them (headers, bodies, signed URLs):
 
 - request headers, in any case: ``Authorization``, ``OpenAI-Organization``, ``OPENAI-PROJECT``, a
   ``Cookie`` header carrying the service's cookies back, Azure's ``api-key``;

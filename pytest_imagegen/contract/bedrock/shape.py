@@ -22,7 +22,7 @@ from pytest_imagegen.contract.shape import ApiShape, Call
 if TYPE_CHECKING:
     from pytest_imagegen.contract.bedrock.validate import BedrockRequest
 
-__all__ = ["BEDROCK", "BedrockShape"]
+__all__ = ["BEDROCK"]
 
 
 class BedrockShape(ApiShape["BedrockRequest"]):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from pytest_imagegen.contract.chat.validate import ChatRequest
 
-__all__ = ["CHAT", "ChatShape"]
+__all__ = ["CHAT"]
 
 # A chat completion's id (``chatcmpl-``, a gateway's ``gen-``): new on every recording.
 _ID: Final = re.compile(r"(chatcmpl|gen)-[A-Za-z0-9-]{8,}")

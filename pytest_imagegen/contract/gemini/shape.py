@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from pytest_imagegen.contract.gemini.validate import GeminiRequest
 
-__all__ = ["GEMINI", "GeminiShape", "parse_path"]
+__all__ = ["GEMINI", "parse_path"]
 
 _PATH: Final = re.compile(r"/models/([^/:]+):([A-Za-z]+)/?$")
 

@@ -33,13 +33,7 @@ from pytest_imagegen.contract import messages
 from pytest_imagegen.contract.capabilities import ModelCapability, supports
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = [
-    "JSON_EDIT_SIZES",
-    "OFFICIAL_OUTPUT_FORMATS",
-    "OFFICIAL_TRANSPARENT_FORMATS",
-    "check_nulls",
-    "check_official_options",
-]
+__all__ = ["JSON_EDIT_SIZES", "OFFICIAL_OUTPUT_FORMATS", "check_nulls", "check_official_options"]
 
 OFFICIAL_OUTPUT_FORMATS: Final = ("png", "jpeg", "webp")
 OFFICIAL_TRANSPARENT_FORMATS: Final = ("png", "webp")

@@ -24,16 +24,9 @@ from pytest_imagegen.contract.capabilities import (
 from pytest_imagegen.contract.uploads import UploadedFile
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = [
-    "COMPLEXITIES",
-    "FRAME_COUNT_RANGE",
-    "OUTPUT_COMPRESSION_RANGE",
-    "check_format_rules",
-    "check_option",
-    "check_options",
-]
+__all__ = ["check_format_rules", "check_option", "check_options"]
 
-#: Model-independent API limits (reference §1.1, §1.2, PY-NEW).
+#: Model-independent API limits (the OpenAI API reference for images.generate and images.edit, and the openai Python SDK).
 OUTPUT_COMPRESSION_RANGE: Final = (0, 100)
 FRAME_COUNT_RANGE: Final = (2, 16)
 # frame_duration_ms minimum: only a mirror of DOCS-NEW says 20; lenient, anything >= 0.
@@ -93,7 +86,7 @@ def _check_prompt(ctx: _Context, name: str, value: str) -> None:
 def _check_n(ctx: _Context, name: str, value: int) -> None:
     cap = ctx.cap
     if value > cap.n_max and cap.n_min == cap.n_max:
-        # A model with one allowed n (dall-e-3) answers with this text, and names no param (§4.2).
+        # A model with one allowed n (dall-e-3) answers with this text, and names no param.
         raise RequestValidationError(
             f"You must provide n={cap.n_max} for this model.", field=name, code=None, param=None
         )

@@ -1,4 +1,4 @@
-"""Images API reply checks: the schema, and agreement with the request that asked (reference §2, §3).
+"""Images API reply checks: the schema, and agreement with the request that asked (the OpenAI API reference's image response and stream events).
 
 Every problem is collected as ``(json_path, message)`` (``contract/problems.py``) and raised together in
 one ``SchemaAssertionError``, so a user sees all that is wrong with a reply at once. The checks against
@@ -34,9 +34,9 @@ from pytest_imagegen.errors import SchemaAssertionError
 
 __all__ = ["check_error_reply", "check_images_reply", "parse_reply", "parse_stream_event"]
 
-#: Event type prefix per endpoint (§3.1); variations do not stream.
+#: Event type prefix per endpoint; variations do not stream.
 _EVENT_PREFIX: Final[Mapping[str, str]] = {"generations": "image_generation", "edits": "image_edit"}
-#: SPEC-required event fields that SPEC's own examples omit (§3.1): only ``strict=True`` asks them.
+#: SPEC-required event fields that SPEC's own examples omit: only ``strict=True`` asks them.
 _SPEC_EVENT_FIELDS: Final = ("created_at", "size", "quality", "background", "output_format")
 
 
@@ -167,7 +167,7 @@ def _response_vs_request(request: ValidatedRequest, body: Mapping[str, Any]) -> 
 
 
 def _image_kind_problems(request: ValidatedRequest, image: Mapping[str, Any], path: str) -> Problems:
-    """``url`` vs ``b64_json`` by model and ``response_format`` (§2)."""
+    """``url`` vs ``b64_json`` by model and ``response_format``."""
     has_url, has_b64 = image.get("url") is not None, image.get("b64_json") is not None
     cap = request.capability
     if request.response_format is not None:
@@ -197,7 +197,7 @@ def _stream_vs_request(request: ValidatedRequest, events: list[Any]) -> Problems
         problems.append(UNASKED_STREAM)
     prefix = _EVENT_PREFIX.get(request.endpoint)
     partial_type, completed_type = f"{prefix}.partial_image", f"{prefix}.completed"
-    # n>1 while streaming is unspecified (§3.2): lenient, one completed event per image (1..n of them),
+    # n>1 while streaming is unspecified: lenient, one completed event per image (1..n of them),
     # each image's partial images numbered from 0 again.
     max_completed = max(request.n, 1)
     # DISPUTED: SPEC says partial_images defaults to 0 (completed event only), yet SPEC's own streaming

@@ -1,4 +1,4 @@
-"""Pydantic models of what the Images API answers (reference §2, §3.1, §4.1).
+"""Pydantic models of what the Images API answers (the OpenAI API reference's image response, stream events and error object).
 
 Stricter than the openai SDK's own models (which accept anything): field types are strict (a string
 ``created`` fails) and enum values are checked. Unknown fields pass (``extra="allow"``: the API adds
@@ -15,9 +15,9 @@ from pydantic import Field, StringConstraints
 
 from pytest_imagegen.contract.base_model import ContractModel
 
-# Response `size`: SPEC lists three values, gpt-image-2 answers any WxH (§2): accept any WxH.
+# Response `size`: SPEC lists three values, gpt-image-2 answers any WxH: accept any WxH.
 ReplySize: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\d+x\d+$")]
-# Stream events may also say `auto` (§3.1).
+# Stream events may also say `auto`.
 EventSize: TypeAlias = Annotated[str, StringConstraints(pattern=r"^(\d+x\d+|auto)$")]
 OutputFormat: TypeAlias = Literal["png", "webp", "jpeg", "gif", "svg"]  # gif/svg: PY-NEW
 ReplyQuality: TypeAlias = Literal["low", "medium", "high", "xhigh", "max"]  # xhigh/max: PY-NEW
@@ -83,7 +83,7 @@ class ImagesResponse(ContractModel):
 
 class _StreamEvent(ContractModel):
     # SPEC marks created_at, size, quality, background and output_format required, but SPEC's own
-    # stream examples omit all five (§3.1): lenient, optional here; check_reply(strict=True) asks them.
+    # stream examples omit all five: lenient, optional here; check_reply(strict=True) asks them.
     b64_json: str
     created_at: int | None = None
     size: EventSize | None = None

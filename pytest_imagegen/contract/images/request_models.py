@@ -1,4 +1,4 @@
-"""Pydantic models of the Images API request bodies (reference §1.1-§1.4): their wire shape only.
+"""Pydantic models of the Images API request bodies (the OpenAI API reference for images.generate, images.edit and images.create_variation): their wire shape only.
 
 The models fix field names and types (strictly: a JSON string is not an integer). Value sets and ranges
 that differ by model (sizes, qualities, ``n``, prompt length) are deliberately plain ``str``/``int``

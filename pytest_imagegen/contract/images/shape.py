@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from pytest_imagegen.contract.images.validate import ValidatedRequest
 
-__all__ = ["IMAGES", "ImagesShape"]
+__all__ = ["IMAGES"]
 
 # Azure names the deployment in the path; a body without ``model`` means that deployment's model.
 _AZURE_DEPLOYMENT: Final = re.compile(r"/openai/deployments/([^/]+)/images/")

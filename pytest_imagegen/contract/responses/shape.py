@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from pytest_imagegen.contract.responses.validate import ResponsesRequest
 
-__all__ = ["RESPONSES", "ResponsesShape"]
+__all__ = ["RESPONSES"]
 
 # Ids the service gives a response, an image call, a message, a reasoning item: new on every recording.
 _ID_KEYS: Final = frozenset({"id", "item_id", "previous_response_id"})

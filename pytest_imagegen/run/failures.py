@@ -6,15 +6,16 @@ last, after ~75 lines. When a test fails with one of the plugin's errors (anywhe
 chain), the report is instead: the frames of the user's code (the test and the application, never
 site-packages, the standard library or this plugin), then the plugin's message, then one line naming the
 exception the test saw if a library wrapped it. ``--tb=long`` (or any other explicit style) keeps pytest's
-own report.
+own report. The plugin hands over the exception and its traceback's entries (anything with ``path``,
+``lineno``, ``name`` and ``statement``, as pytest's are); nothing here imports pytest.
 """
 
 from __future__ import annotations
 
 import sysconfig
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pytest_imagegen.errors import (
     CassetteError,
@@ -26,7 +27,7 @@ from pytest_imagegen.errors import (
     SecretLeakError,
 )
 
-__all__ = ["PLUGIN_ERRORS", "ShortReport", "plugin_error", "short_report"]
+__all__ = ["short_report"]
 
 PLUGIN_ERRORS: tuple[type[BaseException], ...] = (
     CassetteMiss,
@@ -44,6 +45,19 @@ _LIBRARY_DIRS = tuple(
     for key in ("stdlib", "platstdlib", "purelib", "platlib")
     if (p := sysconfig.get_path(key))
 )
+
+
+class Frame(Protocol):
+    """One entry of a traceback, as pytest's ``TracebackEntry`` has it (``lineno`` counts from 0)."""
+
+    @property
+    def path(self) -> object: ...
+    @property
+    def lineno(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def statement(self) -> object: ...
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -67,9 +81,9 @@ def _is_users(path: Path) -> bool:
     return not any(resolved.is_relative_to(d) for d in _LIBRARY_DIRS)
 
 
-def _frames(excinfo: Any) -> list[str]:
+def _frames(traceback: Sequence[Frame]) -> list[str]:
     lines: list[str] = []
-    entries = [e for e in excinfo.traceback if _is_users(Path(str(e.path)))]
+    entries = [e for e in traceback if _is_users(Path(str(e.path)))]
     here = Path.cwd()
     for entry in entries[-_SHOWN_FRAMES:]:
         path = Path(str(entry.path))
@@ -107,21 +121,21 @@ class ShortReport:
         return self.text
 
 
-def short_report(excinfo: Any) -> ShortReport | None:
-    """The short report of a failure (a ``pytest.ExceptionInfo``), or None when none of the plugin's
-    errors caused it."""
-    error = plugin_error(excinfo.value)
+def short_report(exc: BaseException, traceback: Sequence[Frame]) -> ShortReport | None:
+    """The short report of a failure (the exception and its traceback's entries), or None when none of
+    the plugin's errors caused it."""
+    error = plugin_error(exc)
     if error is None:
         return None
-    lines = _frames(excinfo)
+    lines = _frames(traceback)
     kind = type(error)
     message = str(error).splitlines() or [""]
     lines.append(f"E   {kind.__module__}.{kind.__qualname__}: {message[0]}")
     lines += [f"E   {line}" for line in message[1:]]
-    if error is not excinfo.value:
-        outer = type(excinfo.value)
+    if error is not exc:
+        outer = type(exc)
         lines.append(f"    (the test saw it as {outer.__module__}.{outer.__qualname__})")
-    last = excinfo.traceback[-1] if excinfo.traceback else None
+    last = traceback[-1] if traceback else None
     crash = _Crash(
         str(last.path) if last else "", (last.lineno + 1) if last else 0, f"{kind.__name__}: {message[0]}"
     )

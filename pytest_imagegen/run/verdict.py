@@ -1,9 +1,13 @@
-"""The end of a session: expired cassettes, drift found against the live service, orphan cassettes and
-never-played interactions, turned into summary lines and a verdict on the run's exit status.
+"""The end of a session: what was replayed and recorded, expired cassettes, drift found against the live
+service, orphan cassettes and never-played interactions, turned into summary lines and a verdict on the
+run's exit status.
 
 The plugin collects one outcome per test that opened a cassette (``ImagegenCassette.outcome()``, plain
 data that travels from xdist workers in the test's report, with the test's id and whether it completed),
-and hands them here with what it knows about the session; nothing here imports pytest.
+and hands them to ``finish.py`` with what it knows about the session; nothing here imports pytest.
+
+- **Tally** (``summary_lines``): cassettes replayed, recorded, left with unplayed interactions, not
+  written; tests that share a cassette are merged, so an interaction counts as played if any test did.
 
 - **Expired**: cassettes older than ``max_age`` (``cassette/age.py``), each with what
   ``on_expiry`` did; cassettes whose age is unknown are counted as undated.
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Verdict", "drift_lines", "expiry_lines", "session_verdict", "unplayed_interactions"]
+__all__ = ["Verdict", "session_verdict", "summary_lines"]
 
 _LISTED = 20  # at most this many orphans or unplayed interactions are listed one per line
 
@@ -37,6 +41,13 @@ class Verdict:
     failure: str | None = None  # why the run fails (breaking drift, strict unused), if it does
     orphans: list[Path] = field(default_factory=list)
     unused_judged: bool = False
+    report_line: str | None = None  # where --imagegen-report wrote the session's report, or why not
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        """The terminal summary's sections that have something to say: (title, lines)."""
+        cassettes = [*self.cassette_lines, *([self.report_line] if self.report_line else [])]
+        found = [("imagegen drift", self.drift_lines), ("imagegen cassettes", cassettes)]
+        return [(title, lines) for title, lines in found if lines]
 
 
 def _display(path: str | Path, rootdir: Path | None) -> str:
@@ -46,6 +57,44 @@ def _display(path: str | Path, rootdir: Path | None) -> str:
         return Path(path).resolve().relative_to(rootdir.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+# ------------------------------------------------------------------------------------------------- tally
+
+
+def summary_lines(outcomes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The terminal summary: cassettes replayed, recorded, and left with unplayed interactions.
+
+    ``outcomes`` come one per test (``ImagegenCassette.outcome()``), possibly from several xdist workers;
+    tests that share a cassette are merged, so an interaction counts as played if any test played it.
+    """
+    if not outcomes:
+        return []
+    loaded: dict[str, int] = {}
+    played: dict[str, set[int]] = {}
+    recorded: dict[str, int] = {}
+    for outcome in outcomes:
+        path = str(outcome["path"])
+        loaded[path] = max(loaded.get(path, 0), int(outcome.get("loaded", 0)))
+        played.setdefault(path, set()).update(int(i) for i in outcome.get("played", ()))
+        recorded[path] = recorded.get(path, 0) + int(outcome.get("recorded", 0))
+    recorded_paths = sorted(p for p, n in recorded.items() if n)
+    replayed_paths = sorted(p for p in loaded if played[p] and not recorded[p])
+    # Only where nothing was recorded: a recording run rewrites the file, and its indexes move.
+    unplayed = sorted(
+        (p, loaded[p] - len(played[p])) for p in loaded if not recorded[p] and loaded[p] > len(played[p])
+    )
+    lines = [
+        f"{len(loaded)} cassette(s): {len(replayed_paths)} replayed, {len(recorded_paths)} recorded, "
+        f"{len(unplayed)} with unplayed interactions"
+    ]
+    lines += [f"  recorded: {p}" for p in recorded_paths]
+    refused = sorted({str(o["path"]) for o in outcomes if o.get("refused")})
+    lines += [f"  not written (see the error at its test's teardown): {p}" for p in refused]
+    discarded = sorted({str(o["path"]) for o in outcomes if o.get("discarded")})
+    lines += [f"  not written (its test failed; record_on_error is off): {p}" for p in discarded]
+    lines += [f"  unplayed: {p} ({n} interaction(s) never played)" for p, n in unplayed]
+    return lines
 
 
 # ------------------------------------------------------------------------------------------------ expiry
@@ -244,8 +293,6 @@ def session_verdict(
     ``used`` the cassette paths tests opened or would have opened (a test skipped before its cassette
     opened).
     """
-    from pytest_imagegen.plugin.summary import summary_lines
-
     verdict = Verdict()
     if drift:
         verdict.drift_lines, breaking = drift_lines(outcomes, verbose=verbose, rootdir=rootdir)
