@@ -29,6 +29,7 @@ __all__ = [
     "MATCHERS",
     "ON_EXPIRY",
     "PAYLOAD_MODES",
+    "POLLING_MODES",
     "RECORD_MODES",
     "REPLAY_TIMINGS",
     "REQUIRED_MATCHERS",
@@ -86,11 +87,13 @@ def format_duration(value: timedelta) -> str:
 RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 PayloadMode = Literal["placeholder", "keep"]
 ReplayTiming = Literal["instant", "recorded"]
+Polling = Literal["collapse", "faithful"]
 OnExpiry = Literal["warn", "fail", "rerecord"]
 
 RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
 PAYLOAD_MODES: tuple[str, ...] = get_args(PayloadMode)
 REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
+POLLING_MODES: tuple[str, ...] = get_args(Polling)
 ON_EXPIRY: tuple[str, ...] = get_args(OnExpiry)
 #: ``--imagegen-drift`` alone reports; ``--imagegen-drift=update`` also re-records what drifted.
 DRIFT_MODES: tuple[str, ...] = ("report", "update")
@@ -120,6 +123,9 @@ class ImagegenConfig:
     match_on: tuple[str, ...] = DEFAULT_MATCH_ON
     payloads: PayloadMode = "placeholder"
     replay_timing: ReplayTiming = "instant"
+    # A polled job on replay: "collapse" answers its first poll with its final state; "faithful" replays
+    # every recorded state in order (``cassette/polling.py``).
+    polling: Polling = "collapse"
     strict: bool = False
     check_contract: bool = True
     redact_user: bool = False
@@ -148,6 +154,7 @@ class ImagegenConfig:
             _check_cassette_name(self.cassette)
         _check_choice("payloads", self.payloads, PAYLOAD_MODES)
         _check_choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
+        _check_choice("polling", self.polling, POLLING_MODES)
         for matcher in self.match_on:
             _check_choice("match_on", matcher, MATCHERS)
         missing = [m for m in REQUIRED_MATCHERS if m not in self.match_on]
@@ -212,7 +219,7 @@ def _check_types(config: ImagegenConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be True or False, got {value!r}")
-    for name in ("record_mode", "payloads", "replay_timing", "on_expiry"):
+    for name in ("record_mode", "payloads", "replay_timing", "polling", "on_expiry"):
         value = getattr(config, name)
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, got {value!r}")

@@ -24,6 +24,7 @@ from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.age import Expiry
 from pytest_imagegen.cassette.identity import Claims, raw_key_allowed, sent_form
 from pytest_imagegen.cassette.miss import miss_error
+from pytest_imagegen.cassette.polling import Polls
 from pytest_imagegen.cassette.rendercache import Replies
 from pytest_imagegen.cassette.rendering import Rendered
 from pytest_imagegen.cassette.requests import (
@@ -118,6 +119,7 @@ class ImagegenCassette:
         self._by_raw: dict[str, int] = {}
         self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
         self.replies = Replies(path, config.replay_timing, cache_dir)
+        self.polls = Polls(self.data, polling=config.polling, timing=config.replay_timing)
         self.recorded_count = 0
         self.missed_count = 0  # requests it could not answer (the session's report lists the cassette)
         self._recorded_keys: list[str] = []
@@ -188,6 +190,9 @@ class ImagegenCassette:
             outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
         if self.missed_count:
             outcome["missed"] = self.missed_count
+        polling = self.polls.outcome()
+        if polling is not None:
+            outcome["polling"] = polling
         return outcome
 
     def abandon(self) -> None:
@@ -374,10 +379,15 @@ class ImagegenCassette:
     def _play_first_unplayed(self, fingerprint: str) -> int | None:
         if not self.policy.plays:
             return None
-        for position in self._index.get(fingerprint, ()):
+        positions = self._index.get(fingerprint, ())
+        for start, position in enumerate(positions):
             if self.play_counts[position] == 0:
-                self.play_counts[position] += 1
-                return position
+                # A polled job's pending states may be skipped to its final one (``polling.py``); they
+                # count as played, so that no later read gets them and prune keeps them (faithful).
+                chosen, skipped = self.polls.choose(positions, start)
+                for played in (*skipped, chosen):
+                    self.play_counts[played] += 1
+                return chosen
         return None
 
     def play_raw(self, raw_key: str) -> int | None:

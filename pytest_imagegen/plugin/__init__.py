@@ -20,6 +20,7 @@ from pytest_imagegen.config import (
     MATCHERS,
     ON_EXPIRY,
     PAYLOAD_MODES,
+    POLLING_MODES,
     RECORD_MODES,
     REPLAY_TIMINGS,
     ConfigError,
@@ -65,10 +66,10 @@ __all__ = [
 
 _MARKER_HELP = (
     "imagegen(cassette=None, record_mode=None, match_on=None, payloads=None, replay_timing=None, "
-    "max_age=None, on_expiry=None, record_on_error=None): "
+    "polling=None, max_age=None, on_expiry=None, record_on_error=None): "
     "record/replay this test's Images API calls through a cassette. "
     f"record_mode: {'|'.join(RECORD_MODES)}; payloads: {'|'.join(PAYLOAD_MODES)}; "
-    f"replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of {', '.join(MATCHERS)}; "
+    f"replay_timing: {'|'.join(REPLAY_TIMINGS)}; polling: {'|'.join(POLLING_MODES)}; match_on: a list of {', '.join(MATCHERS)}; "
     f"max_age: {DURATION_HELP}; on_expiry: {'|'.join(ON_EXPIRY)}; record_on_error: True|False."
 )
 
@@ -128,6 +129,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "imagegen_base_url", "service to record from ('emulator' for the bundled one)", default=None
     )
     parser.addini("imagegen_payloads", "placeholder (default) or keep", default=None)
+    parser.addini("imagegen_polling", "polled jobs on replay: collapse (default) or faithful", default=None)
     parser.addini("imagegen_match_on", "what requests are matched on", type="args", default=None)
     parser.addini("imagegen_max_age", f"cassettes older than this are expired: {DURATION_HELP}", default=None)
     parser.addini(

@@ -1,0 +1,108 @@
+"""Services that make you wait: a polled job recorded over real loopback sockets on three hosts, replayed
+with every server stopped and the network blocked (``cassette/polling.py``).
+
+The service (``polling_service.py``) submits on 127.0.0.1, answers status reads on 127.0.0.2 and serves
+the image, by a signed URL, on 127.0.0.3. Its application sleeps what it is told through a fake that
+counts the seconds: nothing here sleeps or reads a clock.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import requests
+from PIL import Image
+
+from tests.engine.conftest import Tape
+from tests.engine.polling_service import ACCESS_KEY_ID, Run, Service, generate, running
+
+PENDING = [(200, "processing")] * 3
+DONE = (200, "succeeded")
+# Nothing listens here once the servers are stopped; replay must not need them.
+DEAD_SUBMIT = "http://127.0.0.1:9"
+
+
+def record(tape: Tape, service: Service, client: Any, mode: str = "rewrite", **changes: Any) -> Run:
+    with running(service), tape.open(mode, **changes) as cassette:
+        run = generate(client, service.roots["submit"], "a lighthouse")
+        assert cassette.recorded_count == len(service.log)
+    return run
+
+
+def replay(tape: Tape, client: Any, **changes: Any) -> tuple[Run, Any]:
+    with tape.open("none", **changes) as cassette:
+        run = generate(client, DEAD_SUBMIT, "a lighthouse")
+    return run, cassette
+
+
+def image_facts(data: bytes) -> tuple[str | None, tuple[int, int], str]:
+    image = Image.open(io.BytesIO(data))
+    return image.format, image.size, image.mode
+
+
+def test_default_replay_answers_the_first_poll_with_the_final_state(tape: Tape) -> None:
+    with httpx.Client() as client:
+        live = record(tape, Service(pending=3, interval=1), client)
+        assert live.states == [*PENDING, DONE]
+        assert live.slept == [1.0, 1.0, 1.0]
+        replayed, cassette = replay(tape, client)
+    assert replayed.states == [DONE]
+    assert replayed.slept == []
+    assert cassette.all_played  # the pending replies it skipped count as played
+    assert image_facts(replayed.image) == image_facts(live.image) == ("PNG", (1024, 1024), "RGB")
+    assert cassette.outcome()["polling"] == {"jobs": 1, "polls": 3, "recorded_s": 3.0, "replayed_s": 0.0}
+
+
+def test_faithful_replay_serves_every_pending_state_in_order(tape: Tape) -> None:
+    with httpx.Client() as client:
+        live = record(tape, Service(pending=3, interval=1), client)
+        replayed, cassette = replay(tape, client, polling="faithful")
+    assert replayed.states == live.states == [*PENDING, DONE]
+    assert cassette.all_played
+    # The service's Retry-After reaches the client as 0: replay asks for no waiting.
+    assert replayed.slept == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("polling", ["collapse", "faithful"])
+def test_a_retry_after_a_503_is_no_poll_and_keeps_its_order(tape: Tape, polling: str) -> None:
+    with httpx.Client() as client:
+        live = record(tape, Service(pending=3, fail_first=1), client)
+        assert live.states == [(503, None), *PENDING, DONE]
+        replayed, cassette = replay(tape, client, polling=polling)
+    expected = [(503, None), DONE] if polling == "collapse" else live.states
+    assert replayed.states == expected
+    assert cassette.all_played
+
+
+def tape_path(tape: Tape) -> str:
+    with tape.open("none") as cassette:
+        return cassette.path
+
+
+def test_through_requests_too(tape: Tape) -> None:
+    with requests.Session() as session:
+        live = record(tape, Service(pending=3), session)
+        replayed, cassette = replay(tape, session)
+    assert (live.states, replayed.states) == ([*PENDING, DONE], [DONE])
+    assert image_facts(replayed.image) == ("PNG", (1024, 1024), "RGB")
+    assert cassette.all_played
+
+
+def test_on_disk_no_signature_no_access_key_and_a_small_image(tape: Tape) -> None:
+    with httpx.Client() as client:
+        live = record(tape, Service(pending=3), client)
+    text = Path(tape_path(tape)).read_text()
+    document = json.loads(text)
+    download = document["interactions"][-1]
+    assert ACCESS_KEY_ID not in text
+    assert image_facts(live.image) == ("PNG", (1024, 1024), "RGB")
+    assert len(live.image) > 1_000_000  # noise: it does not compress
+    # The download's reply costs the cassette at most 700 bytes: a placeholder, its facts and preview.
+    stored = json.dumps(download["response"]["body"], separators=(",", ":"))
+    assert len(stored) <= 700, stored
+    print(f"1024x1024 PNG download: {len(live.image)} bytes live, {len(stored)} bytes of reply body stored")
