@@ -299,6 +299,8 @@ class ImagegenCassette:
         # No raw key over bytes that carried a secret: it would be a test against a dictionary.
         unredacted = sent_form(request, keep=self.config.payloads == "keep")
         raw_key = request.raw_key if raw_key_allowed(request.record, unredacted) else None
+        if key != request.fingerprint:  # it sends back what a reply handed out, stored as replaced there
+            raw_key = None
         stored = RecordedRequest(interaction["request"], key, raw_key)
         stored.meta = self._entry_for(request, interaction)
         return stored, interaction["response"]

@@ -42,19 +42,36 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pytest_imagegen.safety.volatile import StandIns, is_token, replace_known
+
 __all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request", "normalize_uri"]
 
 #: What every ``created`` / ``created_at`` becomes: 2025-01-01T00:00:00Z.
 FIXED_TIME = 1735689600
 _FIXED_SAS_TIME = "2025-01-01T00:00:00Z"
 
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_LOOPBACK = frozenset({"localhost", "::1", "[::1]"})
 _TIME_KEYS = frozenset({"created", "created_at"})
 _DROPPED_REQUEST = frozenset({"user-agent"})
-_DROPPED_RESPONSE = frozenset({"openai-processing-ms", "server-timing"})
-_LOOPBACK_URL = re.compile(r"(https?://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
+# Timings, and a CDN's per-request ids and cache state (S3, CloudFront, Fastly): nothing a client needs.
+_DROPPED_RESPONSE = frozenset(
+    {
+        "openai-processing-ms",
+        "server-timing",
+        "x-amz-id-2",
+        "x-amz-cf-id",
+        "x-amz-cf-pop",
+        "age",
+        "x-cache",
+        "x-served-by",
+        "x-timer",
+        "last-modified",
+    }
+)
+# All of 127/8 is loopback: a test may serve submission, status and downloads on 127.0.0.1, .2 and .3.
+_LOOPBACK_URL = re.compile(r"(https?://(?:127(?:\.[0-9]{1,3}){3}|localhost|\[::1\])):\d+")
 _SAS_TIME = re.compile(
-    r"([?&](?:st|se)=)[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}Z"
+    r"([?&](?:st|se|skt|ske)=)[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}Z"
 )
 _EXPIRES = re.compile(r";\s*expires=[^;]*", re.IGNORECASE)
 
@@ -62,19 +79,28 @@ _EXPIRES = re.compile(r";\s*expires=[^;]*", re.IGNORECASE)
 def normalize_uri(uri: str) -> str:
     """``uri`` without the port of a loopback host (which is random for a local emulator)."""
     parts = urlsplit(uri)
-    if parts.port is None or parts.hostname not in _LOOPBACK:
+    if parts.port is None or not _is_loopback(parts.hostname):
         return uri
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else str(parts.hostname)
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
-def _text(value: str, seen: dict[str, str] | None = None) -> str:
+def _is_loopback(host: str | None) -> bool:
+    return host is not None and (
+        host in _LOOPBACK or re.fullmatch(r"127(?:\.[0-9]{1,3}){3}", host) is not None
+    )
+
+
+def _text(value: str, seen: dict[str, str] | None = None, stand: StandIns | None = None) -> str:
     """``value`` without loopback ports and signed-URL times; each piece replaced is noted in ``seen``
-    (original -> replacement), so a request that sends it back can be given the same replacement."""
+    (original -> replacement), so a request that sends it back can be given the same replacement. With
+    ``stand`` (a reply's text), made-up ids and signing times in its URLs too (``volatile.py``)."""
     if "://" in value:
         value = _LOOPBACK_URL.sub(lambda m: _noted(m.group(0), m.group(1), seen), value)
-    if "=" in value and ("st=" in value or "se=" in value):
+    if "=" in value and ("st=" in value or "se=" in value or "skt=" in value or "ske=" in value):
         value = _SAS_TIME.sub(lambda m: _noted(m.group(0), m.group(1) + _FIXED_SAS_TIME, seen), value)
+    if stand is not None:
+        value = stand.text(value)
     return value
 
 
@@ -100,6 +126,16 @@ def _mapped(value: Any, urls: Mapping[str, str]) -> Any:
     return value
 
 
+def _request_uri(uri: str, ids: Mapping[str, str] | None, urls: Mapping[str, str] | None) -> str:
+    """A request URI that sends back what a reply handed out (a job's status URL, a signed download URL,
+    an id in a path) holds the replacements that reply was given: a replayed client sends those."""
+    uri = normalize_uri(uri)
+    for mapping in (urls, ids):
+        if mapping:
+            uri = replace_known(uri, dict(mapping))
+    return uri
+
+
 def _request_body(body: Mapping[str, Any], urls: Mapping[str, str]) -> dict[str, Any]:
     if not urls:
         return dict(body)
@@ -119,38 +155,52 @@ def _request_body(body: Mapping[str, Any], urls: Mapping[str, str]) -> dict[str,
     return dict(body)
 
 
-def _json(value: Any, seen: dict[str, str] | None) -> Any:
+def _json(value: Any, seen: dict[str, str] | None, stand: StandIns | None = None) -> Any:
     if isinstance(value, str):
-        return _text(value, seen)
+        return _text(value, seen, stand)
     if isinstance(value, list):
-        return [_json(item, seen) for item in value]
+        return [_json(item, seen, stand) for item in value]
     if isinstance(value, dict):
         if "placeholder" in value and len(value) == 1:
             return value
-        return {
-            key: FIXED_TIME if key in _TIME_KEYS and type(item) is int else _json(item, seen)
-            for key, item in value.items()
-        }
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _TIME_KEYS and type(item) is int:
+                out[key] = FIXED_TIME
+            elif (
+                stand is not None
+                and isinstance(item, str)
+                and _is_id_key(key)
+                and is_token(item, mixed_case=False)
+            ):
+                out[key] = stand.token(item)  # a job id: a UUID or a bare token (``volatile.py``)
+            else:
+                out[key] = _json(item, seen, stand)
+        return out
     return value
 
 
 def _body(
-    body: Mapping[str, Any], *, keep_offsets: bool, seen: dict[str, str] | None = None
+    body: Mapping[str, Any],
+    *,
+    keep_offsets: bool,
+    seen: dict[str, str] | None = None,
+    stand: StandIns | None = None,
 ) -> dict[str, Any]:
     """A reply's body without its volatile values (never a request's: see the module docstring)."""
     if "json" in body:
-        return {"json": _json(body["json"], seen)}
+        return {"json": _json(body["json"], seen, stand)}
     if "sse" in body:
         events = []
         for event in body["sse"]:
             new = dict(event)
-            new["data"] = _json(event.get("data"), seen)
+            new["data"] = _json(event.get("data"), seen, stand)
             if not keep_offsets:
                 new.pop("offset_ms", None)
             events.append(new)
         return {"sse": events}
     if "string" in body:
-        return {"string": _text(str(body["string"]), seen)}
+        return {"string": _text(str(body["string"]), seen, stand)}
     return dict(body)
 
 
@@ -159,7 +209,10 @@ def _request_id(seed: str) -> str:
 
 
 def _response_headers(
-    headers: Mapping[str, list[str]], seed: str, seen: dict[str, str] | None = None
+    headers: Mapping[str, list[str]],
+    seed: str,
+    seen: dict[str, str] | None = None,
+    stand: StandIns | None = None,
 ) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     limits = {
@@ -172,6 +225,10 @@ def _response_headers(
             continue
         if name == "x-request-id":
             values = [_request_id(seed)]
+        elif name == "etag":  # of a made-up object (a generated image): what it tags is in the body
+            values = [f'"{_request_id(seed)[4:]}"']
+        elif stand is not None and name.endswith("request-id"):  # x-ms-, x-amz-, a queue's own
+            values = [stand.tokens_in(v) for v in values]
         elif name.startswith("x-ratelimit-remaining-"):
             values = limits.get(name.removeprefix("x-ratelimit-remaining-"), values)
         elif name.startswith("x-ratelimit-reset-"):
@@ -181,7 +238,7 @@ def _response_headers(
             if not values:
                 continue
         else:
-            values = [_text(v, seen) for v in values]
+            values = [_text(v, seen, stand) for v in values]
         out[name] = list(values)
     return out
 
@@ -237,8 +294,7 @@ def normalize_request(
     module docstring): only ``ids`` (reply ids seen while recording -> their replacements) and ``urls``
     (pieces of reply text replaced while recording -> their replacements) are applied to it."""
     out = dict(request)
-    uri = str(request["uri"])
-    out["uri"] = normalize_uri(uri)
+    out["uri"] = _request_uri(str(request["uri"]), ids, urls)
     if "headers" in request:
         headers = request.get("headers") or {}
         out["headers"] = {
@@ -280,8 +336,9 @@ def normalize_interaction(
     response = dict(interaction["response"])
     if callable(seed):
         seed = seed(request)
-    response["headers"] = _response_headers(response.get("headers") or {}, seed, urls)
+    stand = StandIns(urls, seed)
+    response["headers"] = _response_headers(response.get("headers") or {}, seed, urls, stand)
     if isinstance(response.get("body"), dict):
-        body = _body(response["body"], keep_offsets=keep_offsets, seen=urls)
+        body = _body(response["body"], keep_offsets=keep_offsets, seen=urls, stand=stand)
         response["body"] = _body_ids(body, ids, seed)
     return {**interaction, "request": request, "response": response}

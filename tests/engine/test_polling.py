@@ -18,7 +18,8 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.engine.conftest import Tape
+from pytest_imagegen.emulator import Emulator
+from tests.engine.conftest import KEY, Tape
 from tests.engine.polling_service import ACCESS_KEY_ID, Run, Service, generate, running
 
 PENDING = [(200, "processing")] * 3
@@ -79,6 +80,16 @@ def test_a_retry_after_a_503_is_no_poll_and_keeps_its_order(tape: Tape, polling:
     assert cassette.all_played
 
 
+def test_the_same_flow_recorded_again_leaves_the_cassette_byte_identical(tape: Tape) -> None:
+    with httpx.Client() as client:
+        first_run = record(tape, Service(pending=3), client)
+        first = Path(tape_path(tape)).read_bytes()
+        second_run = record(tape, Service(pending=3), client)
+    second = Path(tape_path(tape)).read_bytes()
+    assert first_run.job != second_run.job  # new job ids, new signed URLs...
+    assert second == first  # ... and not one byte of the cassette changed
+
+
 def tape_path(tape: Tape) -> str:
     with tape.open("none") as cassette:
         return cassette.path
@@ -106,3 +117,26 @@ def test_on_disk_no_signature_no_access_key_and_a_small_image(tape: Tape) -> Non
     stored = json.dumps(download["response"]["body"], separators=(",", ":"))
     assert len(stored) <= 700, stored
     print(f"1024x1024 PNG download: {len(live.image)} bytes live, {len(stored)} bytes of reply body stored")
+
+
+def test_dall_e_3_url_mode_recorded_twice_from_the_emulator_is_byte_identical(
+    tape: Tape, imagegen_emulator: Emulator
+) -> None:
+    """The signed download URL (object name, SAS times, signing-key times) and the blob service's request
+    id differed on every recording; the URL's stand-in is the same in the reply and in the download."""
+    import openai
+
+    recorded = []
+    for _ in range(2):
+        with tape.open("rewrite") as cassette:
+            client = openai.OpenAI(base_url=imagegen_emulator.base_url, api_key=KEY, max_retries=0)
+            reply = client.images.generate(model="dall-e-3", prompt="a cat", response_format="url")
+            assert httpx.get(str(reply.data[0].url)).status_code == 200
+        recorded.append(Path(cassette.path).read_bytes())
+    assert recorded[0] == recorded[1]
+    with tape.open("none") as cassette:
+        client = openai.OpenAI(base_url=DEAD_SUBMIT + "/v1", api_key=KEY, max_retries=0)
+        url = str(client.images.generate(model="dall-e-3", prompt="a cat", response_format="url").data[0].url)
+        image = httpx.get(url).content
+        assert cassette.all_played
+    assert image_facts(image)[:2] == ("PNG", (1024, 1024))
