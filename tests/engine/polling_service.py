@@ -59,6 +59,10 @@ class Service:
     pending: int = 3
     interval: int = 1
     fail_first: int = 0
+    # "json": pending and final states in JSON, the image by a signed URL; "accepted": Stability's way,
+    # 202 while pending, then 200 with the image itself. The interval in Retry-After, or in ms.
+    style: str = "json"
+    interval_header: str = "Retry-After"
     roots: dict[str, str] = field(default_factory=dict)
     reads: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
@@ -76,7 +80,12 @@ class Service:
         if read <= self.fail_first:
             return 503, {"Retry-After": "1"}, {"detail": "busy"}
         if read <= self.fail_first + self.pending:
-            return 200, {"Retry-After": str(self.interval)}, {"id": job, "status": "processing"}
+            wait = str(self.interval * 1000 if self.interval_header.endswith("-ms") else self.interval)
+            if self.style == "accepted":
+                return 202, {self.interval_header: wait}, {"id": job, "status": "in-progress"}
+            return 200, {self.interval_header: wait}, {"id": job, "status": "processing"}
+        if self.style == "accepted":
+            return 200, {"Content-Type": "image/png"}, noise_png()
         name = secrets.token_hex(16)
         path = f"/results/{name}/sample.png"
         date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -175,10 +184,17 @@ def generate(http: Any, submit_root: str, prompt: str) -> Run:
     run.job = job["id"]
     for _ in range(50):
         reply = http.get(job["polling_url"])
+        if reply.headers["content-type"] == "image/png":  # Stability's way: the image is the final state
+            run.states.append((reply.status_code, "image"))
+            run.image = reply.content
+            return run
         data = reply.json()
         run.states.append((reply.status_code, data.get("status")))
         if reply.status_code == 200 and data["status"] == "succeeded":
             run.image = http.get(data["result"]["sample"]).content
             return run
-        nap(float(reply.headers.get("retry-after", "1")))
+        if "openai-poll-after-ms" in reply.headers:
+            nap(float(reply.headers["openai-poll-after-ms"]) / 1000)
+        else:
+            nap(float(reply.headers.get("retry-after", "1")))
     raise AssertionError(f"the job never finished: {run.states}")

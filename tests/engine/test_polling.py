@@ -19,6 +19,7 @@ import requests
 from PIL import Image
 
 from pytest_imagegen.emulator import Emulator
+from pytest_imagegen.errors import CassetteMiss
 from tests.engine.conftest import KEY, Tape
 from tests.engine.polling_service import ACCESS_KEY_ID, Run, Service, generate, running
 
@@ -140,3 +141,76 @@ def test_dall_e_3_url_mode_recorded_twice_from_the_emulator_is_byte_identical(
         image = httpx.get(url).content
         assert cassette.all_played
     assert image_facts(image)[:2] == ("PNG", (1024, 1024))
+
+
+def test_202_then_200_with_the_image_is_a_poll_and_the_interval_in_ms_replays_as_0(tape: Tape) -> None:
+    service = Service(pending=2, interval=2, style="accepted", interval_header="openai-poll-after-ms")
+    with httpx.Client() as client:
+        live = record(tape, service, client)
+        assert live.states == [(202, "in-progress"), (202, "in-progress"), (200, "image")]
+        assert live.slept == [2.0, 2.0]
+        collapsed, cassette = replay(tape, client)
+        assert collapsed.states == [(200, "image")]
+        assert cassette.outcome()["polling"]["recorded_s"] == 4.0
+        faithful, _ = replay(tape, client, polling="faithful")
+    assert faithful.states == live.states
+    assert faithful.slept == [0.0, 0.0]
+    assert image_facts(collapsed.image) == image_facts(faithful.image) == ("PNG", (1024, 1024), "RGB")
+
+
+def test_two_jobs_of_one_cassette_keep_their_own_states(tape: Tape) -> None:
+    """Two jobs' status reads differ only by their made-up ids: their stand-ins keep them apart (never a
+    wrong reply), and each job collapses to its own final state."""
+    service = Service(pending=2)
+    with httpx.Client() as client:
+        with running(service), tape.open("rewrite"):
+            first = generate(client, service.roots["submit"], "a lighthouse")
+            second = generate(client, service.roots["submit"], "a lighthouse")
+        assert first.job != second.job
+        with tape.open("none") as cassette:
+            replayed = [generate(client, DEAD_SUBMIT, "a lighthouse") for _ in range(2)]
+    assert [run.states for run in replayed] == [[DONE], [DONE]]
+    assert replayed[0].job != replayed[1].job
+    assert cassette.all_played
+    text = Path(cassette.path).read_text()
+    assert first.job not in text
+    assert second.job not in text  # stand-ins, derived from the requests, not from the ids
+
+
+def test_a_poll_beyond_the_recording_is_a_miss_never_a_repeat(tape: Tape) -> None:
+    with httpx.Client() as client:
+        live = record(tape, Service(pending=1), client)
+        with tape.open("none", polling="faithful"):
+            job = client.post(f"{DEAD_SUBMIT}/v1/jobs", json={"prompt": "a lighthouse"}).json()
+            states = [client.get(job["polling_url"]).json()["status"] for _ in range(2)]
+            with pytest.raises(CassetteMiss):
+                client.get(job["polling_url"])
+    assert states == [state for _, state in live.states] == ["processing", "succeeded"]
+
+
+def test_the_session_summary_says_what_waiting_replay_saved(pytester: pytest.Pytester) -> None:
+    pytester.syspathinsert(Path(__file__).resolve().parents[2])
+    pytester.makepyfile(
+        test_app="""
+        import httpx, pytest
+        from tests.engine.polling_service import Service, generate, running
+
+        @pytest.mark.imagegen
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_job(imagegen_cassette, n):
+            with httpx.Client() as client:
+                if imagegen_cassette.mode == "none":
+                    run = generate(client, "http://127.0.0.1:9", "a lighthouse")
+                    assert run.slept == []
+                else:
+                    with running(Service(pending=3, interval=2)) as service:
+                        run = generate(client, service.roots["submit"], "a lighthouse")
+                    assert run.slept == [2.0, 2.0, 2.0]
+        """
+    )
+    pytester.runpytest_subprocess("--imagegen-record=once").assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["*2 polling job(s) replayed: 0.0 s instead of about 12 s recorded (6 pending replies)*"]
+    )
