@@ -201,7 +201,9 @@ def test_the_session_summary_says_what_waiting_replay_saved(pytester: pytest.Pyt
             with httpx.Client() as client:
                 if imagegen_cassette.mode == "none":
                     run = generate(client, "http://127.0.0.1:9", "a lighthouse")
-                    assert run.slept == []
+                    faithful = imagegen_cassette.config.polling == "faithful"
+                    assert len(run.states) == (4 if faithful else 1)
+                    assert run.slept == ([0.0, 0.0, 0.0] if faithful else [])
                 else:
                     with running(Service(pending=3, interval=2)) as service:
                         run = generate(client, service.roots["submit"], "a lighthouse")
@@ -209,8 +211,13 @@ def test_the_session_summary_says_what_waiting_replay_saved(pytester: pytest.Pyt
         """
     )
     pytester.runpytest_subprocess("--imagegen-record=once").assert_outcomes(passed=2)
+    line = "*2 polling job(s) replayed: 0.0 s instead of about 12 s recorded (6 pending replies)*"
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(
-        ["*2 polling job(s) replayed: 0.0 s instead of about 12 s recorded (6 pending replies)*"]
-    )
+    result.stdout.fnmatch_lines([line])
+    faithful = pytester.runpytest_subprocess("-o", "imagegen_polling=faithful")
+    faithful.assert_outcomes(passed=2)
+    faithful.stdout.fnmatch_lines([line])
+    refused = pytester.runpytest_subprocess("-o", "imagegen_polling=eager")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*polling*'eager'*collapse, faithful*"])
