@@ -162,6 +162,8 @@ class Polls:
         """Which of ``positions`` (one request's interactions, in recorded order) answers the read whose
         next unplayed interaction is ``positions[start]``, and the pending ones it skips (collapse)."""
         chosen, skipped = positions[start], []
+        if len(positions) == 1:  # a request made once (most are): no job to poll, nothing to compute
+            return chosen, skipped
         if self._collapse and self.state(chosen) == "pending":
             run = start
             while run < len(positions) and self.state(positions[run]) == "pending":

@@ -36,16 +36,20 @@ from PIL import Image
 SUBMIT_HOST, STATUS_HOST, CDN_HOST = "127.0.0.1", "127.0.0.2", "127.0.0.3"
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 _SIGNING_KEY = secrets.token_bytes(32)
-_IMAGE: list[bytes] = []
+_IMAGES: dict[str, bytes] = {}
+
+
+def noise_image(kind: str = "png") -> bytes:
+    """A 1024x1024 RGB image of noise, which does not compress (about 2.7 MB as PNG), made once per format."""
+    if kind not in _IMAGES:
+        out = io.BytesIO()
+        Image.effect_noise((1024, 1024), 64).convert("RGB").save(out, format=kind.upper())
+        _IMAGES[kind] = out.getvalue()
+    return _IMAGES[kind]
 
 
 def noise_png() -> bytes:
-    """A 1024x1024 RGB PNG that does not compress (about 3 MB), made once."""
-    if not _IMAGE:
-        out = io.BytesIO()
-        Image.effect_noise((1024, 1024), 64).convert("RGB").save(out, format="PNG")
-        _IMAGE.append(out.getvalue())
-    return _IMAGE[0]
+    return noise_image("png")
 
 
 def _signature(path: str, date: str) -> str:
@@ -63,6 +67,7 @@ class Service:
     # 202 while pending, then 200 with the image itself. The interval in Retry-After, or in ms.
     style: str = "json"
     interval_header: str = "Retry-After"
+    image_format: str = "png"  # of the download: png, jpeg or webp
     roots: dict[str, str] = field(default_factory=dict)
     reads: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
@@ -102,7 +107,7 @@ class Service:
         signature = query.get("X-Amz-Signature", [""])[0]
         if not hmac.compare_digest(_signature(path, date), signature):
             return 403, {}, {"detail": "signature does not match"}
-        return 200, {"Content-Type": "image/png"}, noise_png()
+        return 200, {"Content-Type": f"image/{self.image_format}"}, noise_image(self.image_format)
 
 
 def _handler(service: Service, role: str) -> type[BaseHTTPRequestHandler]:

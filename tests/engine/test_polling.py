@@ -105,19 +105,24 @@ def test_through_requests_too(tape: Tape) -> None:
     assert cassette.all_played
 
 
-def test_on_disk_no_signature_no_access_key_and_a_small_image(tape: Tape) -> None:
+@pytest.mark.parametrize("kind", ["png", "jpeg", "webp"])
+def test_on_disk_no_signature_no_access_key_and_a_small_image(tape: Tape, kind: str) -> None:
     with httpx.Client() as client:
-        live = record(tape, Service(pending=3), client)
+        live = record(tape, Service(pending=3, image_format=kind), client)
+        replayed, _ = replay(tape, client)
     text = Path(tape_path(tape)).read_text()
-    document = json.loads(text)
-    download = document["interactions"][-1]
+    download = json.loads(text)["interactions"][-1]
     assert ACCESS_KEY_ID not in text
-    assert image_facts(live.image) == ("PNG", (1024, 1024), "RGB")
-    assert len(live.image) > 1_000_000  # noise: it does not compress
-    # The download's reply costs the cassette at most 700 bytes: a placeholder, its facts and preview.
+    assert "X-Amz-Signature=REDACTED" in download["request"]["uri"]
+    assert image_facts(live.image) == (kind.upper(), (1024, 1024), "RGB")
+    assert len(live.image) > 200_000  # noise: it hardly compresses
+    # The replayed placeholder decodes to an image of the same format, size and mode ...
+    assert image_facts(replayed.image) == image_facts(live.image)
+    # ... and the download's reply costs the cassette at most 700 bytes: its facts and a preview.
     stored = json.dumps(download["response"]["body"], separators=(",", ":"))
     assert len(stored) <= 700, stored
-    print(f"1024x1024 PNG download: {len(live.image)} bytes live, {len(stored)} bytes of reply body stored")
+    print(f"1024x1024 {kind} download: {len(live.image)} bytes live, {len(stored)} bytes stored, ", end="")
+    print(f"cassette of the whole flow: {len(text)} bytes")
 
 
 def test_dall_e_3_url_mode_recorded_twice_from_the_emulator_is_byte_identical(
