@@ -161,7 +161,8 @@ class Polls:
     def choose(self, positions: Sequence[int], start: int) -> tuple[int, list[int]]:
         """Which of ``positions`` (one request's interactions, in recorded order) answers the read whose
         next unplayed interaction is ``positions[start]``, and the pending ones it skips (collapse)."""
-        chosen, skipped = positions[start], []
+        chosen = positions[start]
+        skipped: list[int] = []
         if len(positions) == 1:  # a request made once (most are): no job to poll, nothing to compute
             return chosen, skipped
         if self._collapse and self.state(chosen) == "pending":
