@@ -190,9 +190,8 @@ class ImagegenCassette:
             outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
         if self.missed_count:
             outcome["missed"] = self.missed_count
-        polling = self.polls.outcome()
-        if polling is not None:
-            outcome["polling"] = polling
+        if (polling := self.polls.outcome()) is not None:
+            outcome["polling"] = polling  # what replaying polled jobs saved (the session summary)
         return outcome
 
     def abandon(self) -> None:
@@ -261,8 +260,9 @@ class ImagegenCassette:
         keep = self.config.payloads == "keep"
         trimmed = trim.trim_interaction(cleaned, keep=keep)
         timing = self.config.replay_timing == "recorded"
+        made_up = registry.volatile_fields(str(uri))  # what its shape's replies make up afresh
         return normalize.normalize_interaction(
-            trimmed, seed=self._seed, keep_offsets=timing, ids=self.ids, urls=self.urls
+            trimmed, seed=self._seed, keep_offsets=timing, ids=self.ids, urls=self.urls, fields=made_up
         )
 
     def record(self, request: LiveRequest, reply: LiveReply) -> None:

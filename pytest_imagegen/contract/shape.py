@@ -15,6 +15,7 @@ matching (``cassette/match``)  ``operations`` (the operation path under any base
 the verdict                    ``methods``, ``recorded_call``, ``validate``, ``check_recorded_reply``,
 (``cassette/checks``)          ``check_error_reply``, ``keeps_done``, ``api``
 metadata, ``show``             ``model_of``, ``event_label``
+re-recording (``core``)        ``volatile_fields``
 redaction, dummy keys          ``credential_headers``, ``credential_query_keys``, ``key_variables``,
                                ``key_alternatives``
 ``validate_request``,          ``endpoints``, ``takes_files``, ``validate``, ``is_reply``,
@@ -197,6 +198,12 @@ class ApiShape(ABC, Generic[RequestT]):
     def volatile_value(self, key: str, value: Any) -> str | None:
         """How a snapshot shows a reply value that changes on every call (an id), or None."""
         return None
+
+    #: Where its JSON replies hold values that change on every call and mean nothing to a client
+    #: (timings, progress, logs): recorded as stable stand-ins (numbers 0, ISO times the fixed time, ids
+    #: stand-ins, other text emptied: ``safety/volatile.py``), so re-recording gives the same bytes. Ids,
+    #: signed URLs and ``*_at`` times need no declaration: they are found by their shape.
+    volatile_fields: tuple[FieldPath, ...] = ()
 
     # --- services that make you wait ------------------------------------------------------------------
 

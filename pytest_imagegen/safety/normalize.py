@@ -38,11 +38,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pytest_imagegen.safety.volatile import StandIns, is_token, replace_known
+from pytest_imagegen.safety.volatile import StandIns, fixed_field, fixed_time_text, is_token, replace_known
 
 __all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request", "normalize_uri"]
 
@@ -167,6 +167,9 @@ def _json(value: Any, seen: dict[str, str] | None, stand: StandIns | None = None
         for key, item in value.items():
             if key in _TIME_KEYS and type(item) is int:
                 out[key] = FIXED_TIME
+            elif stand is not None and isinstance(item, str) and key.endswith(("_at", "At")):
+                fixed = fixed_time_text(item)  # a job's created_at, started_at, completed_at
+                out[key] = fixed if fixed is not None else _json(item, seen, stand)
             elif (
                 stand is not None
                 and isinstance(item, str)
@@ -308,6 +311,25 @@ def normalize_request(
     return out
 
 
+def _fixed_fields(document: Any, fields: Sequence[tuple[str, ...]], stand: StandIns) -> Any:
+    """``document`` with the value at each of ``fields`` (JSON paths as steps, ``"*"`` for every element
+    of an array: what an API shape declares in ``volatile_fields``) fixed by ``volatile.fixed_field``."""
+
+    def fix(node: Any, steps: tuple[str, ...]) -> Any:
+        if not steps:
+            return fixed_field(node, stand)
+        step, rest = steps[0], steps[1:]
+        if step == "*" and isinstance(node, list):
+            return [fix(item, rest) for item in node]
+        if isinstance(node, dict) and step in node:
+            return {**node, step: fix(node[step], rest)}
+        return node
+
+    for field in fields:
+        document = fix(document, tuple(field))
+    return document
+
+
 def _own_origin(uri: str, urls: dict[str, str]) -> None:
     """Note the loopback origin a request was sent to (the service's own address, a random port)."""
     found = _LOOPBACK_URL.match(uri)
@@ -322,13 +344,15 @@ def normalize_interaction(
     keep_offsets: bool = False,
     ids: dict[str, str] | None = None,
     urls: dict[str, str] | None = None,
+    fields: Sequence[tuple[str, ...]] = (),
 ) -> dict[str, Any]:
     """``interaction`` (stored form) without its volatile values; replacement ids are derived from
     ``seed`` (or what it returns for the normalized request), which the caller makes the same in every
     recording of the same call. ``ids`` is the cassette's map of reply ids to their replacements: ids in
     the request are looked up in it, ids in the reply are added to it. ``urls`` is the same for pieces of
     text (loopback origins, signed-URL times): those of the request's own URI and of the reply are added,
-    and the request is given the replacements of earlier replies."""
+    and the request is given the replacements of earlier replies. ``fields``: where the reply's JSON holds
+    values its API shape says are made up afresh (``ApiShape.volatile_fields``, ``volatile.fixed_field``)."""
     ids = {} if ids is None else ids
     urls = {} if urls is None else urls
     _own_origin(str(interaction["request"]["uri"]), urls)
@@ -340,5 +364,7 @@ def normalize_interaction(
     response["headers"] = _response_headers(response.get("headers") or {}, seed, urls, stand)
     if isinstance(response.get("body"), dict):
         body = _body(response["body"], keep_offsets=keep_offsets, seen=urls, stand=stand)
+        if fields and isinstance(body.get("json"), (dict, list)):
+            body["json"] = _fixed_fields(body["json"], fields, stand)
         response["body"] = _body_ids(body, ids, seed)
     return {**interaction, "request": request, "response": response}

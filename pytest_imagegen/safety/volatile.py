@@ -33,7 +33,7 @@ import re
 import string
 from collections.abc import MutableMapping
 
-__all__ = ["FIXED_AMZ_DATE", "TOKEN", "StandIns", "is_token"]
+__all__ = ["FIXED_AMZ_DATE", "TOKEN", "StandIns", "fixed_field", "fixed_time_text", "is_token"]
 
 #: Every ``X-Amz-Date`` / ``X-Goog-Date`` becomes 2025-01-01T00:00:00Z, as ``normalize.FIXED_TIME``.
 FIXED_AMZ_DATE = "20250101T000000Z"
@@ -47,6 +47,37 @@ _URL = re.compile(r"https?://[^\s\"'<>]+")
 _SIGNED_TIME = re.compile(r"([?&](?:X-Amz-Date|X-Goog-Date)=)[0-9]{8}T[0-9]{6}Z", re.IGNORECASE)
 _EXPIRES = re.compile(r"([?&]Expires=)[0-9]{9,11}(?![0-9])")
 _HEX = frozenset(string.hexdigits)
+_ISO_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+
+
+def fixed_time_text(value: str) -> str | None:
+    """An ISO 8601 time (a job's ``created_at``, ``started_at``, ``completed_at``) as the fixed time,
+    2025-01-01T00:00:00, in the same format (fraction digits and zone kept); None: not such a time."""
+    found = _ISO_TIME.match(value)
+    if found is None:
+        return None
+    fraction, zone = found.group(1) or "", found.group(2) or ""
+    return f"2025-01-01{value[10]}00:00:00{'.' + '0' * (len(fraction) - 1) if fraction else ''}{zone}"
+
+
+def fixed_field(value: object, stand: StandIns) -> object:
+    """A value an API shape declares volatile (``ApiShape.volatile_fields``: timings, progress, logs):
+    numbers 0 (of their type), times the fixed time, ids their stand-ins, other text emptied; what else
+    it is (a list, an object, a boolean, null) stays as it is."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0
+    if isinstance(value, str):
+        fixed = fixed_time_text(value)
+        if fixed is not None:
+            return fixed
+        return stand.token(value) if is_token(value) else ""
+    return value
 
 
 def is_token(value: str, *, mixed_case: bool = True) -> bool:

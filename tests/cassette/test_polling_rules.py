@@ -148,3 +148,14 @@ def test_the_summary_adds_every_test() -> None:
     one = {"jobs": 6, "polls": 18, "recorded_s": 24.0, "replayed_s": 0.0}
     line = summary_line([{"polling": one}, {"polling": one}, {}])
     assert line == "12 polling job(s) replayed: 0.0 s instead of about 48 s recorded (36 pending replies)"
+
+
+def test_a_shape_declares_its_volatile_fields() -> None:
+    class Timed(KitchenShape):
+        volatile_fields = (("metrics", "predict_time"),)
+
+    uri = "https://kitchen.example/v1/kitchen/order-status"
+    assert registry.volatile_fields(uri) == ()
+    with registry.registered(Timed()):
+        assert registry.volatile_fields(uri) == (("metrics", "predict_time"),)
+    assert ApiShape.volatile_fields == ()

@@ -84,3 +84,30 @@ def test_a_job_s_ids_and_urls_are_replaced_alike_in_the_reply_and_the_requests_a
         urls=urls,
     )
     assert download["request"]["uri"] == url
+
+
+def test_what_a_shape_declares_volatile_is_fixed_and_times_under_at_keys_too() -> None:
+    reply = {
+        "id": "gm3qorzdhgbfurvjtvhg5wmjiq",
+        "completed_at": "2026-12-07T22:15:30.123456Z",
+        "started_at": "not a time",
+        "metrics": {"predict_time": 3.217, "steps": 28, "done": True},
+        "logs": "Using seed: 1234\nstep 28/28",
+        "output": ["https://replicate.delivery/xezq/abc/out-0.webp"],
+    }
+    fields = (("metrics", "predict_time"), ("metrics", "steps"), ("metrics", "done"), ("logs",), ("nowhere",))
+    stored = normalize_interaction(
+        {
+            "request": {"method": "GET", "uri": "https://api.replicate.com/v1/predictions/x", "body": {}},
+            "response": {"status": {"code": 200}, "headers": {}, "body": {"json": reply}},
+        },
+        seed="poll",
+        fields=fields,
+    )["response"]["body"]["json"]
+    assert stored["completed_at"] == "2025-01-01T00:00:00.000000Z"
+    assert stored["started_at"] == "not a time"
+    assert stored["metrics"] == {"predict_time": 0.0, "steps": 0, "done": True}
+    assert stored["logs"] == ""
+    assert stored["id"] != reply["id"]
+    assert len(stored["id"]) == len(reply["id"])
+    assert stored["output"] == reply["output"]

@@ -7,7 +7,8 @@ Linux), each a threaded ``http.server`` on a random port, over real sockets:
   status host;
 - ``GET /v1/jobs/<id>`` answers ``fail_first`` 503s (``Retry-After: 1``), then ``pending`` replies
   ``{"status": "processing"}`` with ``Retry-After: <interval>``, then ``{"status": "succeeded"}`` with a
-  result URL on the download host, signed S3-style (a fresh object name, date and signature per job);
+  result URL on the download host, signed S3-style (a fresh object name, date and signature per job),
+  and the time it completed;
 - ``GET /results/<name>/sample.png?X-Amz-...`` checks the signature and answers a 1024x1024 noise PNG.
 
 The application (``generate``) sleeps what it is told through an injected ``sleep``: tests count the
@@ -100,7 +101,8 @@ class Service:
             f"&X-Amz-Signature={_signature(path, date)}"
         )
         result = {"sample": f"{self.roots['cdn']}{path}?{query}"}
-        return 200, {}, {"id": job, "status": "succeeded", "result": result}
+        done = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{secrets.randbelow(10**6):06d}Z"
+        return 200, {}, {"id": job, "status": "succeeded", "completed_at": done, "result": result}
 
     def download(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
         date = query.get("X-Amz-Date", [""])[0]
