@@ -13,7 +13,8 @@ replayed client, which reads the stand-in in a reply, sends what the cassette ho
 What counts as made up:
 
 - an id-shaped value (``TOKEN``: a UUID; a run of 16 or more letters and digits with both in it, such
-  as a hex digest or a random name) that is a part of a URL's path or in a ``*request-id`` reply header;
+  as a hex digest or a random name) that is a part of a URL's path, a whole value of its query, or in a
+  ``*request-id`` reply header;
   or that is a whole ``id`` / ``*_id`` / ``*Id`` value, when a UUID or of one case (fal's and BFL's
   UUIDs, Replicate's lower-case ids, Stability's hex);
 - a signed URL's signing time (``X-Amz-Date``, ``X-Goog-Date``) and epoch expiry (``Expires``): one fixed
@@ -47,6 +48,8 @@ _URL = re.compile(r"https?://[^\s\"'<>]+")
 _SIGNED_TIME = re.compile(r"([?&](?:X-Amz-Date|X-Goog-Date)=)[0-9]{8}T[0-9]{6}Z", re.IGNORECASE)
 _EXPIRES = re.compile(r"([?&]Expires=)[0-9]{9,11}(?![0-9])")
 _HEX = frozenset(string.hexdigits)
+# Signing times, fixed below (or by ``normalize.py``) rather than given stand-ins: a client may parse them.
+_TIME_QUERY_KEYS = frozenset({"x-amz-date", "x-goog-date", "expires", "st", "se", "skt", "ske"})
 _ISO_TIME = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
@@ -152,12 +155,20 @@ class StandIns:
         host, slash, path = rest.partition("/")
         if path:
             path = self.tokens_in(path)
+        if query:  # a job id as a query value (BFL's ``get_result?id=``); signatures are redacted by now
+            query = "&".join(self._query_part(part) for part in query.split("&"))
         out = f"{scheme}://{host}{slash}{path}{sep}{query}"
         if "Date=" in out or "date=" in out:
             out = _SIGNED_TIME.sub(lambda m: self.note(m.group(0), m.group(1) + FIXED_AMZ_DATE), out)
         if "Expires=" in out:
             out = _EXPIRES.sub(lambda m: self.note(m.group(0), m.group(1) + _FIXED_EPOCH), out)
         return out
+
+    def _query_part(self, part: str) -> str:
+        name, eq, value = part.partition("=")
+        if not eq or name.lower() in _TIME_QUERY_KEYS or not is_token(value):
+            return part
+        return f"{name}={self.token(value)}"
 
     def text(self, value: str) -> str:
         """``value`` (reply text) with every URL in it made stable, and every original already replaced

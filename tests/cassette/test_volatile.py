@@ -111,3 +111,37 @@ def test_what_a_shape_declares_volatile_is_fixed_and_times_under_at_keys_too() -
     assert stored["id"] != reply["id"]
     assert len(stored["id"]) == len(reply["id"])
     assert stored["output"] == reply["output"]
+
+
+def test_a_job_id_in_a_status_url_s_query_before_the_id_field_gets_the_same_stand_in() -> None:
+    job = str(uuid.uuid4())
+    urls: dict[str, str] = {}
+    submit = normalize_interaction(
+        {
+            "request": {
+                "method": "POST",
+                "uri": "https://api.bfl.ai/v1/flux-pro",
+                "body": {"json": {"p": 1}},
+            },
+            "response": {
+                "status": {"code": 200},
+                "headers": {},
+                "body": {
+                    "json": {"polling_url": f"https://api.us1.bfl.ai/v1/get_result?id={job}", "id": job}
+                },
+            },
+        },
+        seed="submit",
+        urls=urls,
+    )["response"]["body"]["json"]
+    stand_in = submit["id"]
+    assert submit["polling_url"] == f"https://api.us1.bfl.ai/v1/get_result?id={stand_in}"
+    poll = normalize_interaction(
+        {
+            "request": {"method": "GET", "uri": f"https://api.us1.bfl.ai/v1/get_result?id={job}", "body": {}},
+            "response": {"status": {"code": 200}, "headers": {}, "body": {"json": {"status": "Pending"}}},
+        },
+        seed="poll",
+        urls=urls,
+    )
+    assert poll["request"]["uri"] == submit["polling_url"]
