@@ -155,11 +155,11 @@ def _request_body(body: Mapping[str, Any], urls: Mapping[str, str]) -> dict[str,
     return dict(body)
 
 
-def _json(value: Any, seen: dict[str, str] | None, stand: StandIns | None = None) -> Any:
+def _json(value: Any, seen: dict[str, str] | None, stand: StandIns | None = None, *, top: bool = True) -> Any:
     if isinstance(value, str):
         return _text(value, seen, stand)
     if isinstance(value, list):
-        return [_json(item, seen, stand) for item in value]
+        return [_json(item, seen, stand, top=False) for item in value]
     if isinstance(value, dict):
         if "placeholder" in value and len(value) == 1:
             return value
@@ -169,16 +169,19 @@ def _json(value: Any, seen: dict[str, str] | None, stand: StandIns | None = None
                 out[key] = FIXED_TIME
             elif stand is not None and isinstance(item, str) and key.endswith(("_at", "At")):
                 fixed = fixed_time_text(item)  # a job's created_at, started_at, completed_at
-                out[key] = fixed if fixed is not None else _json(item, seen, stand)
+                out[key] = fixed if fixed is not None else _json(item, seen, stand, top=False)
             elif (
-                stand is not None
+                top
+                and stand is not None
                 and isinstance(item, str)
                 and _is_id_key(key)
                 and is_token(item, mixed_case=False)
             ):
-                out[key] = stand.token(item)  # a job id: a UUID or a bare token (``volatile.py``)
+                # The reply's own id (a job's): top level only, since a nested id (a model version's)
+                # may be one the client also knows by heart and sends as it is.
+                out[key] = stand.token(item)
             else:
-                out[key] = _json(item, seen, stand)
+                out[key] = _json(item, seen, stand, top=False)
         return out
     return value
 
