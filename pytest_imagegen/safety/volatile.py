@@ -13,8 +13,9 @@ replayed client, which reads the stand-in in a reply, sends what the cassette ho
 What counts as made up:
 
 - an id-shaped value (``TOKEN``: a UUID; a run of 16 or more letters and digits with both in it, such
-  as a hex digest or a random name) that is a part of a URL's path, a whole value of its query, or in a
-  ``*request-id`` reply header;
+  as a hex digest or a random name; not base64 of text, which may hide a key the leak scan must see)
+  that is a part of a URL's path or in a ``*request-id`` reply header; or, when a UUID or of one case,
+  a whole value of a URL's query (BFL's ``get_result?id=``);
   or that is a whole ``id`` / ``*_id`` / ``*Id`` value, when a UUID or of one case (fal's and BFL's
   UUIDs, Replicate's lower-case ids, Stability's hex);
 - a signed URL's signing time (``X-Amz-Date``, ``X-Goog-Date``) and epoch expiry (``Expires``): one fixed
@@ -29,6 +30,7 @@ Pure: strings in, strings out.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import string
@@ -92,9 +94,19 @@ def is_token(value: str, *, mixed_case: bool = True) -> bool:
         return False
     if _UUID_ONLY.match(value):
         return True
-    if not mixed_case and value.lower() != value and value.upper() != value:
+    if value.lower() != value and value.upper() != value and (not mixed_case or _encoded_text(value)):
         return False
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
+def _encoded_text(value: str) -> bool:
+    """Whether a mixed-case token is base64 of text (``eyJ...``: data, maybe a key the leak scan must
+    see and refuse), not a made-up name, whose bytes are random."""
+    try:
+        data = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        return False
+    return sum(32 <= b < 127 for b in data) >= 0.8 * len(data)
 
 
 def _alphabet(value: str) -> str:
@@ -166,7 +178,7 @@ class StandIns:
 
     def _query_part(self, part: str) -> str:
         name, eq, value = part.partition("=")
-        if not eq or name.lower() in _TIME_QUERY_KEYS or not is_token(value):
+        if not eq or name.lower() in _TIME_QUERY_KEYS or not is_token(value, mixed_case=False):
             return part
         return f"{name}={self.token(value)}"
 

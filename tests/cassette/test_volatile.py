@@ -147,3 +147,8 @@ def test_a_job_id_in_a_status_url_s_query_before_the_id_field_gets_the_same_stan
         urls=urls,
     )
     assert poll["request"]["uri"] == submit["polling_url"]
+
+
+def test_base64_of_text_is_data_not_a_made_up_name() -> None:
+    assert is_token("A1ouAJl7IvDyYwbcWVwekXLv")  # dall-e's random image name
+    assert not is_token("eyJrZXkiOiAic2stdGVzdCJ9eyJr")  # base64 JSON: the leak scan must see it
