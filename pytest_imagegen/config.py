@@ -88,11 +88,13 @@ def format_duration(value: timedelta) -> str:
 RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 PayloadMode = Literal["placeholder", "keep"]
 ReplayTiming = Literal["instant", "recorded"]
+Polling = Literal["collapse", "faithful"]
 OnExpiry = Literal["warn", "fail", "rerecord"]
 
 RECORD_MODES: tuple[str, ...] = get_args(RecordMode)
 PAYLOAD_MODES: tuple[str, ...] = get_args(PayloadMode)
 REPLAY_TIMINGS: tuple[str, ...] = get_args(ReplayTiming)
+POLLING_MODES: tuple[str, ...] = get_args(Polling)
 ON_EXPIRY: tuple[str, ...] = get_args(OnExpiry)
 #: ``--imagegen-drift`` alone reports; ``--imagegen-drift=update`` also re-records what drifted.
 DriftMode = Literal["report", "update"]
@@ -126,6 +128,9 @@ class ImagegenConfig:
     match_on: tuple[str, ...] = DEFAULT_MATCH_ON
     payloads: PayloadMode = "placeholder"
     replay_timing: ReplayTiming = "instant"
+    # A polled job on replay: "collapse" answers its first poll with its final state; "faithful" replays
+    # every recorded state in order (``cassette/polling.py``).
+    polling: Polling = "collapse"
     strict: bool = False
     check_contract: bool = True
     redact_user: bool = False
@@ -156,6 +161,7 @@ class ImagegenConfig:
             _check_cassette_name(self.cassette)
         _check_choice("payloads", self.payloads, PAYLOAD_MODES)
         _check_choice("replay_timing", self.replay_timing, REPLAY_TIMINGS)
+        _check_choice("polling", self.polling, POLLING_MODES)
         for matcher in self.match_on:
             _check_choice("match_on", matcher, MATCHERS)
         missing = [m for m in REQUIRED_MATCHERS if m not in self.match_on]
@@ -220,7 +226,7 @@ def _check_types(config: ImagegenConfig) -> None:
         value = getattr(config, name)
         if not isinstance(value, bool):
             raise ConfigError(f"{name} must be True or False, got {value!r}")
-    for name in ("record_mode", "payloads", "replay_timing", "on_expiry"):
+    for name in ("record_mode", "payloads", "replay_timing", "polling", "on_expiry"):
         value = getattr(config, name)
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, got {value!r}")
@@ -253,6 +259,7 @@ MARKER_KEYS = (
     "match_on",
     "payloads",
     "replay_timing",
+    "polling",
     "max_age",
     "on_expiry",
     "record_on_error",
@@ -260,7 +267,7 @@ MARKER_KEYS = (
 MARKER_HELP = (
     f"imagegen({', '.join(f'{key}=None' for key in MARKER_KEYS)}): record/replay this test's Images "
     f"API calls through a cassette. record_mode: {'|'.join(RECORD_MODES)}; payloads: "
-    f"{'|'.join(PAYLOAD_MODES)}; replay_timing: {'|'.join(REPLAY_TIMINGS)}; match_on: a list of "
+    f"{'|'.join(PAYLOAD_MODES)}; replay_timing: {'|'.join(REPLAY_TIMINGS)}; polling: {'|'.join(POLLING_MODES)}; match_on: a list of "
     f"{', '.join(MATCHERS)}; max_age: {DURATION_HELP}; on_expiry: {'|'.join(ON_EXPIRY)}; "
     "record_on_error: True|False."
 )

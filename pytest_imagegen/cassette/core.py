@@ -24,6 +24,7 @@ from pytest_imagegen.cassette import index, match, modes, storage
 from pytest_imagegen.cassette.age import Expiry
 from pytest_imagegen.cassette.identity import Claims, raw_key_allowed, sent_form
 from pytest_imagegen.cassette.miss import miss_error
+from pytest_imagegen.cassette.polling import Polls
 from pytest_imagegen.cassette.rendercache import Replies
 from pytest_imagegen.cassette.rendering import Rendered
 from pytest_imagegen.cassette.requests import (
@@ -118,6 +119,7 @@ class ImagegenCassette:
         self._by_raw: dict[str, int] = {}
         self._raw_lookup = not _NOT_IN_RAW_KEY.intersection(config.match_on)
         self.replies = Replies(path, config.replay_timing, cache_dir)
+        self.polls = Polls(self.data, polling=config.polling, timing=config.replay_timing)
         self.recorded_count = 0
         self.missed_count = 0  # requests it could not answer (the session's report lists the cassette)
         self._recorded_keys: list[str] = []
@@ -188,6 +190,8 @@ class ImagegenCassette:
             outcome["recorded"], outcome["discarded"] = 0, self.recorded_count
         if self.missed_count:
             outcome["missed"] = self.missed_count
+        if (polling := self.polls.outcome()) is not None:
+            outcome["polling"] = polling  # what replaying polled jobs saved (the session summary)
         return outcome
 
     def abandon(self) -> None:
@@ -256,8 +260,9 @@ class ImagegenCassette:
         keep = self.config.payloads == "keep"
         trimmed = trim.trim_interaction(cleaned, keep=keep)
         timing = self.config.replay_timing == "recorded"
+        made_up = registry.volatile_fields(str(uri))  # what its shape's replies make up afresh
         return normalize.normalize_interaction(
-            trimmed, seed=self._seed, keep_offsets=timing, ids=self.ids, urls=self.urls
+            trimmed, seed=self._seed, keep_offsets=timing, ids=self.ids, urls=self.urls, fields=made_up
         )
 
     def record(self, request: LiveRequest, reply: LiveReply) -> None:
@@ -294,6 +299,8 @@ class ImagegenCassette:
         # No raw key over bytes that carried a secret: it would be a test against a dictionary.
         unredacted = sent_form(request, keep=self.config.payloads == "keep")
         raw_key = request.raw_key if raw_key_allowed(request.record, unredacted) else None
+        if key != request.fingerprint:  # it sends back what a reply handed out, stored as replaced there
+            raw_key = None
         stored = RecordedRequest(interaction["request"], key, raw_key)
         stored.meta = self._entry_for(request, interaction)
         return stored, interaction["response"]
@@ -374,10 +381,15 @@ class ImagegenCassette:
     def _play_first_unplayed(self, fingerprint: str) -> int | None:
         if not self.policy.plays:
             return None
-        for position in self._index.get(fingerprint, ()):
+        positions = self._index.get(fingerprint, ())
+        for start, position in enumerate(positions):
             if self.play_counts[position] == 0:
-                self.play_counts[position] += 1
-                return position
+                # A polled job's pending states may be skipped to its final one (``polling.py``); they
+                # count as played, so that no later read gets them and prune keeps them (faithful).
+                chosen, skipped = self.polls.choose(positions, start)
+                for played in (*skipped, chosen):
+                    self.play_counts[played] += 1
+                return chosen
         return None
 
     def play_raw(self, raw_key: str) -> int | None:

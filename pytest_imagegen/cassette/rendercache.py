@@ -43,7 +43,7 @@ from pytest_imagegen.errors import CassetteError
 __all__ = ["FOLDER", "Replies", "entry_name", "prune"]
 
 #: What an entry's layout and rendering mean. Bump it when ``rendering.py`` renders other bytes.
-FORMAT: Final = 1
+FORMAT: Final = 2  # 2: openai-poll-after-ms replays as 0
 FOLDER = "replies"
 _SUFFIX = ".replies"
 _MAX_BYTES = 256 * 1024 * 1024

@@ -16,8 +16,9 @@ from pytest_imagegen.wire import bodies, sse
 __all__ = ["Rendered", "render_reply"]
 
 # Replay never waits for a recorded back-off: the SDK reads retry-after-ms first, and 0 < x is required
-# for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait.
-NO_WAIT_HEADERS = {"retry-after": "0", "retry-after-ms": "1"}
+# for it to be used at all, so 1 ms keeps the recorded retry without the recorded wait. A polled job's
+# interval (openai-poll-after-ms, or retry-after on a pending state) replays as 0 too: ``polling.py``.
+NO_WAIT_HEADERS = {"retry-after": "0", "retry-after-ms": "1", "openai-poll-after-ms": "0"}
 
 
 @dataclasses.dataclass(frozen=True)

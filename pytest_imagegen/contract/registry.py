@@ -50,6 +50,7 @@ __all__ = [
     "shape_named",
     "shape_of_request",
     "shapes",
+    "volatile_fields",
     "volatile_query_keys",
 ]
 
@@ -127,6 +128,12 @@ def shape_for(uri: str) -> Shape | None:
     another API, an operation of a shape the contract does not check."""
     path = urlsplit(uri).path
     return next((shape for shape in _shapes.values() if shape.path.search(path) is not None), None)
+
+
+def volatile_fields(uri: str) -> tuple[tuple[str, ...], ...]:
+    """Where the replies to a request to ``uri`` hold values made up afresh (``ApiShape.volatile_fields``)."""
+    shape = shape_for(uri)
+    return shape.volatile_fields if shape is not None else ()
 
 
 def operation_path(path: str) -> str | None:

@@ -15,11 +15,14 @@ matching (``cassette/match``)  ``operations`` (the operation path under any base
 the verdict                    ``methods``, ``recorded_call``, ``validate``, ``check_recorded_reply``,
 (``cassette/checks``)          ``check_error_reply``, ``keeps_done``, ``api``
 metadata, ``show``             ``model_of``, ``event_label``
+re-recording (``core``)        ``volatile_fields``
 redaction, dummy keys          ``credential_headers``, ``credential_query_keys``, ``key_variables``,
                                ``key_alternatives``
 ``validate_request``,          ``endpoints``, ``takes_files``, ``validate``, ``is_reply``,
 ``check_reply``                ``check_reply``
 ``assert_valid_reply``         ``claims_params``, ``operation_for``, ``file_params``, ``validate_call``
+replay of polled jobs          ``job_state`` (a reply is a job's pending or final state)
+(``cassette/polling``)
 snapshots                      ``is_reply``, ``reply_heading``, ``stream_heading``, ``volatile_value``,
                                ``image_fields``
 the emulator                   ``emulator``: the module whose ``routes(handler)`` serves the shape
@@ -42,7 +45,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_imagegen.contract.uploads import FilesInput
@@ -194,6 +197,19 @@ class ApiShape(ABC, Generic[RequestT]):
 
     def volatile_value(self, key: str, value: Any) -> str | None:
         """How a snapshot shows a reply value that changes on every call (an id), or None."""
+        return None
+
+    #: Where its JSON replies hold values that change on every call and mean nothing to a client
+    #: (timings, progress, logs): recorded as stable stand-ins (numbers 0, ISO times the fixed time, ids
+    #: stand-ins, other text emptied: ``safety/volatile.py``), so re-recording gives the same bytes. Ids,
+    #: signed URLs and ``*_at`` times need no declaration: they are found by their shape.
+    volatile_fields: tuple[FieldPath, ...] = ()
+
+    # --- services that make you wait ------------------------------------------------------------------
+
+    def job_state(self, method: str, uri: str, status: int, body: Any) -> Literal["pending", "final"] | None:
+        """Whether a reply is a polled job's not-yet-final state ("pending"), its final state ("final"), or
+        None: not a status read of this shape (the generic rule decides)."""
         return None
 
     # --- images, snapshots, assert_valid_reply ----------------------------------------------------------

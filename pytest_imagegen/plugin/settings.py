@@ -50,6 +50,7 @@ INI: dict[str, tuple[str, Literal["args"] | None]] = {
     "imagegen_cassette_dir": ("where cassettes live, relative to the rootdir", None),
     "imagegen_base_url": ("service to record from ('emulator' for the bundled one)", None),
     "imagegen_payloads": ("placeholder (default) or keep", None),
+    "imagegen_polling": ("polled jobs on replay: collapse (default) or faithful", None),
     "imagegen_match_on": ("what requests are matched on", "args"),
     "imagegen_max_age": (f"cassettes older than this are expired: {cfg.DURATION_HELP}", None),
     "imagegen_on_expiry": (f"what an expired cassette does: {', '.join(cfg.ON_EXPIRY)}", None),

@@ -94,7 +94,9 @@ def summary_lines(outcomes: Sequence[Mapping[str, Any]]) -> list[str]:
     discarded = sorted({str(o["path"]) for o in outcomes if o.get("discarded")})
     lines += [f"  not written (its test failed; record_on_error is off): {p}" for p in discarded]
     lines += [f"  unplayed: {p} ({n} interaction(s) never played)" for p, n in unplayed]
-    return lines
+    from pytest_imagegen.cassette.polling import summary_line  # the session is over: the engine is loaded
+
+    return [*lines, *filter(None, [summary_line(outcomes)])]
 
 
 # ------------------------------------------------------------------------------------------------ expiry

@@ -38,23 +38,40 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request"]
+from pytest_imagegen.safety.volatile import StandIns, fixed_field, fixed_time_text, is_token, replace_known
+
+__all__ = ["FIXED_TIME", "normalize_interaction", "normalize_request", "normalize_uri"]
 
 #: What every ``created`` / ``created_at`` becomes: 2025-01-01T00:00:00Z.
 FIXED_TIME = 1735689600
 _FIXED_SAS_TIME = "2025-01-01T00:00:00Z"
 
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_LOOPBACK = frozenset({"localhost", "::1", "[::1]"})
 _TIME_KEYS = frozenset({"created", "created_at"})
 _DROPPED_REQUEST = frozenset({"user-agent"})
-_DROPPED_RESPONSE = frozenset({"openai-processing-ms", "server-timing"})
-_LOOPBACK_URL = re.compile(r"(https?://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
+# Timings, and a CDN's per-request ids and cache state (S3, CloudFront, Fastly): nothing a client needs.
+_DROPPED_RESPONSE = frozenset(
+    {
+        "openai-processing-ms",
+        "server-timing",
+        "x-amz-id-2",
+        "x-amz-cf-id",
+        "x-amz-cf-pop",
+        "age",
+        "x-cache",
+        "x-served-by",
+        "x-timer",
+        "last-modified",
+    }
+)
+# All of 127/8 is loopback: a test may serve submission, status and downloads on 127.0.0.1, .2 and .3.
+_LOOPBACK_URL = re.compile(r"(https?://(?:127(?:\.[0-9]{1,3}){3}|localhost|\[::1\])):\d+")
 _SAS_TIME = re.compile(
-    r"([?&](?:st|se)=)[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}Z"
+    r"([?&](?:st|se|skt|ske)=)[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}(?:%3A|:)[0-9]{2}(?:%3A|:)[0-9]{2}Z"
 )
 _EXPIRES = re.compile(r";\s*expires=[^;]*", re.IGNORECASE)
 
@@ -62,19 +79,28 @@ _EXPIRES = re.compile(r";\s*expires=[^;]*", re.IGNORECASE)
 def normalize_uri(uri: str) -> str:
     """``uri`` without the port of a loopback host (which is random for a local emulator)."""
     parts = urlsplit(uri)
-    if parts.port is None or parts.hostname not in _LOOPBACK:
+    if parts.port is None or not _is_loopback(parts.hostname):
         return uri
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else str(parts.hostname)
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
-def _text(value: str, seen: dict[str, str] | None = None) -> str:
+def _is_loopback(host: str | None) -> bool:
+    return host is not None and (
+        host in _LOOPBACK or re.fullmatch(r"127(?:\.[0-9]{1,3}){3}", host) is not None
+    )
+
+
+def _text(value: str, seen: dict[str, str] | None = None, stand: StandIns | None = None) -> str:
     """``value`` without loopback ports and signed-URL times; each piece replaced is noted in ``seen``
-    (original -> replacement), so a request that sends it back can be given the same replacement."""
+    (original -> replacement), so a request that sends it back can be given the same replacement. With
+    ``stand`` (a reply's text), made-up ids and signing times in its URLs too (``volatile.py``)."""
     if "://" in value:
         value = _LOOPBACK_URL.sub(lambda m: _noted(m.group(0), m.group(1), seen), value)
-    if "=" in value and ("st=" in value or "se=" in value):
+    if "=" in value and ("st=" in value or "se=" in value or "skt=" in value or "ske=" in value):
         value = _SAS_TIME.sub(lambda m: _noted(m.group(0), m.group(1) + _FIXED_SAS_TIME, seen), value)
+    if stand is not None:
+        value = stand.text(value)
     return value
 
 
@@ -100,6 +126,16 @@ def _mapped(value: Any, urls: Mapping[str, str]) -> Any:
     return value
 
 
+def _request_uri(uri: str, ids: Mapping[str, str] | None, urls: Mapping[str, str] | None) -> str:
+    """A request URI that sends back what a reply handed out (a job's status URL, a signed download URL,
+    an id in a path) holds the replacements that reply was given: a replayed client sends those."""
+    uri = normalize_uri(uri)
+    for mapping in (urls, ids):
+        if mapping:
+            uri = replace_known(uri, dict(mapping))
+    return uri
+
+
 def _request_body(body: Mapping[str, Any], urls: Mapping[str, str]) -> dict[str, Any]:
     if not urls:
         return dict(body)
@@ -119,38 +155,58 @@ def _request_body(body: Mapping[str, Any], urls: Mapping[str, str]) -> dict[str,
     return dict(body)
 
 
-def _json(value: Any, seen: dict[str, str] | None) -> Any:
+def _json(value: Any, seen: dict[str, str] | None, stand: StandIns | None = None, *, top: bool = True) -> Any:
     if isinstance(value, str):
-        return _text(value, seen)
+        return _text(value, seen, stand)
     if isinstance(value, list):
-        return [_json(item, seen) for item in value]
+        return [_json(item, seen, stand, top=False) for item in value]
     if isinstance(value, dict):
         if "placeholder" in value and len(value) == 1:
             return value
-        return {
-            key: FIXED_TIME if key in _TIME_KEYS and type(item) is int else _json(item, seen)
-            for key, item in value.items()
-        }
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _TIME_KEYS and type(item) is int:
+                out[key] = FIXED_TIME
+            elif stand is not None and isinstance(item, str) and key.endswith(("_at", "At")):
+                fixed = fixed_time_text(item)  # a job's created_at, started_at, completed_at
+                out[key] = fixed if fixed is not None else _json(item, seen, stand, top=False)
+            elif (
+                top
+                and stand is not None
+                and isinstance(item, str)
+                and _is_id_key(key)
+                and is_token(item, mixed_case=False)
+            ):
+                # The reply's own id (a job's): top level only, since a nested id (a model version's)
+                # may be one the client also knows by heart and sends as it is.
+                out[key] = stand.token(item)
+            else:
+                out[key] = _json(item, seen, stand, top=False)
+        return out
     return value
 
 
 def _body(
-    body: Mapping[str, Any], *, keep_offsets: bool, seen: dict[str, str] | None = None
+    body: Mapping[str, Any],
+    *,
+    keep_offsets: bool,
+    seen: dict[str, str] | None = None,
+    stand: StandIns | None = None,
 ) -> dict[str, Any]:
     """A reply's body without its volatile values (never a request's: see the module docstring)."""
     if "json" in body:
-        return {"json": _json(body["json"], seen)}
+        return {"json": _json(body["json"], seen, stand)}
     if "sse" in body:
         events = []
         for event in body["sse"]:
             new = dict(event)
-            new["data"] = _json(event.get("data"), seen)
+            new["data"] = _json(event.get("data"), seen, stand)
             if not keep_offsets:
                 new.pop("offset_ms", None)
             events.append(new)
         return {"sse": events}
     if "string" in body:
-        return {"string": _text(str(body["string"]), seen)}
+        return {"string": _text(str(body["string"]), seen, stand)}
     return dict(body)
 
 
@@ -159,7 +215,10 @@ def _request_id(seed: str) -> str:
 
 
 def _response_headers(
-    headers: Mapping[str, list[str]], seed: str, seen: dict[str, str] | None = None
+    headers: Mapping[str, list[str]],
+    seed: str,
+    seen: dict[str, str] | None = None,
+    stand: StandIns | None = None,
 ) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     limits = {
@@ -172,6 +231,10 @@ def _response_headers(
             continue
         if name == "x-request-id":
             values = [_request_id(seed)]
+        elif name == "etag":  # of a made-up object (a generated image): what it tags is in the body
+            values = [f'"{_request_id(seed)[4:]}"']
+        elif stand is not None and name.endswith("request-id"):  # x-ms-, x-amz-, a queue's own
+            values = [stand.tokens_in(v) for v in values]
         elif name.startswith("x-ratelimit-remaining-"):
             values = limits.get(name.removeprefix("x-ratelimit-remaining-"), values)
         elif name.startswith("x-ratelimit-reset-"):
@@ -181,7 +244,7 @@ def _response_headers(
             if not values:
                 continue
         else:
-            values = [_text(v, seen) for v in values]
+            values = [_text(v, seen, stand) for v in values]
         out[name] = list(values)
     return out
 
@@ -237,8 +300,7 @@ def normalize_request(
     module docstring): only ``ids`` (reply ids seen while recording -> their replacements) and ``urls``
     (pieces of reply text replaced while recording -> their replacements) are applied to it."""
     out = dict(request)
-    uri = str(request["uri"])
-    out["uri"] = normalize_uri(uri)
+    out["uri"] = _request_uri(str(request["uri"]), ids, urls)
     if "headers" in request:
         headers = request.get("headers") or {}
         out["headers"] = {
@@ -250,6 +312,25 @@ def normalize_request(
         body = _request_body(request["body"], urls or {})
         out["body"] = _body_ids(body, dict(ids), None) if ids else body
     return out
+
+
+def _fixed_fields(document: Any, fields: Sequence[tuple[str, ...]], stand: StandIns) -> Any:
+    """``document`` with the value at each of ``fields`` (JSON paths as steps, ``"*"`` for every element
+    of an array: what an API shape declares in ``volatile_fields``) fixed by ``volatile.fixed_field``."""
+
+    def fix(node: Any, steps: tuple[str, ...]) -> Any:
+        if not steps:
+            return fixed_field(node, stand)
+        step, rest = steps[0], steps[1:]
+        if step == "*" and isinstance(node, list):
+            return [fix(item, rest) for item in node]
+        if isinstance(node, dict) and step in node:
+            return {**node, step: fix(node[step], rest)}
+        return node
+
+    for field in fields:
+        document = fix(document, tuple(field))
+    return document
 
 
 def _own_origin(uri: str, urls: dict[str, str]) -> None:
@@ -266,13 +347,15 @@ def normalize_interaction(
     keep_offsets: bool = False,
     ids: dict[str, str] | None = None,
     urls: dict[str, str] | None = None,
+    fields: Sequence[tuple[str, ...]] = (),
 ) -> dict[str, Any]:
     """``interaction`` (stored form) without its volatile values; replacement ids are derived from
     ``seed`` (or what it returns for the normalized request), which the caller makes the same in every
     recording of the same call. ``ids`` is the cassette's map of reply ids to their replacements: ids in
     the request are looked up in it, ids in the reply are added to it. ``urls`` is the same for pieces of
     text (loopback origins, signed-URL times): those of the request's own URI and of the reply are added,
-    and the request is given the replacements of earlier replies."""
+    and the request is given the replacements of earlier replies. ``fields``: where the reply's JSON holds
+    values its API shape says are made up afresh (``ApiShape.volatile_fields``, ``volatile.fixed_field``)."""
     ids = {} if ids is None else ids
     urls = {} if urls is None else urls
     _own_origin(str(interaction["request"]["uri"]), urls)
@@ -280,8 +363,11 @@ def normalize_interaction(
     response = dict(interaction["response"])
     if callable(seed):
         seed = seed(request)
-    response["headers"] = _response_headers(response.get("headers") or {}, seed, urls)
+    stand = StandIns(urls, seed)
+    response["headers"] = _response_headers(response.get("headers") or {}, seed, urls, stand)
     if isinstance(response.get("body"), dict):
-        body = _body(response["body"], keep_offsets=keep_offsets, seen=urls)
+        body = _body(response["body"], keep_offsets=keep_offsets, seen=urls, stand=stand)
+        if fields and isinstance(body.get("json"), (dict, list)):
+            body["json"] = _fixed_fields(body["json"], fields, stand)
         response["body"] = _body_ids(body, ids, seed)
     return {**interaction, "request": request, "response": response}

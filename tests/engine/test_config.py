@@ -14,6 +14,7 @@ def test_defaults_replay_only_with_placeholders(tmp_path: Path) -> None:
     assert config.record_mode == "none"
     assert config.payloads == "placeholder"
     assert config.replay_timing == "instant"
+    assert config.polling == "collapse"
     assert config.cassette_dir == tmp_path / "cassettes"
     assert config.match_on == ("method", "path", "query", "body")
 
@@ -41,6 +42,7 @@ def test_priority_cli_over_env_over_marker_over_fixture_over_ini(tmp_path: Path)
         ({"record_mode": "sometimes"}, ["record_mode", "'sometimes'", "none, once, new_episodes, all"]),
         ({"payloads": "full"}, ["payloads", "placeholder, keep"]),
         ({"replay_timing": "slow"}, ["replay_timing", "instant, recorded"]),
+        ({"polling": "eager"}, ["polling", "'eager'", "collapse, faithful"]),
         ({"match_on": ["method", "headers"]}, ["match_on", "'headers'", "method, scheme, host"]),
         ({"colour": "blue"}, ["unknown option", "colour"]),
         ({"redact_patterns": ["(unclosed"]}, ["redact_patterns", "regular expression"]),
@@ -63,3 +65,13 @@ def test_string_forms_from_ini_and_env_are_coerced(tmp_path: Path) -> None:
     assert config.redact_user is True
     with pytest.raises(ConfigError, match="true or false"):
         config_from_ini({"redact_user": "perhaps"}, rootdir=tmp_path)
+
+
+def test_polling_from_ini_marker_and_fixture(tmp_path: Path) -> None:
+    ini = config_from_ini({"polling": "faithful"}, rootdir=tmp_path)
+    assert ini.polling == "faithful"
+    assert resolve_config(ini.replace(polling="collapse")).polling == "collapse"  # fixture over ini
+    assert (
+        resolve_config(ini.replace(polling="collapse"), marker={"polling": "faithful"}).polling == "faithful"
+    )
+    assert resolve_config(ini, marker={"polling": None}).polling == "faithful"
