@@ -13,16 +13,22 @@ character) is first decoded into a *view*, each of its characters mapped back to
 original it came from; the alternation is searched there and each hit mapped back. Decoding is repeated
 (a percent-encoded character reference) up to ``_ROUNDS`` times. Linear in the text.
 
-A set of values is compiled once (``literals_for`` caches by value set), not once per interaction.
+Recording adds secrets as it goes (each reply's new cookie is one more value), so the set grows by one or
+a few values per interaction. One alternation of every value, compiled afresh each time, made recording
+quadratic (Python's regex parser is slow: 200 calls took minutes). So the values sit in *blocks*, each one
+compiled alternation, merged like the digits of a binary counter: a set grown one value at a time from
+one it extends (``literals_for`` keeps the latest sets) compiles each value O(log n) times in all, and a
+text is searched by O(log n) patterns, merged so that what is found is what one alternation of every value
+would find (``_scan``).
 
 Pure: ``re``, ``html`` and ``urllib.parse``.
 """
 
 from __future__ import annotations
 
-import functools
 import html
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 
@@ -119,33 +125,78 @@ def _plain_forms(value: str) -> set[str]:
     return forms
 
 
+class _Block:
+    """Some of the values, and their forms as one alternation, longest first (so it finds the longest
+    form that starts where it matches)."""
+
+    def __init__(self, values: frozenset[str]) -> None:
+        self.values = values
+        forms: dict[str, str] = {}
+        for value in sorted(values):
+            for form in _plain_forms(value):
+                forms.setdefault(form, value)
+        self.value_of = forms
+        ordered = sorted(forms, key=lambda f: (-len(f), f))
+        self.pattern = re.compile("|".join(map(re.escape, ordered)))
+
+
+def _scan(blocks: tuple[_Block, ...], text: str) -> Iterator[tuple[int, int, str]]:
+    """What one alternation of every block's forms finds in ``text``: from left to right, at the earliest
+    position any block matches, the longest form there; then on from its end. Each block's next match is
+    searched again only once the scan has passed its start."""
+    ahead: list[re.Match[str] | None] = [block.pattern.search(text) for block in blocks]
+    position = 0
+    while True:
+        best = -1
+        for i, match in enumerate(ahead):
+            if match is not None and match.start() < position:
+                match = ahead[i] = blocks[i].pattern.search(text, position)
+            if match is None:
+                continue
+            chosen = ahead[best] if best >= 0 else None
+            if chosen is None or (match.start(), -match.end()) < (chosen.start(), -chosen.end()):
+                best = i
+        if best < 0:
+            return
+        found = ahead[best]
+        assert found is not None
+        yield found.start(), found.end(), blocks[best].value_of[found.group(0)]
+        position = found.end()
+
+
 class Literals:
     """A fixed set of literal secrets and every form of them this module knows (see the module)."""
 
-    def __init__(self, values: Iterable[str]) -> None:
+    def __init__(self, values: Iterable[str], *, _blocks: tuple[_Block, ...] = ()) -> None:
         self.values = frozenset(values)
-        forms: dict[str, str] = {}
-        for value in sorted(self.values):
-            for form in _plain_forms(value):
-                forms.setdefault(form, value)
-        self._value_of = forms
-        ordered = sorted(forms, key=lambda f: (-len(f), f))
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        blocks = list(_blocks)
+        new = self.values.difference(*(block.values for block in blocks))
+        if new:
+            blocks.append(_Block(frozenset(new)))
+        # Merge as a binary counter carries: no block is smaller than the one after it.
+        while len(blocks) > 1 and len(blocks[-2].values) <= len(blocks[-1].values):
+            last = blocks.pop()
+            blocks[-1] = _Block(blocks[-1].values | last.values)
+        self._blocks = tuple(blocks)
+
+    def extended(self, values: Iterable[str]) -> Literals:
+        """The ``Literals`` of ``values``, a superset of this one's, compiling only what is new."""
+        return Literals(values, _blocks=self._blocks)
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return bool(self._blocks)
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """``(start, end, value)`` of each secret in ``text``, in order and not overlapping: found in the
         text as it is, and in its decoded view (a value may itself hold ``%2B``: it is found as written)."""
-        if self._pattern is None:
+        if not self._blocks:
             return
-        found = [(m.start(), m.end(), self._value_of[m.group(0)]) for m in self._pattern.finditer(text)]
+        found = list(_scan(self._blocks, text))
         view = _view(text) if _MAY_ENCODE.search(text) else None
         if view is not None:
             decoded, starts, ends = view
-            for match in self._pattern.finditer(decoded):
-                found.append((starts[match.start()], ends[match.end() - 1], self._value_of[match.group(0)]))
+            for start, end, value in _scan(self._blocks, decoded):
+                found.append((starts[start], ends[end - 1], value))
             found.sort(key=lambda span: (span[0], -span[1]))
         last = 0
         for start, end, value in found:
@@ -170,11 +221,24 @@ class Literals:
         return "".join(out)
 
 
-@functools.lru_cache(maxsize=32)
-def _cached(values: frozenset[str]) -> Literals:
-    return Literals(values)
+_RECENT: list[Literals] = []  # the sets made last, newest first: a growing set extends one of them
+_KEEP = 8
+_LOCK = threading.Lock()  # an application may record from threads of its own
 
 
 def literals_for(values: Iterable[str]) -> Literals:
-    """The ``Literals`` of a set of values, compiled once per distinct set."""
-    return _cached(values if isinstance(values, frozenset) else frozenset(values))
+    """The ``Literals`` of a set of values: the same object for a set asked for lately, and for a set that
+    grew from one of those, that one extended (see the module docstring)."""
+    wanted = values if isinstance(values, frozenset) else frozenset(values)
+    with _LOCK:
+        base: Literals | None = None
+        for position, known in enumerate(_RECENT):
+            if known.values == wanted:
+                _RECENT.insert(0, _RECENT.pop(position))
+                return known
+            if known.values <= wanted and (base is None or len(known.values) > len(base.values)):
+                base = known
+        made = base.extended(wanted) if base is not None else Literals(wanted)
+        _RECENT.insert(0, made)
+        del _RECENT[_KEEP:]
+        return made

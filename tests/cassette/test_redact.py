@@ -328,18 +328,19 @@ def test_literal_secrets_are_compiled_once_per_set_not_once_per_interaction(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Issue 26: the literal matcher was rebuilt for every recorded interaction (recording time grew with
-    # the square of a cassette's length). Now one set of secrets is compiled once.
+    # the square of a cassette's length). A set that stays the same is compiled once; a set that grows by
+    # a value per interaction (each reply's new cookie) compiles each value O(log n) times, not n times.
     from pytest_imagegen.safety import literals
 
-    built: list[frozenset[str]] = []
-    original = literals.Literals.__init__
+    compiled: list[int] = []
+    original = literals._Block.__init__
 
-    def counting(self: literals.Literals, values: Any) -> None:
-        built.append(frozenset(values))
+    def counting(self: Any, values: frozenset[str]) -> None:
+        compiled.append(len(values))
         original(self, values)
 
-    monkeypatch.setattr(literals.Literals, "__init__", counting)
-    literals._cached.cache_clear()
+    monkeypatch.setattr(literals._Block, "__init__", counting)
+    monkeypatch.setattr(literals, "_RECENT", [])
     secrets = {KEY, ORG, "tenant-blue-42"}
     for n in range(300):
         interaction = _interaction(
@@ -349,4 +350,38 @@ def test_literal_secrets_are_compiled_once_per_set_not_once_per_interaction(
         out, found = redact_interaction(interaction, literals=secrets)
         assert ORG not in str(out)
         secrets |= found
-    assert len(built) <= 4
+    assert sum(compiled) <= 3 * 4
+
+    compiled.clear()
+    grown = set(secrets)
+    for n in range(1024):
+        grown.add(f"session-cookie-{n:05d}-value")
+        matcher = literals.literals_for(frozenset(grown))
+        assert matcher.search(f"set-cookie: session-cookie-{n:05d}-value; path=/")
+    values = len(grown)
+    assert sum(compiled) <= values * (values.bit_length() + 2), "each value compiled O(log n) times"
+    assert len(matcher._blocks) <= values.bit_length()
+
+
+def test_values_split_over_blocks_are_found_as_one_alternation_finds_them() -> None:
+    # A block's earlier match must not hide another value a later position holds, and where values
+    # overlap the longest at the earliest position wins, as with one alternation.
+    from pytest_imagegen.safety import literals
+
+    values = ["abcdefgh", "defghijklmnop", "xyz123456", "56789qrs", "hunter22secret"]
+    grown: literals.Literals | None = None
+    for value in values:  # one block per value at first, merged as they come
+        grown = literals.Literals([value]) if grown is None else grown.extended([*grown.values, value])
+    assert grown is not None
+    assert len(grown._blocks) > 1
+    single = literals._Block(frozenset(values))
+    for text in (
+        "..abcdefghijklmnop..",
+        "xyz123456789qrs",
+        "a%62cdefgh and hunter22secret",
+        "defghijklmnop abcdefgh 56789qrs",
+    ):
+        one = [(m.start(), m.end()) for m in single.pattern.finditer(text)]
+        plain = [(start, end) for start, end, _ in grown.spans(text) if text[start:end] in values]
+        assert plain == [(s, e) for s, e in one if text[s:e] in values], text
+        assert not any(value in grown.sub(lambda v: "[X]", text) for value in values), text
