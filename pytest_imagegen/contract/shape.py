@@ -22,6 +22,7 @@ redaction, dummy keys          ``credential_headers``, ``credential_query_keys``
 ``assert_valid_reply``         ``claims_params``, ``operation_for``, ``file_params``, ``validate_call``
 snapshots                      ``is_reply``, ``reply_heading``, ``stream_heading``, ``volatile_value``,
                                ``image_fields``
+polled jobs (replay)           ``job_state``: a status read's reply pending or final
 the emulator                   ``emulator``: the module whose ``routes(handler)`` serves the shape
 =============================  ====================================================================
 
@@ -42,7 +43,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_imagegen.contract.uploads import FilesInput
@@ -232,6 +233,13 @@ class ApiShape(ABC, Generic[RequestT]):
         if stream and "stream" not in call.params:
             call = replace(call, params={**call.params, "stream": True})
         return self.validate(call)
+
+    # --- polled jobs ------------------------------------------------------------------------------------
+
+    def job_state(self, method: str, uri: str, status: int, body: Any) -> Literal["pending", "final"] | None:
+        """Whether a reply is a polled job's not-yet-final state ("pending"), its final state ("final"), or
+        None: not a status read of this shape (the generic rule decides)."""
+        return None
 
     # --- the emulator -----------------------------------------------------------------------------------
 
