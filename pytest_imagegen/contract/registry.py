@@ -26,6 +26,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from pytest_imagegen.contract.bedrock.shape import BEDROCK
+from pytest_imagegen.contract.bfl.shape import BFL
 from pytest_imagegen.contract.chat.shape import CHAT
 from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.images.shape import IMAGES
@@ -58,7 +59,7 @@ __all__ = [
 Shape = ApiShape[Any]
 
 #: The shapes the plugin ships, one line each.
-BUILTIN: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
+BUILTIN: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK, BFL)
 #: The shape of a reply no shape claims, and of SDK keyword arguments no shape claims: the Images API.
 DEFAULT: Final = IMAGES.name
 

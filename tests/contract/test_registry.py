@@ -13,6 +13,7 @@ import pytest
 
 from pytest_imagegen.contract import registry, validate_request
 from pytest_imagegen.contract.bedrock.shape import BEDROCK
+from pytest_imagegen.contract.bfl.shape import BFL
 from pytest_imagegen.contract.chat.shape import CHAT
 from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.images.shape import IMAGES
@@ -68,8 +69,9 @@ class Bare(ApiShape[Any]):
 
 
 def test_the_built_in_shapes_in_order() -> None:
-    assert registry.shapes()[:5] == registry.BUILTIN == (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
-    assert registry.endpoints()[:7] == (
+    polled = (BFL,)
+    assert registry.shapes()[:6] == registry.BUILTIN == (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK, *polled)
+    assert registry.endpoints()[:9] == (
         "generations",
         "edits",
         "variations",
@@ -77,6 +79,8 @@ def test_the_built_in_shapes_in_order() -> None:
         "chat",
         "gemini",
         "bedrock",
+        "bfl",
+        "bfl-result",
     )
     assert registry.default_shape() is IMAGES
 
@@ -93,12 +97,19 @@ def test_matching_and_the_dummy_keys_read_the_same_names_as_before() -> None:
     # Bedrock, added since, brings SigV4's presigned-URL keys and boto3's credential variables.
     sigv4 = frozenset({"x-amz-signature", "x-amz-credential", "x-amz-security-token"})
     assert VOLATILE_QUERY_KEYS | registry.volatile_query_keys() == OLD_VOLATILE_QUERY_KEYS | sigv4
-    assert registry.key_variables() == (*OLD_KEY_VARIABLES, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    # The services one polls bring their clients' key variables (issue 23).
+    polled = ("BFL_API_KEY",)
+    assert registry.key_variables() == (
+        *OLD_KEY_VARIABLES,
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        *polled,
+    )
     assert registry.key_alternatives() == (
         frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),
         frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}),
     )
-    assert {"authorization", "api-key", "x-goog-api-key"} <= registry.credential_headers()
+    assert {"authorization", "api-key", "x-goog-api-key", "x-key"} <= registry.credential_headers()
 
 
 @pytest.mark.parametrize(
