@@ -27,7 +27,7 @@ __all__ = ["PollingShape", "int_param", "invalid", "size_problem", "url_problem"
 class PollingShape(ApiShape[RequestT]):
     """An ``ApiShape`` whose operations are told apart by their URL path (a GET has no body to tell)."""
 
-    methods = ("POST", "GET")
+    methods: tuple[str, ...] = ("POST", "GET")
 
     @abstractmethod
     def operation_of(self, path: str) -> str:
