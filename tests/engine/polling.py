@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pytest_imagegen.cassette import storage
 from pytest_imagegen.cassette.checks import contract_problems
+from pytest_imagegen.cassette.session import client_environment
 from pytest_imagegen.contract import registry
 from pytest_imagegen.contract.shape import declared_images
 from pytest_imagegen.wire.payloads import is_placeholder
@@ -40,12 +41,13 @@ def record_then_replay(
     tape: Tape, root: str, flow: Callable[[str, Sleeps], T], replay_root: str = DEAD_ROOT
 ) -> tuple[T, T, Sleeps, Sleeps]:
     """The flow recorded against ``root`` (mode ``once``), then replayed (mode ``none``) against
-    ``replay_root``; every recorded interaction must be played."""
+    ``replay_root`` in the environment the plugin's fixture gives a test (a dummy in every missing key
+    variable); every recorded interaction must be played."""
     recorded_sleeps, replayed_sleeps = Sleeps(), Sleeps()
     with tape.open("once") as cassette:
         recorded = flow(root, recorded_sleeps)
         assert cassette.recorded_count >= 1
-    with tape.open("none") as cassette:
+    with tape.open("none") as cassette, client_environment(cassette, emulator_url=lambda: replay_root):
         replayed = flow(replay_root, replayed_sleeps)
         assert cassette.all_played, "every recorded interaction should have been played"
     return recorded, replayed, recorded_sleeps, replayed_sleeps
