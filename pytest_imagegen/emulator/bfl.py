@@ -80,6 +80,7 @@ def routes(handler: Any) -> list[BaseRoute]:
         else:
             size = polling.aspect_size(fields.get("aspect_ratio"), _DEFAULT_SIZE)
         spec = ImageSpec(seed=seed_of(body), width=size[0], height=size[1], output_format=fmt)  # type: ignore[arg-type]
+        rid = book.new_id(request.url.path, body)
         job = book.add(polling.Job(rid, polling.pending_polls(request.headers), [spec]))
         job.data.update(root=polling.root(request), prompt=fields.get("prompt", ""), fields=fields)
         polling.log(state, request, 200, fields, rid)

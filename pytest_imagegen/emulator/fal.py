@@ -64,6 +64,7 @@ def routes(handler: Any) -> list[BaseRoute]:
             ImageSpec(seed=seed_of(body, str(i)), width=size[0], height=size[1], output_format=fmt)  # type: ignore[arg-type]
             for i in range(asked.count or 1)
         ]
+        rid = book.new_id(request.url.path, body)
         job = book.add(polling.Job(rid, polling.pending_polls(request.headers), specs))
         # The status and result URLs name the app (owner and alias), not the path under it.
         app_id = request.path_params["app"].split("/")[0]

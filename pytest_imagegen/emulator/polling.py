@@ -13,11 +13,13 @@ header ``x-emulator-poll-host`` names.
 from __future__ import annotations
 
 import base64
+import calendar
 import hashlib
 import hmac
 import json
 import math
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pytest_imagegen.emulator.drawing import ImageSpec, render_encoded
+from pytest_imagegen.emulator.drawing import ImageSpec, render_encoded, seed_of
 from pytest_imagegen.emulator.state import EmulatorState, LoggedRequest
 from pytest_imagegen.emulator.transport import RawResponse
 
@@ -76,6 +78,18 @@ class JobBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
+        self._made: dict[bytes, int] = {}
+
+    def new_id(self, *parts: bytes | str) -> str:
+        """A job id derived from what identifies the request and how many such requests came before: the
+        same calls made again in a fresh emulator get the same ids, so re-recording them changes no
+        cassette byte, and two equal requests still get two jobs."""
+        key = seed_of(*parts)
+        with self._lock:
+            count = self._made[key] = self._made.get(key, 0) + 1
+            while len(self._made) > _MAX_JOBS:
+                del self._made[next(iter(self._made))]
+        return str(uuid.UUID(bytes=seed_of(key, str(count))[:16], version=4))
 
     def add(self, job: Job) -> Job:
         with self._lock:
@@ -102,6 +116,7 @@ class JobBook:
 
 
 def new_id() -> str:
+    """An id for something no recording keeps (an error reply, a log entry)."""
     return str(uuid.uuid4())
 
 
@@ -147,11 +162,16 @@ def _mac(key: bytes, path: str, expiry: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+_SAS_TIME: Final = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def sign(state: EmulatorState, url_root: str, path: str, lifetime: float) -> str:
     """A download URL of ``path`` under ``url_root`` signed with the emulator's key, valid ``lifetime``
-    seconds (``se``: the expiry, ``sig``: the signature), as the services' delivery URLs are."""
-    expiry = str(int(state.clock() + lifetime))
-    return f"{url_root}{path}?se={expiry}&sp=r&sig={_mac(state.signing_key, path, expiry)}"
+    seconds: a storage SAS as the services' delivery URLs are (``se``: the expiry, ``sig``: the
+    signature; the plugin stores neither as sent)."""
+    expiry = time.strftime(_SAS_TIME, time.gmtime(state.clock() + lifetime))
+    signature = _mac(state.signing_key, path, expiry)
+    return f"{url_root}{path}?se={expiry.replace(':', '%3A')}&sp=r&sr=b&sig={signature}"
 
 
 def signature_problem(state: EmulatorState, request: Request) -> str | None:
@@ -160,9 +180,11 @@ def signature_problem(state: EmulatorState, request: Request) -> str | None:
     signature = request.query_params.get("sig", "")
     if not hmac.compare_digest(_mac(state.signing_key, request.url.path, expiry), signature):
         return "Signature did not match"
-    if not expiry.isdigit() or state.clock() > int(expiry):
-        return "Signed expiry time has passed"
-    return None
+    try:
+        expires_at = calendar.timegm(time.strptime(expiry, _SAS_TIME))
+    except ValueError:
+        return "Signed expiry time is not a time"
+    return "Signed expiry time has passed" if state.clock() > expires_at else None
 
 
 def log(state: EmulatorState, request: Request, status: int, params: Mapping[str, Any], rid: str) -> None:

@@ -15,7 +15,6 @@ the ``width`` / ``height`` asked, else about ``megapixels`` (1 by default) at ``
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -28,7 +27,7 @@ from pytest_imagegen.emulator.drawing import ImageSpec, seed_of
 from pytest_imagegen.emulator.transport import RawResponse
 from pytest_imagegen.errors import RequestValidationError
 
-__all__ = ["SINGLE_OUTPUT", "routes"]
+__all__ = ["COMPLETED_AT", "CREATED_AT", "SINGLE_OUTPUT", "routes"]
 
 #: Models whose output is one URL, not a list.
 SINGLE_OUTPUT = frozenset(
@@ -41,8 +40,10 @@ def _problem(status: int, title: str, detail: str) -> Response:
     return polling.json_response(status, {"title": title, "detail": detail, "status": status})
 
 
-def _now(state: Any) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(state.clock()))
+#: The times a prediction reports are fixed, as the plugin stores every ``created`` time: re-recording the
+#: same calls changes no cassette byte.
+CREATED_AT = "2025-01-01T00:00:00.000000Z"
+COMPLETED_AT = "2025-01-01T00:00:01.500000Z"
 
 
 def _size(inputs: dict[str, Any]) -> tuple[int, int]:
@@ -87,7 +88,7 @@ def routes(handler: Any) -> list[BaseRoute]:
                 f"{job.data['other']}/xezq/{job.id}/out-{i}.{job.data['ext']}" for i in range(len(job.specs))
             ]
             document["output"] = urls[0] if job.data["model"] in SINGLE_OUTPUT else urls
-            document["completed_at"] = _now(state)
+            document["completed_at"] = COMPLETED_AT
             document["metrics"] = {"predict_time": 1.2, "total_time": 1.5}
         return document
 
@@ -115,11 +116,12 @@ def routes(handler: Any) -> list[BaseRoute]:
             ImageSpec(seed=seed_of(body, str(i)), width=width, height=height, output_format=fmt)  # type: ignore[arg-type]
             for i in range(asked.count or 1)
         ]
+        rid = book.new_id(request.url.path, body).replace("-", "")[:26]
         wait = request.headers.get("prefer", "").startswith("wait")
         job = book.add(polling.Job(rid, 0 if wait else polling.pending_polls(request.headers), specs))
         ext = str(inputs.get("output_format", "webp"))
         job.data.update(root=polling.root(request), other=polling.other_root(request), model=asked.model)
-        job.data.update(input=inputs, created_at=_now(state), ext=ext if ext in _FORMATS else "webp")
+        job.data.update(input=inputs, created_at=CREATED_AT, ext=ext if ext in _FORMATS else "webp")
         polling.log(state, request, 201, fields, rid)
         return polling.json_response(201, prediction(job, "succeeded" if wait else "starting"))
 

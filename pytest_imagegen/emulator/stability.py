@@ -86,7 +86,8 @@ def routes(handler: Any) -> list[BaseRoute]:
         except RequestValidationError as exc:
             polling.log(state, request, 400, params, rid)
             return _error(400, "bad_request", exc.message, rid)
-        identity = request.url.path.encode() + repr(sorted(params.items())).encode()
+        uploads = b"".join(data for parts in files.values() for _, data, _ in parts)
+        identity = request.url.path.encode() + repr(sorted(params.items())).encode() + uploads
         if asked.is_async:
             width, height = _upscaled(files)
         else:
@@ -96,7 +97,10 @@ def routes(handler: Any) -> list[BaseRoute]:
         polling.log(state, request, 200, params, rid)
         if not asked.is_async:
             return await _image_reply(spec, accept)
-        job = book.add(polling.Job(rid.replace("-", "") * 2, polling.pending_polls(request.headers), [spec]))
+        job_id = book.new_id(identity, "".join(f"{n}:{len(v)}" for n, v in sorted(files.items()))).replace(
+            "-", ""
+        )
+        job = book.add(polling.Job(job_id * 2, polling.pending_polls(request.headers), [spec]))
         return polling.json_response(200, {"id": job.id})
 
     async def result(request: Request) -> Response:
