@@ -75,7 +75,8 @@ class BflShape(PollingShape["BflRequest"]):
         return model_of_path(urlsplit(uri).path) or "-"
 
     def volatile_value(self, key: str, value: Any) -> str | None:
-        names = {"id": "<id>", "polling_url": "<polling_url>", "sample": "<signed sample URL>"}
+        # Snapshots ask every shape about every key: only names no other shape's replies use.
+        names = {"polling_url": "<polling_url>", "sample": "<signed sample URL>"}
         return names.get(key) if isinstance(value, str) else None
 
     def job_state(self, method: str, uri: str, status: int, body: Any) -> Literal["pending", "final"] | None:

@@ -83,7 +83,8 @@ class FalShape(PollingShape["FalRequest"]):
         return app_of_path(urlsplit(uri).path) or "-"
 
     def volatile_value(self, key: str, value: Any) -> str | None:
-        names = ("request_id", "status_url", "response_url", "cancel_url")
+        # Snapshots ask every shape about every key: only names no other shape's replies use.
+        names = ("status_url", "response_url", "cancel_url")
         return f"<{key}>" if key in names and isinstance(value, str) else None
 
     def job_state(self, method: str, uri: str, status: int, body: Any) -> Literal["pending", "final"] | None:

@@ -84,9 +84,6 @@ class StabilityShape(PollingShape["StabilityRequest"]):
         model = params.get("model")
         return f"{operation} {model}" if operation and isinstance(model, str) else operation or "-"
 
-    def volatile_value(self, key: str, value: Any) -> str | None:
-        return "<id>" if key == "id" and isinstance(value, str) else None
-
     def job_state(self, method: str, uri: str, status: int, body: Any) -> Literal["pending", "final"] | None:
         if method.upper() != "GET" or not _RESULT.search(urlsplit(uri).path):
             return None
