@@ -15,7 +15,11 @@ a cassette of its own, and prints a table of the bytes on disk:
 - chat completions with image output through a gateway (issue 14, the openai SDK with ``modalities`` in
   ``extra_body``): a reply with one 1024x1024 image as a data URL (at most 2.5 KB) and the same streamed
   (at most 5 KB); and a Gemini ``generateContent`` reply with one 1024x1024 ``inlineData`` image, through
-  raw httpx (at most 2.5 KB).
+  raw httpx (at most 2.5 KB);
+- the services one polls (issue 23), each flow a submit, three pending status reads, the final one and
+  the 1024x1024 PNG: Black Forest Labs (at most 4 KB), fal.ai (6 KB, with the result read), Replicate
+  (7 KB), and Stability's synchronous generation (the image's bytes, 1.5 KB) and creative upscale of a
+  512x512 upload (4 KB).
 
 Then it replays every placeholder cassette with the network blocked and checks that each image the
 client receives decodes with Pillow to the format, size and mode of the image received while recording.
@@ -55,6 +59,7 @@ __all__ = [
     "CALLS",
     "KEY",
     "METADATA_ALLOWANCE",
+    "METADATA_PER_INTERACTION",
     "TARGETS",
     "ImageShape",
     "Recording",
@@ -82,12 +87,21 @@ TARGETS = {
     "chat": 2560,
     "chat_stream": 5120,
     "gemini": 2560,
+    # Issue 23: every step of a polled job is an interaction of its own (6 or 7 per flow).
+    "bfl": 4096,
+    "fal": 6144,
+    "replicate": 7168,
+    "stability": 1536,
+    "stability_upscale": 4096,
 }
 # The Gemini API's key shape (AIza + 35), made of pieces; the emulator takes any such key.
 GOOGLE_KEY = "AIza" + "CassetteSizeBenchmarkKey" + "0" * 11
 # Bytes a cassette's metadata may take (issue 15), whatever the call: when, which plugin, SDK, HTTP library,
 # model and service.
 METADATA_ALLOWANCE = 256
+# A cassette of several calls lists each one's model in its metadata (``{}`` when it has none, as a status
+# read): this many bytes more per further interaction.
+METADATA_PER_INTERACTION = 16
 # The kept generation must be over this many times larger than its placeholder cassette.
 GENERATION_RATIO = 1000
 
@@ -211,6 +225,60 @@ def _gemini(client: openai.OpenAI) -> list[str]:
     return [part["inlineData"]["data"] for part in parts if "inlineData" in part]
 
 
+def _root(client: openai.OpenAI) -> str:
+    return str(client.base_url).rstrip("/").removesuffix("/v1")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# The services one polls (issue 23), through raw httpx: the submit, the emulator's 3 pending status reads,
+# the final one, then the image, a 1024x1024 PNG, fetched from the URL the service gave.
+def _bfl(client: openai.OpenAI) -> list[str]:
+    with httpx.Client(headers={"x-key": KEY}, timeout=60) as http:
+        body = {"prompt": "a lighthouse", "width": 1024, "height": 1024, "output_format": "png"}
+        job = http.post(f"{_root(client)}/v1/flux-2-pro", json=body).json()
+        while (read := http.get(job["polling_url"]).json())["status"] == "Pending":
+            pass
+        return [_b64(http.get(read["result"]["sample"]).content)]
+
+
+def _fal(client: openai.OpenAI) -> list[str]:
+    with httpx.Client(headers={"Authorization": f"Key {KEY}"}, timeout=60) as http:
+        body = {"prompt": "a lighthouse", "image_size": "square_hd", "output_format": "png"}
+        queued = http.post(f"{_root(client)}/fal-ai/flux/dev", json=body).json()
+        while http.get(queued["status_url"]).json()["status"] != "COMPLETED":
+            pass
+        result = http.get(queued["response_url"]).json()
+        return [_b64(http.get(image["url"]).content) for image in result["images"]]
+
+
+def _replicate(client: openai.OpenAI) -> list[str]:
+    with httpx.Client(headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as http:
+        url = f"{_root(client)}/v1/models/black-forest-labs/flux-schnell/predictions"
+        prediction = http.post(url, json={"input": {"prompt": "a lighthouse", "output_format": "png"}}).json()
+        while prediction["status"] not in ("succeeded", "failed", "canceled"):
+            prediction = http.get(prediction["urls"]["get"]).json()
+        return [_b64(http.get(output).content) for output in prediction["output"]]
+
+
+def _stability(client: openai.OpenAI) -> list[str]:
+    with httpx.Client(headers={"authorization": f"Bearer {KEY}", "accept": "image/*"}, timeout=60) as http:
+        url = f"{_root(client)}/v2beta/stable-image/generate/core"
+        return [_b64(http.post(url, files={"none": ("", b"")}, data={"prompt": "a lighthouse"}).content)]
+
+
+def _stability_upscale(client: openai.OpenAI) -> list[str]:
+    with httpx.Client(headers={"authorization": f"Bearer {KEY}"}, timeout=60) as http:
+        upload = {"image": ("in.png", noisy_png(3, (512, 512)), "image/png")}
+        url = f"{_root(client)}/v2beta/stable-image/upscale/creative"
+        job = http.post(url, files=upload, data={"prompt": "a lighthouse"}).json()
+        while (read := http.get(f"{_root(client)}/v2beta/results/{job['id']}")).status_code == 202:
+            pass
+        return [_b64(read.content)]
+
+
 # Each call returns the base64 of every image the client received, in order (stream: partials, then final).
 CALLS: dict[str, Callable[[openai.OpenAI], list[str]]] = {
     "generation": _generation,
@@ -222,6 +290,11 @@ CALLS: dict[str, Callable[[openai.OpenAI], list[str]]] = {
     "chat": _chat,
     "chat_stream": _chat_stream,
     "gemini": _gemini,
+    "bfl": _bfl,
+    "fal": _fal,
+    "replicate": _replicate,
+    "stability": _stability,
+    "stability_upscale": _stability_upscale,
 }
 
 
@@ -246,6 +319,11 @@ class Recording:
     def size(self) -> int:
         """Bytes on disk."""
         return self.path.stat().st_size
+
+    @property
+    def metadata_allowance(self) -> int:
+        """``METADATA_ALLOWANCE``, plus ``METADATA_PER_INTERACTION`` for each interaction after the first."""
+        return METADATA_ALLOWANCE + METADATA_PER_INTERACTION * (len(_load(self.path)) - 1)
 
     @property
     def metadata_size(self) -> int:
@@ -359,9 +437,9 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(
                     f"{name}: {ours.size:,} bytes on disk, over the {TARGETS[name]:,}-byte target"
                 )
-            if ours.metadata_size > METADATA_ALLOWANCE:
+            if ours.metadata_size > ours.metadata_allowance:
                 problems.append(
-                    f"{name}: {ours.metadata_size:,} bytes of metadata, over {METADATA_ALLOWANCE}"
+                    f"{name}: {ours.metadata_size:,} bytes of metadata, over {ours.metadata_allowance}"
                 )
             ratio = theirs.size / ours.size
             if name == "generation" and ratio <= GENERATION_RATIO:

@@ -133,6 +133,9 @@ def _reply_problems(
         document = _reply_document(body, keep_done=shape.keeps_done)
     except (KeyError, TypeError, ValueError) as exc:
         return [("reply body", f"cannot be expanded: {exc}")]
+    if document is None and shape.image_replies and isinstance(body.get("image"), Mapping):
+        # A reply that is the image itself (``accept: image/*``): the shape checks its bytes.
+        document = base64.b64decode(trim.expand_body(dict(body))["image"]["base64"])
     if document is None:
         kind = next(iter(body), "empty")
         return [("reply body", f"HTTP {status} with a {kind} body, not the API's JSON")]

@@ -49,6 +49,10 @@ KEY_VARIABLES = (
     "GOOGLE_API_KEY",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
+    "BFL_API_KEY",
+    "FAL_KEY",
+    "REPLICATE_API_TOKEN",
+    "STABILITY_API_KEY",
 )
 #: Variables that stand in for each other: while one of a group holds a key, the others are not set (a
 #: dummy GOOGLE_API_KEY would hide a real GEMINI_API_KEY from google-genai, which prefers it).

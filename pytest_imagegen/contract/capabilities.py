@@ -30,14 +30,17 @@ __all__ = [
     "GPT_FALLBACK_MODEL",
     "MIME_TYPES",
     "OUTPUT_FORMAT_RULES",
+    "POLLED_MODELS",
     "RESPONSES_MODELS",
     "EditInputRule",
     "Endpoint",
     "FreeFormSizeRule",
     "ModelCapability",
     "OutputFormatRule",
+    "PolledModel",
     "base_model_id",
     "capability_for",
+    "polled_model",
     "resolve_model",
     "responses_model_known",
     "supports",
@@ -333,6 +336,47 @@ GENERIC: Final = ModelCapability(
     aspect_sizes=None,
     image_sizes=None,
 )
+
+
+@dataclass(frozen=True)
+class PolledModel:
+    """A model of a polling service (Black Forest Labs, Stability), keyed ``service/model``: the sizes
+    (``None``: it takes an aspect ratio, not a width and height) and formats its requests may ask."""
+
+    id: str
+    min_edge: int | None = None
+    max_edge: int | None = None
+    multiple_of: int = 1
+    output_formats: tuple[str, ...] = ("jpeg", "png")
+
+
+#: The providers' documentation: FLUX 1.x takes 256-1440 pixels in steps of 32; FLUX.2 takes from 64 in
+#: steps of 16 up to about 4 megapixels (lenient reading: an edge up to 4096) and WebP too; Kontext and
+#: Ultra take an aspect ratio; Stability's Ultra and Core write PNG, JPEG or WebP, SD3 PNG or JPEG.
+POLLED_MODELS: Final[Mapping[str, PolledModel]] = MappingProxyType(
+    {
+        row.id: row
+        for row in (
+            PolledModel("bfl/flux-pro-1.1", 256, 1440, 32),
+            PolledModel("bfl/flux-pro", 256, 1440, 32),
+            PolledModel("bfl/flux-dev", 256, 1440, 32),
+            PolledModel("bfl/flux-2-pro", 64, 4096, 16, ("jpeg", "png", "webp")),
+            PolledModel("bfl/flux-2-flex", 64, 4096, 16, ("jpeg", "png", "webp")),
+            PolledModel("bfl/flux-kontext-pro"),
+            PolledModel("bfl/flux-kontext-max"),
+            PolledModel("bfl/flux-pro-1.1-ultra"),
+            PolledModel("stability/ultra", output_formats=("png", "jpeg", "webp")),
+            PolledModel("stability/core", output_formats=("png", "jpeg", "webp")),
+            PolledModel("stability/sd3", output_formats=("png", "jpeg")),
+        )
+    }
+)
+
+
+def polled_model(service: str, model: str) -> PolledModel | None:
+    """The row of ``model`` of ``service`` (``bfl``, ``stability``), or None: an unknown model passes."""
+    return POLLED_MODELS.get(f"{service}/{model}")
+
 
 #: The model each endpoint uses when the request names none (the API reference's defaults).
 DEFAULT_MODELS: Final[Mapping[str, str]] = MappingProxyType(

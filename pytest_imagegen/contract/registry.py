@@ -26,11 +26,15 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from pytest_imagegen.contract.bedrock.shape import BEDROCK
+from pytest_imagegen.contract.bfl.shape import BFL
 from pytest_imagegen.contract.chat.shape import CHAT
+from pytest_imagegen.contract.fal.shape import FAL
 from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.images.shape import IMAGES
+from pytest_imagegen.contract.replicate.shape import REPLICATE
 from pytest_imagegen.contract.responses.shape import RESPONSES
 from pytest_imagegen.contract.shape import ApiShape
+from pytest_imagegen.contract.stability.shape import STABILITY
 
 __all__ = [
     "BUILTIN",
@@ -57,7 +61,17 @@ __all__ = [
 Shape = ApiShape[Any]
 
 #: The shapes the plugin ships, one line each.
-BUILTIN: Final[tuple[Shape, ...]] = (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
+BUILTIN: Final[tuple[Shape, ...]] = (
+    IMAGES,
+    RESPONSES,
+    CHAT,
+    GEMINI,
+    BEDROCK,
+    BFL,
+    FAL,
+    REPLICATE,
+    STABILITY,
+)
 #: The shape of a reply no shape claims, and of SDK keyword arguments no shape claims: the Images API.
 DEFAULT: Final = IMAGES.name
 

@@ -13,7 +13,7 @@ the registry                   ``name``, ``path`` (a request's shape), ``endpoin
 matching (``cassette/match``)  ``operations`` (the operation path under any base URL),
                                ``volatile_query_keys`` and ``credential_query_keys`` (ignored)
 the verdict                    ``methods``, ``recorded_call``, ``validate``, ``check_recorded_reply``,
-(``cassette/checks``)          ``check_error_reply``, ``keeps_done``, ``api``
+(``cassette/checks``)          ``check_error_reply``, ``keeps_done``, ``image_replies``, ``api``
 metadata, ``show``             ``model_of``, ``event_label``
 re-recording (``core``)        ``volatile_fields``
 redaction, dummy keys          ``credential_headers``, ``credential_query_keys``, ``key_variables``,
@@ -108,6 +108,9 @@ class ApiShape(ABC, Generic[RequestT]):
     methods: tuple[str, ...] = ("POST",)
     #: Whether its requests carry files (multipart uploads); a JSON-only shape rejects ``files``.
     takes_files: bool = False
+    #: Whether a 2xx reply may be the image itself (Stability's ``accept: image/*``): the verdict hands
+    #: its checks the image's bytes instead of a JSON document.
+    image_replies: bool = False
 
     @property
     def endpoints(self) -> tuple[str, ...]:

@@ -20,7 +20,8 @@ client parses still shaped as it expects) and fixes what differs between two rec
   next request of a conversation);
 - ``created`` and ``created_at`` (integers in Images and Responses replies): one fixed time,
   ``FIXED_TIME``, still an integer;
-- the start and expiry times (``st``, ``se``) of signed URLs (their signature is redacted anyway);
+- the start and expiry times (``st``, ``se``) of signed URLs (their signature is redacted anyway), in
+  a reply and in the URI of the request that fetches such a URL (a polled job's signed download);
 - stream timing (``offset_ms`` of each SSE event), unless the recording asked to keep it
   (``replay_timing="recorded"``, which replays with the recorded pacing).
 

@@ -238,7 +238,10 @@ def test_shapes_are_told_by_path() -> None:
     bedrock = "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-canvas-v1%3A0"
     assert shape_of(f"{bedrock}/invoke") is BEDROCK
     assert shape_of(f"{bedrock}/converse") is None
-    assert [shape.name for shape in SHAPES] == ["images", "responses", "chat", "gemini", "bedrock"]
+    assert shape_of("https://api.eu4.bfl.ai/v1/get_result?id=1") is not None
+    assert shape_of("https://v3.fal.media/files/rabbit/a.png") is None  # a CDN download: no shape
+    polled = ["bfl", "fal", "replicate", "stability"]
+    assert [shape.name for shape in SHAPES] == ["images", "responses", "chat", "gemini", "bedrock", *polled]
 
 
 # --- redaction and the leak scan -------------------------------------------------------------------------

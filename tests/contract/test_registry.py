@@ -13,11 +13,15 @@ import pytest
 
 from pytest_imagegen.contract import registry, validate_request
 from pytest_imagegen.contract.bedrock.shape import BEDROCK
+from pytest_imagegen.contract.bfl.shape import BFL
 from pytest_imagegen.contract.chat.shape import CHAT
+from pytest_imagegen.contract.fal.shape import FAL
 from pytest_imagegen.contract.gemini.shape import GEMINI
 from pytest_imagegen.contract.images.shape import IMAGES
+from pytest_imagegen.contract.replicate.shape import REPLICATE
 from pytest_imagegen.contract.responses.shape import RESPONSES
 from pytest_imagegen.contract.shape import ApiShape, Call
+from pytest_imagegen.contract.stability.shape import STABILITY
 from pytest_imagegen.errors import RequestValidationError
 
 # What cassette/match.py and cassette/session.py held before the shapes were plug-ins.
@@ -68,8 +72,9 @@ class Bare(ApiShape[Any]):
 
 
 def test_the_built_in_shapes_in_order() -> None:
-    assert registry.shapes()[:5] == registry.BUILTIN == (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK)
-    assert registry.endpoints()[:7] == (
+    polled = (BFL, FAL, REPLICATE, STABILITY)
+    assert registry.shapes()[:9] == registry.BUILTIN == (IMAGES, RESPONSES, CHAT, GEMINI, BEDROCK, *polled)
+    assert registry.endpoints()[:17] == (
         "generations",
         "edits",
         "variations",
@@ -77,6 +82,16 @@ def test_the_built_in_shapes_in_order() -> None:
         "chat",
         "gemini",
         "bedrock",
+        "bfl",
+        "bfl-result",
+        "fal",
+        "fal-status",
+        "fal-result",
+        "fal-cancel",
+        "replicate",
+        "replicate-prediction",
+        "stability",
+        "stability-result",
     )
     assert registry.default_shape() is IMAGES
 
@@ -93,12 +108,19 @@ def test_matching_and_the_dummy_keys_read_the_same_names_as_before() -> None:
     # Bedrock, added since, brings SigV4's presigned-URL keys and boto3's credential variables.
     sigv4 = frozenset({"x-amz-signature", "x-amz-credential", "x-amz-security-token"})
     assert VOLATILE_QUERY_KEYS | registry.volatile_query_keys() == OLD_VOLATILE_QUERY_KEYS | sigv4
-    assert registry.key_variables() == (*OLD_KEY_VARIABLES, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    # The services one polls bring their clients' key variables (issue 23).
+    polled = ("BFL_API_KEY", "FAL_KEY", "REPLICATE_API_TOKEN", "STABILITY_API_KEY")
+    assert registry.key_variables() == (
+        *OLD_KEY_VARIABLES,
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        *polled,
+    )
     assert registry.key_alternatives() == (
         frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"}),
         frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}),
     )
-    assert {"authorization", "api-key", "x-goog-api-key"} <= registry.credential_headers()
+    assert {"authorization", "api-key", "x-goog-api-key", "x-key"} <= registry.credential_headers()
 
 
 @pytest.mark.parametrize(

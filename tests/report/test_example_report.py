@@ -81,7 +81,7 @@ def test_the_example_suite_report_shows_every_recorded_image(
     text = page_text(markup)
     for prompt in prompts:
         assert " ".join(prompt.split()) in text
-    shot = screenshot(page, tmp_path / "examples.png", (1280, 9000))
+    shot = screenshot(page, tmp_path / "examples.png", (1280, 12000))  # the whole page, every example
     opaque = [f for f in images if "A" not in str(f["mode"])]
     counts = Counter(_mean_colour(f) for f in opaque)
     for colour, count in counts.items():
