@@ -42,14 +42,25 @@ def record_then_replay(
 ) -> tuple[T, T, Sleeps, Sleeps]:
     """The flow recorded against ``root`` (mode ``once``), then replayed (mode ``none``) against
     ``replay_root`` in the environment the plugin's fixture gives a test (a dummy in every missing key
-    variable); every recorded interaction must be played."""
-    recorded_sleeps, replayed_sleeps = Sleeps(), Sleeps()
+    variable); every recorded interaction must be played.
+
+    Replayed twice: with ``polling="faithful"`` (returned: every recorded state in order, each interval
+    0 s), and by default (``collapse``): each job's first poll gets its final state, so a flow that
+    sleeps between polls asks for fewer sleeps than it did live (a client that sleeps its own fixed
+    interval before each poll still asks for that one)."""
+    recorded_sleeps, replayed_sleeps, collapsed_sleeps = Sleeps(), Sleeps(), Sleeps()
     with tape.open("once") as cassette:
         recorded = flow(root, recorded_sleeps)
         assert cassette.recorded_count >= 1
-    with tape.open("none") as cassette, client_environment(cassette, emulator_url=lambda: replay_root):
+    environment = {"emulator_url": lambda: replay_root}
+    with tape.open("none", polling="faithful") as cassette, client_environment(cassette, **environment):
         replayed = flow(replay_root, replayed_sleeps)
         assert cassette.all_played, "every recorded interaction should have been played"
+    with tape.open("none") as cassette, client_environment(cassette, **environment):
+        flow(replay_root, collapsed_sleeps)
+        assert cassette.all_played, "the pending states skipped count as played"
+    if recorded_sleeps.asked:
+        assert len(collapsed_sleeps.asked) < len(recorded_sleeps.asked), "pending replies were served"
     return recorded, replayed, recorded_sleeps, replayed_sleeps
 
 
