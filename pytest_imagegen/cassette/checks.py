@@ -58,13 +58,26 @@ def request_inputs(body: Mapping[str, Any]) -> tuple[dict[str, Any], FilesInput 
         files: dict[str, list[FileInput]] = {}
         for part in body["multipart"]:
             if "file" in part:
-                entry = (part.get("filename"), _file_bytes(part["file"]), part.get("content_type"))
+                data = _file_bytes(part["file"])
+                if part.get("filename") is None and (text := _text_of(data)) is not None:
+                    # A part with no filename is a form field to the server whatever its content type
+                    # (aiohttp sends "text/plain; charset=utf-8" with each); stored as sent, read as text.
+                    params[str(part["name"])] = text
+                    continue
+                entry = (part.get("filename"), data, part.get("content_type"))
                 files.setdefault(str(part["name"]), []).append(entry)
             else:
                 params[str(part["name"])] = part.get("value")
         return params, files
     kind = next(iter(body), "?")
-    raise ValueError(f"the request body is stored as {kind!r}, but the Images API takes JSON or multipart")
+    raise ValueError(f"the request body is stored as {kind!r}, where JSON or multipart was expected")
+
+
+def _text_of(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _reply_document(body: Mapping[str, Any], *, keep_done: bool) -> Any:

@@ -367,7 +367,8 @@ class ImagegenCassette:
                 request.problems = problems
         if problems:
             where = f"{what} for {request_line(request.record)} (interaction {index} of {self.file_path})"
-            raise SchemaAssertionError(problems, context=where)
+            shape = registry.shape_for(str(request.record.get("uri", "")))
+            raise SchemaAssertionError(problems, context=where, api=shape.api if shape else "Images API")
 
     # --- the books: interactions, plays, load and save ----------------------------------------
 

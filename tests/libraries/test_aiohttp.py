@@ -7,6 +7,7 @@ which sends through aiohttp rather than httpx2's transport: recorded once, not t
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -14,9 +15,12 @@ import openai
 import pytest
 
 from pytest_imagegen.emulator import Emulator
-from pytest_imagegen.errors import CassetteMiss
+from pytest_imagegen.errors import CassetteMiss, SchemaAssertionError
 from tests.engine.conftest import Tape
 from tests.libraries.conftest import DEAD_ROOT, KEY, STREAM_EVENTS, Server, stored
+
+# Seconds: only so that a hang fails instead of hanging the suite; no test asserts a duration.
+GUARD = 120
 
 pytestmark = pytest.mark.anyio
 ASK = {"model": "gpt-image-2", "prompt": "a red fox", "size": "64x64"}
@@ -121,9 +125,6 @@ async def test_the_openai_sdk_through_its_aiohttp_client(tape: Tape, emulator: E
     assert interaction["request"]["headers"]["authorization"] == "Bearer sk-REDACTED"
 
 
-# Issue 23, open: with the ``stability`` shape registered (its path is this test's), this test never ends
-# (the fake server has answered and waits for the next request; the client never returns): to be found.
-@pytest.mark.skip(reason="hangs since the stability shape claims its path (issue 23, under investigation)")
 @pytest.mark.filterwarnings("ignore:.*[Aa]uth.* deprecated:DeprecationWarning")
 async def test_a_session_with_basic_auth_records_and_the_credentials_stay_off_disk(
     tape: Tape, server: Server
@@ -133,14 +134,14 @@ async def test_a_session_with_basic_auth_records_and_the_credentials_stay_off_di
     with tape.open("once"):
         async with (
             aiohttp.ClientSession(auth=auth) as session,
-            session.post(f"{server.root}{path}", data=aiohttp.FormData({"prompt": "a fox"})) as r,
+            session.post(f"{server.root}{path}", data=_form()) as r,
         ):
             live = await r.read()
     assert server.requests[0][2]["Authorization"] == auth.encode()
     with tape.open("none") as cassette:
         async with (
             aiohttp.ClientSession(auth=auth) as session,
-            session.post(f"{DEAD_ROOT}{path}", data=aiohttp.FormData({"prompt": "a fox"})) as r,
+            session.post(f"{DEAD_ROOT}{path}", data=_form()) as r,
         ):
             assert (r.headers["seed"], len(await r.read()) > 0) == ("1234", True)
         assert cassette.all_played
@@ -148,3 +149,23 @@ async def test_a_session_with_basic_auth_records_and_the_credentials_stay_off_di
     text = cassette.file_path.read_text()
     assert "basic-auth-password" not in text
     assert auth.encode().split()[1] not in text
+
+
+def _form() -> aiohttp.FormData:
+    """Stability takes multipart even for a text-only request (as its documentation shows)."""
+    return aiohttp.FormData({"prompt": "a fox"}, default_to_multipart=True)
+
+
+async def test_a_recording_refused_after_the_reply_raises_in_the_caller_instead_of_hanging(
+    tape: Tape, server: Server
+) -> None:
+    # Issue 23: a reply refused once it had been read (here the contract: Stability takes no urlencoded
+    # form) left the body's reader without an end, and the caller's read() waited forever.
+    path = "/v2beta/stable-image/generate/core"
+    with tape.open("once"):
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{server.root}{path}", data=aiohttp.FormData({"prompt": "a fox"})) as r,
+        ):
+            with pytest.raises(SchemaAssertionError, match="breaks the Stability AI API contract"):
+                await asyncio.wait_for(r.read(), timeout=GUARD)

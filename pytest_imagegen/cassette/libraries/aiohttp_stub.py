@@ -202,7 +202,11 @@ async def _pump(
         if not isinstance(exc, Exception):
             raise
         return
-    recorder.finish(live.status, live.reason or "", items)
+    try:
+        recorder.finish(live.status, live.reason or "", items)
+    except Exception as exc:  # refused (a leak, the contract): the reader raises it, or it would wait forever
+        reader.set_exception(exc)
+        return
     reader.feed_eof()
 
 
