@@ -120,9 +120,12 @@ def _plain_forms(value: str) -> set[str]:
     forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
     if "%" in value:  # a value taken from a URL as it was written there: its decoded form too
         forms.add(urllib.parse.unquote(value))
-    raw = value.encode("utf-8", "surrogatepass")
-    forms |= {raw.hex(), raw.hex().upper()}
     return forms
+
+
+def _hex_form(value: str) -> str:
+    """The value's bytes in hex, lower case (searched in either case)."""
+    return value.encode("utf-8", "surrogatepass").hex()
 
 
 class _Block:
@@ -132,12 +135,21 @@ class _Block:
     def __init__(self, values: frozenset[str]) -> None:
         self.values = values
         forms: dict[str, str] = {}
+        hexes: dict[str, str] = {}
         for value in sorted(values):
             for form in _plain_forms(value):
                 forms.setdefault(form, value)
-        self.value_of = forms
-        ordered = sorted(forms, key=lambda f: (-len(f), f))
-        self.pattern = re.compile("|".join(map(re.escape, ordered)))
+            hexes.setdefault(_hex_form(value), value)
+        # Hex in either case as one case-blind alternative: the pattern's text is what compiling costs.
+        entries = [(form, re.escape(form)) for form in forms]
+        entries += [(form, f"(?i:{form})") for form in hexes if form not in forms]
+        entries.sort(key=lambda entry: (-len(entry[0]), entry[0]))
+        self.value_of = {**hexes, **forms}
+        self.pattern = re.compile("|".join(source for _, source in entries))
+
+    def value(self, found: str) -> str:
+        """The value a matched form stands for."""
+        return self.value_of.get(found) or self.value_of[found.lower()]
 
 
 def _scan(blocks: tuple[_Block, ...], text: str) -> Iterator[tuple[int, int, str]]:
@@ -160,7 +172,7 @@ def _scan(blocks: tuple[_Block, ...], text: str) -> Iterator[tuple[int, int, str
             return
         found = ahead[best]
         assert found is not None
-        yield found.start(), found.end(), blocks[best].value_of[found.group(0)]
+        yield found.start(), found.end(), blocks[best].value(found.group(0))
         position = found.end()
 
 

@@ -414,6 +414,13 @@ def _holds_any(text: str, values: Iterable[str]) -> bool:
     usable = [v for v in values if len(v) >= MIN_LITERAL_LENGTH and not is_marker_text(v)]
     if not usable:
         return False
-    if "\\" in text or any(any(c in v for c in '"\\') or any(ord(c) < 0x20 for c in v) for v in usable):
+    if "\\" in text or any(map(_json_escapes, usable)):
         return True
     return literals_for(usable).search(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_escapes(value: str) -> bool:
+    """Whether JSON writes ``value`` otherwise than as it is (a quote, a backslash, a control character):
+    asked of every secret of the run for every request, so remembered per value."""
+    return any(c in value for c in '"\\') or any(ord(c) < 0x20 for c in value)
