@@ -54,7 +54,9 @@ class DriftCassette(ImagegenCassette):
         test_id: str | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        super().__init__(path, config, test_id=test_id, cache_dir=cache_dir)
+        # A polled job is pending live as often as when it was recorded: each live poll is compared with
+        # the state recorded in its place, never with the job's final one (``polling="collapse"``).
+        super().__init__(path, config.replace(polling="faithful"), test_id=test_id, cache_dir=cache_dir)
         self.update = update
         self._pending: dict[LiveRequest, int] = {}
         self.drift: list[dict[str, Any]] = []
