@@ -316,9 +316,20 @@ def long_cassette(
     walls: dict[str, list[float]] = {k: [] for k in kinds}
     memory: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(runs):
-        for kind in kinds:
+        for kind in list(kinds):
             shutil.rmtree(projects[kind] / ".pytest_cache", ignore_errors=True)
-            wall, rss = _pytest(kind, projects[kind], base, tmp)
+            try:
+                wall, rss = _pytest(kind, projects[kind], base, tmp)
+            except RuntimeError as exc:
+                if kind in ("floor", "plugin"):
+                    raise
+                # A peer that cannot replay a cassette this long (cassetter 0.16 refuses its own YAML of
+                # 2,000 interactions: "budget breached: Nodes") is reported, not measured.
+                error = next((line for line in str(exc).splitlines() if "Error" in line), "failed")
+                print(f"    {kind:<10} could not replay its cassette: {error.strip()[:160]}")
+                kinds.remove(kind)
+                del walls[kind], memory[kind]
+                continue
             walls[kind].append(wall)
             memory[kind].append(rss / 1024)
     _report("wall time of the pytest process", walls)
