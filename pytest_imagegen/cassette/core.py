@@ -308,7 +308,7 @@ class ImagegenCassette:
     def _entry_for(self, request: LiveRequest, interaction: Mapping[str, Any]) -> dict[str, Any]:
         """The metadata entry of a just-recorded interaction: the loaded one when a loaded interaction
         has the same stored form (byte-stable re-recording) and has not outlived ``max_age``, else new."""
-        from pytest_imagegen.cassette import metadata
+        from pytest_imagegen.cassette import metadata, packing
 
         now = datetime.now(UTC)
         if self._loaded_entries is None:
@@ -317,7 +317,8 @@ class ImagegenCassette:
                 for req, resp in self.data[: self._n_loaded]
                 if req.meta
             }
-        same = self._loaded_entries.get(metadata.content_key(interaction))
+        # As loaded: unpacking adds a JSON request's content-type even where none was sent (boto3).
+        same = self._loaded_entries.get(metadata.content_key(packing.unpack(packing.pack(interaction))))
         if same is not None and not metadata.outlived(same, self.config.max_age, now):
             return same
         return metadata.new_entry(
