@@ -119,8 +119,7 @@ def routes(handler: Any) -> list[BaseRoute]:
             return RawResponse(
                 status, f"<Error><Message>{message}</Message></Error>".encode(), [], "application/xml"
             )
-        spec = job.specs[0]
-        return RawResponse(200, await polling.drawn(spec), [], polling.MEDIA_TYPES[spec.output_format])
+        return await polling.image_response(job.specs[0])
 
     return [
         Route("/v1/get_result", get_result, methods=["GET"]),

@@ -23,7 +23,6 @@ from starlette.routing import BaseRoute, Route
 from pytest_imagegen.contract.fal.validate import SUBMIT, validate_fal_request
 from pytest_imagegen.emulator import polling
 from pytest_imagegen.emulator.drawing import ImageSpec, seed_of
-from pytest_imagegen.emulator.transport import RawResponse
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["routes"]
@@ -135,13 +134,7 @@ def routes(handler: Any) -> list[BaseRoute]:
     async def cdn(request: Request) -> Response:
         name = request.path_params["name"].rsplit(".", 1)[0]
         job_id, _, index = name.rpartition("-")
-        job = book.get(job_id)
-        found = job is not None and index.isdigit() and int(index) < len(job.specs)
-        polling.log(state, request, 200 if found else 404, {}, job_id)
-        if job is None or not found:
-            return RawResponse(404, b"Not Found", [], "text/plain")
-        spec = job.specs[int(index)]
-        return RawResponse(200, await polling.drawn(spec), [], polling.MEDIA_TYPES[spec.output_format])
+        return await polling.download(state, request, book.get(job_id), index, job_id)
 
     return [
         Route("/fal-ai/{app_id}/requests/{request_id}/status", status, methods=["GET"]),

@@ -41,7 +41,9 @@ __all__ = [
     "Job",
     "JobBook",
     "aspect_size",
+    "download",
     "drawn",
+    "image_response",
     "json_response",
     "log",
     "new_id",
@@ -206,3 +208,18 @@ def log(state: EmulatorState, request: Request, status: int, params: Mapping[str
 
 def json_response(status: int, document: Any, headers: list[tuple[str, str]] | None = None) -> Response:
     return RawResponse(status, json.dumps(document).encode(), headers or [], "application/json")
+
+
+async def image_response(spec: ImageSpec) -> Response:
+    """The image ``spec`` asks for, as a CDN serves it: its bytes, with its media type."""
+    return RawResponse(200, await drawn(spec), [], MEDIA_TYPES[spec.output_format])
+
+
+async def download(state: EmulatorState, request: Request, job: Job | None, index: str, rid: str) -> Response:
+    """Output ``index`` (digits) of ``job`` as a CDN serves it, logged under ``rid``; 404 when there is no
+    such job or output."""
+    found = job is not None and index.isdigit() and int(index) < len(job.specs)
+    log(state, request, 200 if found else 404, {}, rid)
+    if job is None or not found:
+        return RawResponse(404, b"Not Found", [], "text/plain")
+    return await image_response(job.specs[int(index)])

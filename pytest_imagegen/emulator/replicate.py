@@ -24,7 +24,6 @@ from starlette.routing import BaseRoute, Route
 from pytest_imagegen.contract.replicate.validate import CREATE, validate_replicate_request
 from pytest_imagegen.emulator import polling
 from pytest_imagegen.emulator.drawing import ImageSpec, seed_of
-from pytest_imagegen.emulator.transport import RawResponse
 from pytest_imagegen.errors import RequestValidationError
 
 __all__ = ["COMPLETED_AT", "CREATED_AT", "SINGLE_OUTPUT", "routes"]
@@ -146,15 +145,9 @@ def routes(handler: Any) -> list[BaseRoute]:
         return polling.json_response(200, prediction(job, "canceled"))
 
     async def output(request: Request) -> Response:
-        job = book.get(request.path_params["prediction_id"])
-        name = request.path_params["name"]
-        index = name.removeprefix("out-").split(".")[0]
-        found = job is not None and index.isdigit() and int(index) < len(job.specs)
-        polling.log(state, request, 200 if found else 404, {}, request.path_params["prediction_id"])
-        if job is None or not found:
-            return RawResponse(404, b"Not Found", [], "text/plain")
-        spec = job.specs[int(index)]
-        return RawResponse(200, await polling.drawn(spec), [], polling.MEDIA_TYPES[spec.output_format])
+        prediction_id = request.path_params["prediction_id"]
+        index = request.path_params["name"].removeprefix("out-").split(".")[0]
+        return await polling.download(state, request, book.get(prediction_id), index, prediction_id)
 
     return [
         Route("/v1/models/{owner}/{name}/predictions", create, methods=["POST"]),
