@@ -123,10 +123,10 @@ def pairs(draw: st.DrawFn) -> tuple[Call, Call]:
         first = draw(st.sampled_from(VALUES))
         second = draw(st.sampled_from([v for v in VALUES if json.dumps(v) != json.dumps(first)]))
         # A secret-named field holding a value the body also has elsewhere ("password": "1024x1024" beside
-        # "size") is refused as a leak: the value sent as a secret would reach disk in the other field. That
+        # "size", "user-1234" inside the prompt) is refused as a leak: the value sent as a secret would reach disk in the other field. That
         # refusal is its own promise (tests/safety/test_canaries.py), not this property's; not drawn here.
         others = json.dumps(build(prompt))
-        assume(not any(isinstance(v, str) and json.dumps(v) in others for v in (first, second)))
+        assume(not any(isinstance(v, str) and v in others for v in (first, second)))
         return json_call(path, {**build(prompt), name: first}), json_call(
             path, {**build(prompt), name: second}
         )
